@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Early-boot code (`StatelessBoot`, `stateless`) must never import Foundation: it is
+/// linked into the initramfs, where every megabyte counts. The host side
+/// (`StatelessImage`, `mkstateless`) may.
+let package = Package(
+    name: "Stateless",
+    products: [
+        .executable(name: "stateless", targets: ["stateless"]),
+        .executable(name: "mkstateless", targets: ["mkstateless"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, through pkg-config. Each is compiled by every build; later root
+        // kinds (iSCSI, device-mapper) use the ones the boot path does not yet link.
+        .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
+        .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        .systemLibrary(name: "CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
+        .systemLibrary(name: "CIscsi", pkgConfig: "libiscsi", providers: [.apt(["libiscsi-dev"])]),
+        .systemLibrary(name: "CDevmapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
+
+        .target(
+            name: "StatelessBoot",
+            dependencies: [
+                "CKmod", "CBlkid", "CMount",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(name: "stateless", dependencies: ["StatelessBoot"]),
+
+        .target(name: "StatelessImage"),
+        .executableTarget(
+            name: "mkstateless",
+            dependencies: [
+                "StatelessImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot"]),
+        .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
+    ]
+)
