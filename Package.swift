@@ -21,12 +21,14 @@ let package = Package(
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
         .systemLibrary(name: "CIscsi", pkgConfig: "libiscsi", providers: [.apt(["libiscsi-dev"])]),
+        // Kernel headers Glibc's module does not expose (netlink, reboot).
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CDevmapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
 
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount",
+                "CKmod", "CBlkid", "CMount", "CLinux",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

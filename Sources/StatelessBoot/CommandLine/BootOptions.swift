@@ -1,0 +1,276 @@
+/// Where the root filesystem comes from. One case per root kind; network kinds (NFS,
+/// an image on NFS, iSCSI) and live media join as further cases.
+public enum RootSource: Equatable, Sendable, CustomStringConvertible {
+    /// A block device named by path or by a tag libblkid can evaluate.
+    case block(BlockDeviceReference)
+
+    public var description: String {
+        switch self {
+        case .block(let reference): return reference.description
+        }
+    }
+
+    /// Whether attaching this root needs the network stage first.
+    public var needsNetwork: Bool {
+        switch self {
+        case .block: return false
+        }
+    }
+}
+
+/// A block device as the admin named it on the command line.
+public enum BlockDeviceReference: Equatable, Sendable, CustomStringConvertible {
+    case path(String)
+    /// A libblkid tag: UUID, LABEL, PARTUUID or PARTLABEL.
+    case tag(name: String, value: String)
+
+    public static let tagNames = ["UUID", "LABEL", "PARTUUID", "PARTLABEL"]
+
+    public var description: String {
+        switch self {
+        case .path(let path): return path
+        case .tag(let name, let value): return "\(name)=\(value)"
+        }
+    }
+}
+
+/// What to do with the writable places of the read-only root.
+public enum OverlayMode: String, Equatable, Sendable, CaseIterable {
+    /// Fedora's readonly-root: copies of the rwtab paths on a tmpfs, bind-mounted.
+    case rwtab
+    /// One overlayfs over the whole root: lower = the read-only root, upper on tmpfs.
+    case overlayfs
+    /// Nothing writable besides /run.
+    case none
+}
+
+/// What PID 1 does after a fatal error has been reported (dracut's `rd.emergency`).
+public enum EmergencyAction: String, Equatable, Sendable, CaseIterable {
+    case reboot, poweroff, halt
+}
+
+/// Points where `rd.break=` stops to give the admin a shell. Dracut's hook names map to
+/// the stage that runs at the same moment.
+public enum BreakPoint: String, Equatable, Sendable, CaseIterable, Hashable {
+    case cmdline, modules, root, overlay, switchRoot = "switch-root"
+
+    static let dracutNames: [String: BreakPoint] = [
+        "cmdline": .cmdline, "pre-udev": .modules, "pre-trigger": .modules,
+        "initqueue": .root, "pre-mount": .root, "mount": .overlay,
+        "pre-pivot": .switchRoot, "cleanup": .switchRoot,
+    ]
+}
+
+/// Everything the early-boot stages take from the kernel command line, typed.
+public struct BootOptions: Equatable, Sendable {
+    public var root: RootSource?
+    public var rootFilesystemType: String?
+    public var rootFlags: String?
+    /// `stateless.root=rw`: the only way to get a writable root. `rw` alone (a kernel
+    /// default on many boot loaders) does not, because the image must never change.
+    public var rootWritable = false
+    public var initPath: String?
+    public var initArguments: [String] = []
+    public var breakPoints: Set<BreakPoint> = []
+    /// `rd.shell`: offer a shell (when the image has one) after a fatal error.
+    public var shellOnFailure = false
+    public var emergencyAction: EmergencyAction = .reboot
+    /// `rd.timeout`: seconds to wait for the root device.
+    public var deviceTimeoutSeconds = 30
+    /// `rd.retry`: seconds to keep retrying a root that was found but failed to attach
+    /// with an error that can be transient.
+    public var retrySeconds = 5
+    /// Modules never loaded for a device alias (`modprobe.blacklist`, `rd.driver.blacklist`).
+    public var moduleBlacklist: [String] = []
+    /// Modules loaded before coldplug (`rd.driver.pre`).
+    public var preloadModules: [String] = []
+    public var overlayMode: OverlayMode = .rwtab
+    /// `stateless.tmpfs-size`: the size= of the tmpfs behind the writable places.
+    public var writableSize: String?
+    /// `quiet`: progress lines go to /dev/kmsg only.
+    public var quiet = false
+
+    public init() {}
+}
+
+/// A known option with a value we cannot use. Printed as one line naming the option.
+public struct OptionError: Error, Equatable, CustomStringConvertible {
+    public var option: String
+    public var value: String?
+    public var expected: String
+
+    public var description: String {
+        "\(option)\(value.map { "=\($0)" } ?? ""): expected \(expected)"
+    }
+}
+
+extension BootOptions {
+    /// Parses the kernel command line. Unknown keys are ignored (they belong to the
+    /// kernel, to dracut or to the booted system); a known key with an unusable value
+    /// throws `OptionError`.
+    public init(_ commandLine: KernelCommandLine) throws {
+        self.init()
+        let line = commandLine
+        if let root = line.last("root") { self.root = try Self.rootSource(root) }
+        rootFilesystemType = try line.last("rootfstype").map { try Self.word($0, "a filesystem type such as ext4") }
+        rootFlags = try line.last("rootflags").map { try Self.text($0, "mount options such as noatime,errors=remount-ro") }
+        if let mode = line.last("stateless.root") {
+            rootWritable = try Self.choice(mode, ["ro": false, "rw": true], default: false)
+        }
+        if let initParam = line.last("init") {
+            let path = try Self.text(initParam, "an absolute path such as /sbin/init")
+            guard path.hasPrefix("/") else {
+                throw OptionError(option: "init", value: path, expected: "an absolute path such as /sbin/init")
+            }
+            initPath = path
+        }
+        initArguments = line.initArguments
+        for breakParam in line.all("rd.break") {
+            guard let name = breakParam.value, !name.isEmpty else {
+                breakPoints.insert(.switchRoot)
+                continue
+            }
+            guard let point = BreakPoint(rawValue: name) ?? BreakPoint.dracutNames[name] else {
+                let names = BreakPoint.allCases.map(\.rawValue) + BreakPoint.dracutNames.keys.sorted()
+                throw OptionError(option: "rd.break", value: name, expected: "one of \(names.joined(separator: ", "))")
+            }
+            breakPoints.insert(point)
+        }
+        if let shell = line.last("rd.shell") {
+            shellOnFailure = try Self.boolean(shell)
+        }
+        if let action = line.last("rd.emergency") {
+            let word = action.value ?? ""
+            guard let value = EmergencyAction(rawValue: word) else {
+                throw OptionError(option: "rd.emergency", value: word, expected: "reboot, poweroff or halt")
+            }
+            emergencyAction = value
+        }
+        if let timeout = line.last("rd.timeout") {
+            deviceTimeoutSeconds = try Self.seconds(timeout)
+        }
+        if let retry = line.last("rd.retry") {
+            retrySeconds = try Self.seconds(retry, allowZero: true)
+        }
+        moduleBlacklist = try (line.all("modprobe.blacklist") + line.all("rd.driver.blacklist"))
+            .flatMap { try Self.moduleList($0) }
+        preloadModules = try line.all("rd.driver.pre").flatMap { try Self.moduleList($0) }
+        if let overlay = line.last("stateless.overlay") {
+            let word = overlay.value ?? ""
+            guard let mode = OverlayMode(rawValue: word) else {
+                throw OptionError(option: "stateless.overlay", value: word, expected: "rwtab, overlayfs or none")
+            }
+            overlayMode = mode
+        }
+        if let size = line.last("stateless.tmpfs-size") {
+            writableSize = try Self.tmpfsSize(size)
+        }
+        quiet = line.last("quiet") != nil
+    }
+
+    // MARK: Value parsers
+
+    static func rootSource(_ parameter: KernelParameter) throws -> RootSource {
+        let value = parameter.value ?? ""
+        let expected = "/dev/…, UUID=, LABEL=, PARTUUID= or PARTLABEL="
+        if value.hasPrefix("/dev/") && value.count > 5 {
+            return .block(.path(value))
+        }
+        if value.hasPrefix("block:/dev/") {
+            return .block(.path(String(value.dropFirst("block:".count))))
+        }
+        if let equals = value.firstIndex(of: "=") {
+            let name = String(value[..<equals])
+            let tagValue = String(value[value.index(after: equals)...])
+            if BlockDeviceReference.tagNames.contains(name) {
+                guard !tagValue.isEmpty else {
+                    throw OptionError(option: "root", value: value, expected: "a value after \(name)=")
+                }
+                return .block(.tag(name: name, value: tagValue))
+            }
+        }
+        for networkPrefix in ["nfs:", "nfs4:", "iscsi:", "live:", "/dev/nfs", "dhcp"] where value.hasPrefix(networkPrefix) {
+            throw OptionError(option: "root", value: value, expected: "\(expected) (this release boots local block devices only)")
+        }
+        throw OptionError(option: "root", value: value, expected: expected)
+    }
+
+    static func text(_ parameter: KernelParameter, _ expected: String) throws -> String {
+        guard let value = parameter.value, !value.isEmpty else {
+            throw OptionError(option: parameter.key, value: parameter.value, expected: expected)
+        }
+        return value
+    }
+
+    /// A value without white space or separators, such as a filesystem type.
+    static func word(_ parameter: KernelParameter, _ expected: String) throws -> String {
+        let value = try text(parameter, expected)
+        guard value.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+            throw OptionError(option: parameter.key, value: value, expected: expected)
+        }
+        return value
+    }
+
+    /// dracut's booleans: a bare flag or 1/yes/true/on mean yes; 0/no/false/off mean no.
+    static func boolean(_ parameter: KernelParameter) throws -> Bool {
+        guard let value = parameter.value else { return true }
+        switch value {
+        case "1", "yes", "true", "on", "": return true
+        case "0", "no", "false", "off": return false
+        default: throw OptionError(option: parameter.key, value: value, expected: "0 or 1")
+        }
+    }
+
+    static func choice<T>(_ parameter: KernelParameter, _ table: [String: T], default: T) throws -> T {
+        guard let value = parameter.value else { return `default` }
+        guard let result = table[value] else {
+            throw OptionError(option: parameter.key, value: value, expected: table.keys.sorted().joined(separator: " or "))
+        }
+        return result
+    }
+
+    /// Whole seconds, 1…86400. dracut reads `rd.timeout=0` as "forever"; every wait here
+    /// has a bound, so 0 is refused for waits (allowed only where 0 means "no retries").
+    static func seconds(_ parameter: KernelParameter, allowZero: Bool = false) throws -> Int {
+        let expected = allowZero ? "whole seconds from 0 to 86400" : "whole seconds from 1 to 86400"
+        guard let value = parameter.value, !value.isEmpty, value.count <= 5,
+              value.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(value),
+              number <= 86400, allowZero || number > 0
+        else {
+            throw OptionError(option: parameter.key, value: parameter.value, expected: expected)
+        }
+        return number
+    }
+
+    /// Comma-separated module names; '-' and '_' are the same to the kernel, so names are
+    /// normalised to '_'.
+    static func moduleList(_ parameter: KernelParameter) throws -> [String] {
+        let expected = "comma-separated module names"
+        let value = try text(parameter, expected)
+        return try value.split(separator: ",", omittingEmptySubsequences: true).map { name in
+            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw OptionError(option: parameter.key, value: value, expected: expected)
+            }
+            return ModuleName.normalized(String(name))
+        }
+    }
+
+    /// A tmpfs size: bytes with an optional k/m/g suffix, or a percentage of RAM.
+    static func tmpfsSize(_ parameter: KernelParameter) throws -> String {
+        let expected = "a size such as 512m, 2g or 25%"
+        let value = try text(parameter, expected)
+        var digits = Substring(value)
+        if let last = digits.last, "kKmMgG%".contains(last) { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw OptionError(option: parameter.key, value: value, expected: expected)
+        }
+        return value
+    }
+}
+
+/// Kernel module names: the kernel treats '-' and '_' alike.
+public enum ModuleName {
+    public static func normalized(_ name: String) -> String {
+        String(name.map { $0 == "-" ? "_" : $0 })
+    }
+}

@@ -1,0 +1,110 @@
+import Glibc
+
+/// The boot pipeline (DESIGN.md): cmdline → modules → root → overlay → switch-root.
+/// `/init` runs all of it; each stage is also an applet that runs alone, reading what
+/// earlier ones left in /run/stateless, so dracut hooks can interleave them.
+public struct Boot {
+    let context: BootContext
+    var log: Logger { context.log }
+
+    public init(context: BootContext) { self.context = context }
+
+    /// PID 1 of the initramfs. Never returns: it ends in exec of the real init or in the
+    /// emergency fallback.
+    public func runInit() -> Never {
+        context.stage("init") { try mountEarlyFilesystems() }
+        context.stage("cmdline") { try loadOptions() }
+        context.breakPoint(.cmdline)
+        let watcher = context.stage("modules") { try startModules() }
+        context.breakPoint(.modules)
+        context.stage("root") { try attachRoot(watcher) }
+        context.breakPoint(.root)
+        context.stage("overlay") { try makeWritablePlaces(watcher) }
+        context.breakPoint(.overlay)
+        switchRoot()
+    }
+
+    // MARK: Stages
+
+    /// The kernel starts /init with nothing mounted. /run is a tmpfs from the start:
+    /// the timeline and hand-off files live there and move into the booted system.
+    public func mountEarlyFilesystems() throws {
+        let mounts: [(String, String, String, Int, String?)] = [
+            ("proc", "/proc", "proc", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
+            ("sysfs", "/sys", "sysfs", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
+            ("devtmpfs", "/dev", "devtmpfs", Int(MS_NOSUID), "mode=0755"),
+            ("tmpfs", "/run", "tmpfs", Int(MS_NOSUID | MS_NODEV), "mode=0755"),
+        ]
+        for (source, target, type, flags, data) in mounts {
+            try Posix.makeDirectory(target)
+            do {
+                try Posix.mount(source: source, target: target, type: type, flags: UInt(flags), data: data)
+            } catch let error as BootError where error.errno == .resourceBusy {
+                continue  // already mounted (a dracut-built image, or a second run)
+            }
+        }
+        try Posix.makeDirectories(HandOff.directory)
+        log.openKmsg()
+        log.info("init", "stateless started at \(Uptime.now()) s uptime")
+    }
+
+    /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline.
+    public func loadOptions() throws {
+        let directory = "/etc/cmdline.d"
+        let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
+        let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
+        let kernel = try Posix.readText("/proc/cmdline")
+        context.options = try BootOptions(KernelCommandLine(configFiles: texts, kernel: kernel))
+        log.verbose = !context.options.quiet
+        if let root = context.options.root { log.info("cmdline", "root=\(root), overlay \(context.options.overlayMode.rawValue)") }
+    }
+
+    public func startModules() throws -> DeviceWatcher {
+        let loader = try ModuleLoader(blacklist: context.options.moduleBlacklist, log: log)
+        let watcher = try DeviceWatcher(modules: loader, log: log)
+        watcher.coldplug(preload: context.options.preloadModules)
+        saveLoadedModules(loader)
+        return watcher
+    }
+
+    public func attachRoot(_ watcher: DeviceWatcher) throws {
+        defer { saveLoadedModules(watcher.modules) }
+        let facts = try RootStage(options: context.options, watcher: watcher, log: log).attach()
+        context.handOff("root", facts)
+    }
+
+    public func makeWritablePlaces(_ watcher: DeviceWatcher?) throws {
+        let places = WritablePlaces(root: RootStage.target, log: log) { type in
+            watcher?.modules.load(alias: "fs-" + type, reason: "overlay")
+        }
+        let facts = try places.apply(context.options.overlayMode, tmpfsSize: context.options.writableSize)
+        if let watcher { saveLoadedModules(watcher.modules) }
+        context.handOff("overlay", facts)
+    }
+
+    public func switchRoot() -> Never {
+        let switcher = SwitchRoot(log: log)
+        let start = Uptime.now()
+        let initPath = context.stage("switch-root") { try switcher.prepare(requestedInit: context.options.initPath) }
+        context.breakPoint(.switchRoot)
+        do {
+            try switcher.execute(init: initPath, arguments: context.options.initArguments) { facts in
+                context.handOff("switch-root", facts)
+                context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
+                log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")
+            }
+        } catch {
+            context.fail("switch-root", error)
+        }
+    }
+
+    /// modules.loaded lists every module this boot loaded, one per line, in order.
+    func saveLoadedModules(_ loader: ModuleLoader) {
+        let text = loader.takeUnreported().map { $0 + "\n" }.joined()
+        do {
+            try Posix.writeFile(HandOff.modulesLoaded, text, append: true)
+        } catch {
+            log.warning("modules", "cannot record loaded modules: \(error)")
+        }
+    }
+}

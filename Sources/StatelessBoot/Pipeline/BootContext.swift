@@ -1,0 +1,79 @@
+import Glibc
+
+/// What every stage needs, passed explicitly (no globals): the log, the options, and the
+/// writer of the timeline and hand-off files.
+public final class BootContext {
+    public let log: Logger
+    public var options = BootOptions()
+    /// Whether this process is the initramfs's PID 1 (`/init`), which owns the boot and
+    /// must never exit; as an applet a failure just ends the process.
+    public let isInit: Bool
+
+    public init(log: Logger, isInit: Bool) {
+        self.log = log
+        self.isInit = isInit
+    }
+
+    /// Runs one stage: logs its start, records its line in the timeline, and turns a
+    /// failure into the one clear line plus the configured fallback.
+    public func stage<T>(_ name: String, _ body: () throws -> T) -> T {
+        let start = Uptime.now()
+        do {
+            let result = try body()
+            record(TimelineEntry(stage: name, start: start, end: .now(), outcome: "ok"))
+            return result
+        } catch {
+            record(TimelineEntry(stage: name, start: start, end: .now(), outcome: "failed"))
+            fail(name, error)
+        }
+    }
+
+    /// Appends to the timeline; before /run exists (very early) the line is kept and
+    /// written with the next one.
+    func record(_ entry: TimelineEntry) {
+        pendingTimeline += entry.line
+        if (try? Posix.writeFile(HandOff.timeline, pendingTimeline, append: true)) != nil {
+            pendingTimeline = ""
+        }
+    }
+
+    private var pendingTimeline = ""
+
+    /// Writes `/run/stateless/NAME.env`. A hand-off that cannot be written is a warning:
+    /// the boot itself does not depend on it.
+    public func handOff(_ name: String, _ facts: [(String, String)]) {
+        do {
+            try Posix.writeFile(HandOff.path(name), HandOff.format(facts))
+        } catch {
+            log.warning(name, "cannot record facts: \(error)")
+        }
+    }
+
+    /// Reports the failure in one line, then the fallback: as PID 1, an emergency shell
+    /// if `rd.shell` asked for one and the image has one, then `rd.emergency`; as an
+    /// applet, exit status 1.
+    public func fail(_ stage: String, _ error: Error) -> Never {
+        log.error(stage, String(describing: error))
+        guard isInit else { exit(1) }
+        if options.shellOnFailure {
+            runShell(reason: "rd.shell after the failure above")
+        }
+        log.error(stage, "giving up: \(options.emergencyAction.rawValue) (rd.emergency=; rd.shell=1 with an image built with mkstateless --shell gives a shell first)")
+        Emergency.perform(options.emergencyAction)
+    }
+
+    /// Stops at a `rd.break=` point with a shell when the image has one.
+    public func breakPoint(_ point: BreakPoint) {
+        guard options.breakPoints.contains(point) else { return }
+        runShell(reason: "rd.break=\(point.rawValue)")
+    }
+
+    func runShell(reason: String) {
+        guard Posix.exists(Emergency.shell) else {
+            log.warning("shell", "\(reason): this image has no \(Emergency.shell) (build it with mkstateless --shell); continuing")
+            return
+        }
+        log.info("shell", "\(reason): starting \(Emergency.shell); leave it with exit")
+        Emergency.runShell()
+    }
+}

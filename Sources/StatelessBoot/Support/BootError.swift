@@ -1,0 +1,65 @@
+import SystemPackage
+
+/// The one error type of the early-boot code.
+///
+/// It carries what was attempted, on which object, the errno when the kernel gave one,
+/// and the option an admin can change — so that every failure prints as one line that
+/// explains itself (DESIGN.md, principle 3).
+public struct BootError: Error, Equatable, CustomStringConvertible {
+    /// What was being done, e.g. "mount", "read", "wait for root device".
+    public var operation: String
+    /// The thing it was done to: a path, a device, a module, an option.
+    public var object: String
+    /// The kernel's answer, when the failure came from a system call.
+    public var errno: Errno?
+    /// Free text: what was expected and what was found instead.
+    public var detail: String?
+    /// The command-line option that controls this behaviour, if any.
+    public var option: String?
+
+    public init(
+        _ operation: String, _ object: String, errno: Errno? = nil,
+        detail: String? = nil, option: String? = nil
+    ) {
+        self.operation = operation
+        self.object = object
+        self.errno = errno
+        self.detail = detail
+        self.option = option
+    }
+
+    public var description: String {
+        var line = "\(operation) \(object)"
+        if let errno { line += ": \(errno) (\(errnoName(errno)))" }
+        if let detail { line += ": \(detail)" }
+        if let option { line += " (controlled by \(option))" }
+        return line
+    }
+}
+
+/// The symbolic name of the errno values early boot meets, so a log line says `ENODEV`
+/// and not 19.
+func errnoName(_ errno: Errno) -> String {
+    switch errno {
+    case .noSuchFileOrDirectory: return "ENOENT"
+    case .permissionDenied: return "EACCES"
+    case .notPermitted: return "EPERM"
+    case .operationNotSupportedByDevice: return "ENODEV"
+    case .noSuchAddressOrDevice: return "ENXIO"
+    case .invalidArgument: return "EINVAL"
+    case .resourceBusy: return "EBUSY"
+    case .fileExists: return "EEXIST"
+    case .notDirectory: return "ENOTDIR"
+    case .isDirectory: return "EISDIR"
+    case .readOnlyFileSystem: return "EROFS"
+    case .ioError: return "EIO"
+    case .noSpace: return "ENOSPC"
+    case .resourceTemporarilyUnavailable: return "EAGAIN"
+    case .noMemory: return "ENOMEM"
+    case .timedOut: return "ETIMEDOUT"
+    case .execFormatError: return "ENOEXEC"
+    case .tooManySymbolicLinkLevels: return "ELOOP"
+    case .notSupportedOnSocket: return "EOPNOTSUPP"
+    default: return "errno \(errno.rawValue)"
+    }
+}

@@ -1,0 +1,171 @@
+import Glibc
+import SystemPackage
+
+/// The one place where the early-boot code calls the C library for files, directories
+/// and mounts. Every wrapper retries on EINTR where that is meaningful and throws a
+/// `BootError` naming the operation and the path.
+public enum Posix {
+    /// The errno of the last failed call, typed.
+    static var lastErrno: Errno { Errno(rawValue: Glibc.errno) }
+
+    static func check(_ result: CInt, _ operation: String, _ object: String) throws {
+        if result != 0 { throw BootError(operation, object, errno: lastErrno) }
+    }
+
+    // MARK: Mounts
+
+    /// mount(2). `flags` are the MS_* bits; `data` the filesystem's own option string.
+    public static func mount(
+        source: String, target: String, type: String?, flags: UInt = 0, data: String? = nil
+    ) throws {
+        let result: CInt
+        if let data {
+            result = data.withCString { Glibc.mount(source, target, type, flags, $0) }
+        } else {
+            result = Glibc.mount(source, target, type, flags, nil)
+        }
+        if result != 0 {
+            throw BootError(
+                "mount", "\(source) on \(target)", errno: lastErrno,
+                detail: "type \(type ?? "-"), flags \(MountFlags.names(flags)), options \"\(data ?? "")\"")
+        }
+    }
+
+    /// umount2(2).
+    public static func unmount(_ target: String, flags: CInt = 0) throws {
+        try check(Glibc.umount2(target, flags), "unmount", target)
+    }
+
+    // MARK: Paths
+
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws {
+        if Glibc.mkdir(path, mode) != 0 && lastErrno != .fileExists {
+            throw BootError("create directory", path, errno: lastErrno)
+        }
+    }
+
+    /// `mkdir -p`: every missing component of `path` is created with `mode`.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try makeDirectory(prefix, mode: mode)
+        }
+    }
+
+    /// lstat(2); nil when the path does not exist.
+    public static func lstatIfPresent(_ path: String) throws -> stat? {
+        var info = stat()
+        if Glibc.lstat(path, &info) == 0 { return info }
+        if lastErrno == .noSuchFileOrDirectory || lastErrno == .notDirectory { return nil }
+        throw BootError("stat", path, errno: lastErrno)
+    }
+
+    /// stat(2), following symlinks; nil when the path does not exist.
+    public static func statIfPresent(_ path: String) throws -> stat? {
+        var info = stat()
+        if stat(path, &info) == 0 { return info }
+        if lastErrno == .noSuchFileOrDirectory || lastErrno == .notDirectory { return nil }
+        throw BootError("stat", path, errno: lastErrno)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = Glibc.stat()
+        return Glibc.lstat(path, &info) == 0
+    }
+
+    public static func readLink(_ path: String) throws -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = Glibc.readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { throw BootError("read link", path, errno: lastErrno) }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in a directory, without "." and "..", sorted so that every walk over
+    /// the same tree happens in the same order.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = Glibc.opendir(path) else {
+            throw BootError("open directory", path, errno: lastErrno)
+        }
+        defer { Glibc.closedir(dir) }
+        var names: [String] = []
+        while let entry = Glibc.readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    // MARK: Whole files
+
+    /// Reads a whole file. Files under /proc and /sys report size 0, so this reads
+    /// until end of file instead of trusting st_size.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let fd: FileDescriptor
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
+        } catch let errno as Errno {
+            throw BootError("open", path, errno: errno)
+        }
+        return try fd.closeAfter {
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 16384)
+            while true {
+                let count: Int
+                do {
+                    count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+                } catch let errno as Errno {
+                    throw BootError("read", path, errno: errno)
+                }
+                if count == 0 { return bytes }
+                bytes.append(contentsOf: chunk[..<count])
+            }
+        }
+    }
+
+    public static func readText(_ path: String) throws -> String {
+        String(decoding: try readFile(path), as: UTF8.self)
+    }
+
+    /// Writes (truncating or appending) a whole file.
+    public static func writeFile(
+        _ path: String, _ text: String, append: Bool = false, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    ) throws {
+        do {
+            let options: FileDescriptor.OpenOptions = append
+                ? [.create, .append, .closeOnExec] : [.create, .truncate, .closeOnExec]
+            let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options, permissions: mode)
+            _ = try fd.closeAfter { try fd.writeAll(text.utf8) }
+        } catch let errno as Errno {
+            throw BootError("write", path, errno: errno)
+        }
+    }
+}
+
+/// The MS_* mount flags by name, so a log line says `MS_RDONLY|MS_BIND`.
+public enum MountFlags {
+    static let table: [(UInt, String)] = [
+        (UInt(MS_RDONLY), "MS_RDONLY"), (UInt(MS_NOSUID), "MS_NOSUID"), (UInt(MS_NODEV), "MS_NODEV"),
+        (UInt(MS_NOEXEC), "MS_NOEXEC"), (UInt(MS_SYNCHRONOUS), "MS_SYNCHRONOUS"),
+        (UInt(MS_REMOUNT), "MS_REMOUNT"), (UInt(MS_NOATIME), "MS_NOATIME"),
+        (UInt(MS_NODIRATIME), "MS_NODIRATIME"), (UInt(MS_BIND), "MS_BIND"), (UInt(MS_MOVE), "MS_MOVE"),
+        (UInt(MS_REC), "MS_REC"), (UInt(MS_RELATIME), "MS_RELATIME"), (UInt(MS_STRICTATIME), "MS_STRICTATIME"),
+        (UInt(MS_PRIVATE), "MS_PRIVATE"), (UInt(MS_SHARED), "MS_SHARED"), (UInt(MS_SLAVE), "MS_SLAVE"),
+        (UInt(MS_LAZYTIME), "MS_LAZYTIME"),
+    ]
+
+    /// "0" for no flags, otherwise the names joined by "|", with any unknown bits in hex.
+    public static func names(_ flags: UInt) -> String {
+        if flags == 0 { return "0" }
+        var rest = flags
+        var parts: [String] = []
+        for (bit, name) in table where flags & bit != 0 {
+            parts.append(name)
+            rest &= ~bit
+        }
+        if rest != 0 { parts.append("0x" + String(rest, radix: 16)) }
+        return parts.joined(separator: "|")
+    }
+}

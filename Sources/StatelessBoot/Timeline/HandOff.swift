@@ -1,0 +1,73 @@
+/// The files under /run/stateless through which stages hand facts to each other, to
+/// dracut hooks and to the booted system. Each is shell-sourceable `KEY=value`, so
+/// `. /run/stateless/root.env` works in any sh.
+public enum HandOff {
+    public static let directory = "/run/stateless"
+    public static let timeline = directory + "/timeline"
+    public static let modulesLoaded = directory + "/modules.loaded"
+
+    public static func path(_ name: String) -> String { directory + "/" + name + ".env" }
+
+    /// `KEY=value` lines; values are single-quoted unless they need no quoting at all.
+    public static func format(_ facts: [(String, String)]) -> String {
+        facts.map { "\($0.0)=\(quote($0.1))\n" }.joined()
+    }
+
+    /// POSIX shell quoting: safe characters stay bare, anything else goes in single
+    /// quotes, with each `'` written as `'\''`.
+    public static func quote(_ value: String) -> String {
+        let safe = value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-:,=@+%".contains($0)) }
+        if safe && !value.isEmpty { return value }
+        return "'" + value.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// Reads back a file written by `format` (for stages run as separate applets).
+    public static func parse(_ text: String) -> [String: String] {
+        var facts: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            var value = line[line.index(after: equals)...]
+            if value.first == "'" && value.last == "'" && value.count >= 2 {
+                value = value.dropFirst().dropLast()
+                facts[String(line[..<equals])] = String(value).replacingAll("'\\''", with: "'")
+            } else {
+                facts[String(line[..<equals])] = String(value)
+            }
+        }
+        return facts
+    }
+}
+
+/// One line of /run/stateless/timeline: `STAGE START END OUTCOME`, times in seconds of
+/// uptime, so `sort -k2 -n` or a plot reads it directly.
+public struct TimelineEntry: Equatable, Sendable {
+    public var stage: String
+    public var start: Uptime
+    public var end: Uptime
+    /// `ok`, or `failed`.
+    public var outcome: String
+
+    public init(stage: String, start: Uptime, end: Uptime, outcome: String) {
+        self.stage = stage
+        self.start = start
+        self.end = end
+        self.outcome = outcome
+    }
+
+    public var line: String { "\(stage) \(start) \(end) \(outcome)\n" }
+}
+
+extension String {
+    /// Replaces every occurrence of `target` (Foundation's replacingOccurrences is not
+    /// available in early boot).
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound] + replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,107 @@
+/// Fedora's rwtab (`/etc/rwtab`, `/etc/rwtab.d/*`, `/run/initramfs/rwtab`): which paths
+/// of a read-only root are made writable, and how their tmpfs copy starts out.
+///
+///     # type  path
+///     empty   /tmp
+///     dirs    /var/cache/man
+///     files   /var/lib/dhclient
+public enum RwtabKind: String, Equatable, Sendable {
+    /// The entry itself, empty: a directory without contents, or an empty file.
+    case empty
+    /// The directory tree without its files.
+    case dirs
+    /// A full copy of the contents.
+    case files
+}
+
+public struct RwtabEntry: Equatable, Sendable {
+    public var kind: RwtabKind
+    /// Absolute and normalised: no `//`, no `.` or `..` components, no trailing `/`.
+    public var path: String
+
+    public init(_ kind: RwtabKind, _ path: String) {
+        self.kind = kind
+        self.path = path
+    }
+}
+
+/// One step of applying an rwtab: make the tmpfs copy of `entry`, and bind-mount it over
+/// the read-only path unless an enclosing listed path is mounted already.
+public struct RwtabStep: Equatable, Sendable {
+    public var entry: RwtabEntry
+    public var bindMount: Bool
+
+    public init(_ entry: RwtabEntry, bindMount: Bool) {
+        self.entry = entry
+        self.bindMount = bindMount
+    }
+}
+
+public enum Rwtab {
+    /// Parses one rwtab file. Lines that cannot be used are returned as warnings (Fedora's
+    /// script skips them silently; we say which line and why).
+    public static func parse(_ text: String, source: String) -> (entries: [RwtabEntry], warnings: [String]) {
+        var entries: [RwtabEntry] = []
+        var warnings: [String] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let fields = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard let first = fields.first, !first.hasPrefix("#") else { continue }
+            let location = "\(source):\(index + 1)"
+            guard let kind = RwtabKind(rawValue: String(first)) else {
+                warnings.append("\(location): unknown type \"\(first)\" (expected empty, dirs or files)")
+                continue
+            }
+            guard fields.count == 2 else {
+                warnings.append("\(location): expected \"\(kind.rawValue) /path\", found \(fields.count - 1) paths")
+                continue
+            }
+            guard let path = normalizedPath(String(fields[1])) else {
+                warnings.append("\(location): \"\(fields[1])\" is not an absolute path below /")
+                continue
+            }
+            entries.append(RwtabEntry(kind, path))
+        }
+        return (entries, warnings)
+    }
+
+    /// `/a//b/./c/` → `/a/b/c`. Nil for relative paths, `..` components, and `/` itself
+    /// (making the whole root writable is the overlayfs mode's job).
+    public static func normalizedPath(_ path: String) -> String? {
+        guard path.hasPrefix("/") else { return nil }
+        var components: [Substring] = []
+        for component in path.split(separator: "/") where component != "." {
+            if component == ".." { return nil }
+            components.append(component)
+        }
+        guard !components.isEmpty else { return nil }
+        return "/" + components.joined(separator: "/")
+    }
+
+    /// Orders the entries parents first; a path listed twice keeps its last entry (files
+    /// read later override earlier ones). Paths inside another listed path are copied into
+    /// that path's tmpfs copy but not bind-mounted again.
+    public static func plan(_ entries: [RwtabEntry]) -> [RwtabStep] {
+        var lastByPath: [String: RwtabEntry] = [:]
+        for entry in entries { lastByPath[entry.path] = entry }
+        let ordered = lastByPath.values.sorted { depth($0.path) != depth($1.path) ? depth($0.path) < depth($1.path) : $0.path < $1.path }
+        var mounted: [String] = []
+        return ordered.map { entry in
+            let nested = mounted.contains { isInside(entry.path, $0) }
+            if !nested { mounted.append(entry.path) }
+            return RwtabStep(entry, bindMount: !nested)
+        }
+    }
+
+    /// Names Fedora's readonly-root skips in rwtab.d: editor and package-manager leftovers.
+    public static func isIgnoredFileName(_ name: String) -> Bool {
+        name.hasPrefix(".") || name.hasSuffix("~") || name.hasSuffix(".swp")
+            || [".rpmsave", ".rpmnew", ".rpmorig", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".bak", ".orig"]
+            .contains { name.hasSuffix($0) }
+    }
+
+    static func depth(_ path: String) -> Int { path.split(separator: "/").count }
+
+    static func isInside(_ path: String, _ parent: String) -> Bool {
+        path.hasPrefix(parent + "/")
+    }
+}

@@ -1,0 +1,133 @@
+import Glibc
+
+/// Makes the few writable places of a read-only root (DESIGN.md, principle 1), in one of
+/// three modes chosen by `stateless.overlay=`. Layout under /run, which the booted system
+/// keeps:
+///
+///     /run/stateless/writable/      tmpfs: the rwtab copies, e.g. writable/var/log
+///     /run/stateless/overlay/upper  tmpfs: overlayfs mode's upper and work dirs
+///     /run/stateless/lower/         overlayfs mode: the read-only root itself
+public struct WritablePlaces {
+    public static let writableDirectory = "/run/stateless/writable"
+    public static let overlayDirectory = "/run/stateless/overlay"
+    public static let lowerDirectory = "/run/stateless/lower"
+    /// Used when neither the root nor the initramfs brings an rwtab.
+    public static let defaultRwtab = "/etc/stateless/rwtab.default"
+
+    let root: String
+    let log: Logger
+    /// Makes sure the kernel knows a filesystem type (loads `fs-TYPE`).
+    let loadFilesystem: (String) -> Void
+
+    public init(root: String, log: Logger, loadFilesystem: @escaping (String) -> Void) {
+        self.root = root
+        self.log = log
+        self.loadFilesystem = loadFilesystem
+    }
+
+    /// Applies `mode` and returns the facts for /run/stateless/overlay.env.
+    public func apply(_ mode: OverlayMode, tmpfsSize: String?) throws -> [(String, String)] {
+        switch mode {
+        case .none:
+            return [("OVERLAY_MODE", "none")]
+        case .rwtab:
+            return try applyRwtab(tmpfsSize: tmpfsSize)
+        case .overlayfs:
+            return try applyOverlayfs(tmpfsSize: tmpfsSize)
+        }
+    }
+
+    static func tmpfsOptions(_ size: String?) -> String {
+        "mode=0755" + (size.map { ",size=\($0)" } ?? "")
+    }
+
+    // MARK: rwtab
+
+    func applyRwtab(tmpfsSize: String?) throws -> [(String, String)] {
+        try Posix.makeDirectories(Self.writableDirectory)
+        try Posix.mount(source: "tmpfs", target: Self.writableDirectory, type: "tmpfs",
+                        flags: UInt(MS_NOSUID | MS_NODEV), data: Self.tmpfsOptions(tmpfsSize))
+        let steps = Rwtab.plan(readRwtabs())
+        let copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        var mounted: [String] = []
+        for step in steps {
+            let path = step.entry.path
+            guard Posix.exists(root + path) else {
+                log.info("overlay", "rwtab: skipped \(path): not in the root image")
+                continue
+            }
+            let copy = Self.writableDirectory + path
+            try Posix.makeDirectories(String(copy[..<(copy.lastIndex(of: "/") ?? copy.endIndex)]))
+            if !step.bindMount && step.entry.kind == .empty {
+                var remover = RemoveTree()  // nested `empty` inside a copied tree: empty it
+                try remover.removeContents(of: copy)
+            }
+            let depth: TreeCopy.Depth = switch step.entry.kind {
+            case .empty: .entryOnly
+            case .dirs: .directoriesOnly
+            case .files: .everything
+            }
+            try copier.copy(root + path, to: copy, depth: depth)
+            if step.bindMount {
+                try Posix.mount(source: copy, target: root + path, type: nil, flags: UInt(MS_BIND))
+                mounted.append(path)
+            }
+        }
+        log.info("overlay", "rwtab: \(mounted.count) writable paths on tmpfs \(Self.writableDirectory)")
+        return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
+                ("RWTAB_MOUNTS", mounted.joined(separator: " "))]
+    }
+
+    /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
+    /// (Fedora's order); the image's default only when none of them exists.
+    func readRwtabs() -> [RwtabEntry] {
+        var files = [root + "/etc/rwtab"]
+        let directory = root + "/etc/rwtab.d"
+        for name in (try? Posix.listDirectory(directory)) ?? [] where !Rwtab.isIgnoredFileName(name) {
+            files.append(directory + "/" + name)
+        }
+        files.append("/run/initramfs/rwtab")
+        var present = files.filter { (try? Posix.statIfPresent($0))?.map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
+        if present.isEmpty {
+            log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)")
+            present = [Self.defaultRwtab]
+        }
+        var entries: [RwtabEntry] = []
+        for file in present {
+            guard let text = try? Posix.readText(file) else {
+                log.warning("overlay", "rwtab: cannot read \(file); skipped")
+                continue
+            }
+            let parsed = Rwtab.parse(text, source: file)
+            parsed.warnings.forEach { log.warning("overlay", "rwtab: " + $0) }
+            entries += parsed.entries
+        }
+        return entries
+    }
+
+    // MARK: overlayfs
+
+    func applyOverlayfs(tmpfsSize: String?) throws -> [(String, String)] {
+        loadFilesystem("overlay")
+        let upper = Self.overlayDirectory + "/upper"
+        let work = Self.overlayDirectory + "/work"
+        try Posix.makeDirectories(Self.overlayDirectory)
+        try Posix.mount(source: "tmpfs", target: Self.overlayDirectory, type: "tmpfs",
+                        flags: UInt(MS_NOSUID | MS_NODEV), data: Self.tmpfsOptions(tmpfsSize))
+        try Posix.makeDirectory(upper)
+        try Posix.makeDirectory(work)
+        try Posix.makeDirectories(Self.lowerDirectory)
+        try Posix.mount(source: root, target: Self.lowerDirectory, type: nil, flags: UInt(MS_MOVE))
+        do {
+            try Posix.mount(source: "overlay", target: root, type: "overlay", flags: 0,
+                            data: "lowerdir=\(Self.lowerDirectory),upperdir=\(upper),workdir=\(work)")
+        } catch {
+            // Put the read-only root back where the next stage expects it.
+            try? Posix.mount(source: Self.lowerDirectory, target: root, type: nil, flags: UInt(MS_MOVE))
+            throw error
+        }
+        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (tmpfs)")
+        return [("OVERLAY_MODE", "overlayfs"), ("LOWER_DIR", Self.lowerDirectory),
+                ("UPPER_DIR", upper), ("WORK_DIR", work)]
+    }
+}
