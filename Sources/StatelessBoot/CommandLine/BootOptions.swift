@@ -181,7 +181,9 @@ extension BootOptions {
         }
         if let equals = value.firstIndex(of: "=") {
             let name = String(value[..<equals])
-            let tagValue = String(value[value.index(after: equals)...])
+            // `root=LABEL="my root"` keeps its quotes through the kernel's splitting
+            // (they are not at the start of the value); the admin meant the label inside.
+            let tagValue = KernelCommandLine.stripQuotes(String(value[value.index(after: equals)...]))
             if BlockDeviceReference.tagNames.contains(name) {
                 guard !tagValue.isEmpty else {
                     throw OptionError(option: "root", value: value, expected: "a value after \(name)=")

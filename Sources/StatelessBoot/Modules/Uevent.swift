@@ -26,7 +26,8 @@ public struct Uevent: Equatable, Sendable {
         else { return nil }
         let action = String(header[..<at])
         let devpath = String(header[header.index(after: at)...])
-        guard !action.isEmpty, devpath.hasPrefix("/") else { return nil }
+        // Kernel actions are lowercase words: add, remove, change, move, bind, …
+        guard !action.isEmpty, action.allSatisfy({ $0 >= "a" && $0 <= "z" }), devpath.hasPrefix("/") else { return nil }
         var properties: [String: String] = [:]
         for field in fields.dropFirst() {
             let text = String(decoding: field, as: UTF8.self)

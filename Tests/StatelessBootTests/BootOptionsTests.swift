@@ -1,0 +1,90 @@
+@testable import StatelessBoot
+import XCTest
+
+final class BootOptionsTests: XCTestCase {
+    func parse(_ text: String) throws -> BootOptions {
+        try BootOptions(KernelCommandLine(parsing: text))
+    }
+
+    func testRootForms() throws {
+        let cases: [(String, RootSource)] = [
+            ("root=/dev/vda", .block(.path("/dev/vda"))),
+            ("root=block:/dev/sda2", .block(.path("/dev/sda2"))),
+            ("root=UUID=0b5d-11", .block(.tag(name: "UUID", value: "0b5d-11"))),
+            ("root=LABEL=\"my root\"", .block(.tag(name: "LABEL", value: "my root"))),
+            ("root=PARTUUID=abc-01", .block(.tag(name: "PARTUUID", value: "abc-01"))),
+            ("root=PARTLABEL=system", .block(.tag(name: "PARTLABEL", value: "system"))),
+            ("root=/dev/a root=LABEL=b", .block(.tag(name: "LABEL", value: "b"))),
+        ]
+        for (text, root) in cases {
+            XCTAssertEqual(try parse(text).root, root, text)
+        }
+        XCTAssertNil(try parse("ro quiet").root)
+    }
+
+    func testMalformedKnownOptionsNameTheOption() {
+        let cases: [(String, String)] = [
+            ("root=", "root"), ("root=UUID=", "root"), ("root=/dev/", "root"), ("root=sda1", "root"),
+            ("root=nfs:10.0.0.1:/srv", "root"), ("root=FOO=bar", "root"),
+            ("rd.timeout=abc", "rd.timeout"), ("rd.timeout=0", "rd.timeout"), ("rd.timeout=-1", "rd.timeout"),
+            ("rd.timeout=99999999999999999999", "rd.timeout"), ("rd.timeout", "rd.timeout"),
+            ("rd.retry=1.5", "rd.retry"), ("rd.emergency=explode", "rd.emergency"),
+            ("rd.break=nowhere", "rd.break"), ("rd.shell=maybe", "rd.shell"),
+            ("stateless.overlay=zfs", "stateless.overlay"), ("stateless.root=maybe", "stateless.root"),
+            ("rootfstype=", "rootfstype"), ("rootfstype=ext4;rm", "rootfstype"), ("rootflags=", "rootflags"),
+            ("init=sbin/init", "init"), ("init=", "init"),
+            ("modprobe.blacklist=a,b/c", "modprobe.blacklist"), ("rd.driver.pre=", "rd.driver.pre"),
+            ("stateless.tmpfs-size=lots", "stateless.tmpfs-size"), ("stateless.tmpfs-size=%", "stateless.tmpfs-size"),
+        ]
+        for (text, option) in cases {
+            XCTAssertThrowsError(try parse(text), text) { error in
+                guard let error = error as? OptionError else { return XCTFail("\(text): \(error)") }
+                XCTAssertEqual(error.option, option, text)
+                XCTAssertTrue(error.description.hasPrefix(option), error.description)
+                XCTAssertTrue(error.description.contains("expected"), error.description)
+            }
+        }
+    }
+
+    func testErrorLineSaysWhatWasExpected() {
+        XCTAssertThrowsError(try parse("rd.timeout=abc")) { error in
+            XCTAssertEqual(String(describing: error), "rd.timeout=abc: expected whole seconds from 1 to 86400")
+        }
+    }
+
+    func testUnknownKeysAreIgnored() throws {
+        let options = try parse("console=ttyS0 rd.lvm=0 foo bar=baz stateless.future=1 rd.debug")
+        XCTAssertEqual(options, BootOptions())
+    }
+
+    func testControls() throws {
+        let options = try parse("""
+            root=/dev/vda rootfstype=ext4 rootflags=noatime,errors=remount-ro rw init=/bin/sh \
+            rd.break rd.break=pre-mount rd.shell rd.emergency=poweroff rd.timeout=7 rd.retry=0 \
+            modprobe.blacklist=floppy,pcspkr rd.driver.blacklist=nouveau rd.driver.blacklist=snd-hda-intel \
+            rd.driver.pre=virtio-pci stateless.overlay=overlayfs stateless.tmpfs-size=25% quiet -- single
+            """)
+        XCTAssertEqual(options.rootFilesystemType, "ext4")
+        XCTAssertEqual(options.rootFlags, "noatime,errors=remount-ro")
+        XCTAssertFalse(options.rootWritable, "rw alone must not make the root writable")
+        XCTAssertEqual(options.initPath, "/bin/sh")
+        XCTAssertEqual(options.initArguments, ["single"])
+        XCTAssertEqual(options.breakPoints, [.switchRoot, .root])
+        XCTAssertTrue(options.shellOnFailure)
+        XCTAssertEqual(options.emergencyAction, .poweroff)
+        XCTAssertEqual(options.deviceTimeoutSeconds, 7)
+        XCTAssertEqual(options.retrySeconds, 0)
+        XCTAssertEqual(options.moduleBlacklist, ["floppy", "pcspkr", "nouveau", "snd_hda_intel"])
+        XCTAssertEqual(options.preloadModules, ["virtio_pci"])
+        XCTAssertEqual(options.overlayMode, .overlayfs)
+        XCTAssertEqual(options.writableSize, "25%")
+        XCTAssertTrue(options.quiet)
+    }
+
+    func testBooleansAndOptOut() throws {
+        XCTAssertFalse(try parse("rd.shell=0").shellOnFailure)
+        XCTAssertTrue(try parse("rd.shell=1").shellOnFailure)
+        XCTAssertTrue(try parse("stateless.root=rw").rootWritable)
+        XCTAssertFalse(try parse("stateless.root=rw stateless.root=ro").rootWritable)
+    }
+}

@@ -1,0 +1,35 @@
+import StatelessBoot
+import XCTest
+
+final class UeventTests: XCTestCase {
+    func bytes(_ text: String) -> [UInt8] { Array(text.utf8).map { $0 == UInt8(ascii: "|") ? 0 : $0 } }
+
+    func testDecodesAKernelEvent() throws {
+        let event = try XCTUnwrap(Uevent(bytes: bytes(
+            "add@/devices/pci0000:00/0000:00:04.0/virtio1|ACTION=add|DEVPATH=/devices/pci0000:00/0000:00:04.0/virtio1|SUBSYSTEM=virtio|MODALIAS=virtio:d00000002v00001AF4|SEQNUM=1042|")))
+        XCTAssertEqual(event.action, "add")
+        XCTAssertEqual(event.devpath, "/devices/pci0000:00/0000:00:04.0/virtio1")
+        XCTAssertEqual(event.subsystem, "virtio")
+        XCTAssertEqual(event.modalias, "virtio:d00000002v00001AF4")
+        XCTAssertNil(event.devname)
+    }
+
+    func testBlockEventWithoutTrailingNul() throws {
+        let event = try XCTUnwrap(Uevent(bytes: bytes("add@/devices/virtual/block/vda|ACTION=add|SUBSYSTEM=block|DEVNAME=vda|DEVTYPE=disk")))
+        XCTAssertEqual(event.devname, "vda")
+        XCTAssertEqual(event.properties["DEVTYPE"], "disk")
+    }
+
+    func testRejectsWhatIsNotAKernelEvent() {
+        let hostile: [[UInt8]] = [
+            [], [0, 0, 0], bytes("libudev|\u{FE}\u{ED}"), bytes("add"), bytes("@/devices/x|"),
+            bytes("add@relative|"), bytes("add@/devices/x|ACTION=remove|"), [0xFF, 0xFE, 0x40, 0x2F],
+        ]
+        for input in hostile { XCTAssertNil(Uevent(bytes: input), "\(input)") }
+    }
+
+    func testIgnoresMalformedProperties() throws {
+        let event = try XCTUnwrap(Uevent(bytes: bytes("change@/devices/x|=novalue|NOEQUALS|A=1|A=2|")))
+        XCTAssertEqual(event.properties, ["A": "2"])
+    }
+}
