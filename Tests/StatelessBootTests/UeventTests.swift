@@ -33,3 +33,18 @@ final class UeventTests: XCTestCase {
         XCTAssertEqual(event.properties, ["A": "2"])
     }
 }
+
+final class ColdplugTests: XCTestCase {
+    func testStorageBeforeOthersBeforeNetwork() {
+        let aliases = [
+            "pci:v00008086d0000100Esv00001AF4sd00001100bc02sc00i00",  // e1000
+            "acpi:PNP0501:",
+            "pci:v00008086d00007010sv00001AF4sd00001100bc01sc01i80",  // ata_piix
+            "pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00",  // virtio block
+            "virtio:d00000002v00001AF4",
+            "platform:serial8250",
+        ]
+        XCTAssertEqual(Coldplug.ordered(aliases), [aliases[2], aliases[3], aliases[4], aliases[1], aliases[5], aliases[0]])
+        XCTAssertEqual(Coldplug.ordered([]), [])
+    }
+}

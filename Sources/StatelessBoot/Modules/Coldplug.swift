@@ -15,7 +15,23 @@ public enum Coldplug {
                 if !alias.isEmpty && seen.insert(alias).inserted { aliases.append(alias) }
             }
         }
-        return aliases
+        return ordered(aliases)
+    }
+
+    /// Storage first, network last: under emulation every module load costs tenths of
+    /// a second, and the root disk should not wait behind a NIC driver's probe. The
+    /// order is stable within each class.
+    public static func ordered(_ aliases: [String]) -> [String] {
+        func rank(_ alias: String) -> Int {
+            if alias.hasPrefix("pci:") {
+                if alias.contains("bc01") || alias.contains("v00001AF4") { return 0 }  // mass storage, virtio transport
+                if alias.contains("bc02") { return 2 }  // network controllers
+                return 1
+            }
+            if alias.hasPrefix("virtio:") || alias.hasPrefix("scsi:") || alias.hasPrefix("nvme:") { return 0 }
+            return 1
+        }
+        return aliases.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
     }
 }
 

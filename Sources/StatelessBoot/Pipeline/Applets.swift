@@ -18,8 +18,10 @@ public enum Applet: String, CaseIterable {
     }
 
     /// Picks the applet from the process's arguments; nil means "print usage".
-    public static func select(_ arguments: [String]) -> Applet? {
-        guard let first = arguments.first else { return nil }
+    /// The kernel starts /init before /proc exists, and the Swift runtime may read the
+    /// arguments from /proc/self/cmdline: no arguments at all in PID 1 means `init`.
+    public static func select(_ arguments: [String], isPID1: Bool) -> Applet? {
+        guard let first = arguments.first else { return isPID1 ? .`init` : nil }
         let name = first.split(separator: "/").last.map(String.init) ?? first
         if let applet = Applet(rawValue: name) { return applet }
         guard arguments.count > 1 else { return nil }
@@ -33,7 +35,12 @@ public enum Applet: String, CaseIterable {
     /// Runs the applet. Standalone applets expect /proc, /sys, /dev and /run mounted (as
     /// dracut has them) and report a failure with exit status 1.
     public func run() -> Never {
-        let context = BootContext(log: Logger(), isInit: self == .`init` && getpid() == 1)
+        if self == .`init` && getpid() != 1 {
+            // Mounting /proc, /run… over a running system would hide its own.
+            print("stateless init: runs only as PID 1 of an initramfs (this is PID \(getpid())); run the stages as applets instead")
+            exit(2)
+        }
+        let context = BootContext(log: Logger(), isInit: self == .`init`)
         let boot = Boot(context: context)
         switch self {
         case .`init`:

@@ -58,16 +58,24 @@ public struct TimelineEntry: Equatable, Sendable {
 }
 
 extension String {
-    /// Replaces every occurrence of `target` (Foundation's replacingOccurrences is not
-    /// available in early boot).
+    /// Replaces every occurrence of `target`. Written out because Foundation's
+    /// `replacingOccurrences` is not available in early boot and the standard library's
+    /// `firstRange(of:)` would link the whole string-processing module (~1 MB).
     func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
+        let pattern = Array(target)
+        guard !pattern.isEmpty else { return self }
+        let characters = Array(self)
         var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound] + replacement
-            rest = rest[range.upperBound...]
+        var index = 0
+        while index < characters.count {
+            if index + pattern.count <= characters.count && Array(characters[index..<index + pattern.count]) == pattern {
+                result += replacement
+                index += pattern.count
+            } else {
+                result.append(characters[index])
+                index += 1
+            }
         }
-        return result + rest
+        return result
     }
 }

@@ -49,7 +49,9 @@ public struct WritablePlaces {
                         flags: UInt(MS_NOSUID | MS_NODEV), data: Self.tmpfsOptions(tmpfsSize))
         let steps = Rwtab.plan(readRwtabs())
         let copier = TreeCopy(warn: { log.warning("overlay", $0) })
-        var mounted: [String] = []
+        // Every copy is made before the first bind mount: a nested entry copied after its
+        // parent was mounted would read the tmpfs copy instead of the image.
+        var binds: [String] = []
         for step in steps {
             let path = step.entry.path
             guard Posix.exists(root + path) else {
@@ -68,14 +70,14 @@ public struct WritablePlaces {
             case .files: .everything
             }
             try copier.copy(root + path, to: copy, depth: depth)
-            if step.bindMount {
-                try Posix.mount(source: copy, target: root + path, type: nil, flags: UInt(MS_BIND))
-                mounted.append(path)
-            }
+            if step.bindMount { binds.append(path) }
         }
-        log.info("overlay", "rwtab: \(mounted.count) writable paths on tmpfs \(Self.writableDirectory)")
+        for path in binds {
+            try Posix.mount(source: Self.writableDirectory + path, target: root + path, type: nil, flags: UInt(MS_BIND))
+        }
+        log.info("overlay", "rwtab: \(binds.count) writable paths on tmpfs \(Self.writableDirectory)")
         return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
-                ("RWTAB_MOUNTS", mounted.joined(separator: " "))]
+                ("RWTAB_MOUNTS", binds.joined(separator: " "))]
     }
 
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
