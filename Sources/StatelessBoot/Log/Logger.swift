@@ -2,13 +2,16 @@ import Glibc
 
 /// Writes the boot's log lines: every line to /dev/kmsg (so `dmesg` and the journal of
 /// the booted system have them), and to the console — errors always, progress only
-/// when the kernel command line does not say `quiet`.
+/// when the kernel command line does not say `quiet`. The kernel already echoes kmsg
+/// records below its console log level to the console; those are not written twice.
 ///
 /// Lines look like `stateless: root: mounted /dev/vda on /sysroot (ext4, ro)`.
 public final class Logger {
     public enum Level: Int { case error = 3, warning = 4, info = 6, debug = 7 }
 
     private var kmsg: CInt = -1
+    /// The kernel's console_loglevel: kmsg records with a lower level reach the console.
+    private var consoleLogLevel = 0
     /// Print progress lines on the console too (false with `quiet`).
     public var verbose: Bool
 
@@ -21,8 +24,11 @@ public final class Logger {
 
     /// (Re)opens /dev/kmsg; called again once devtmpfs is mounted.
     public func openKmsg() {
-        if kmsg >= 0 { return }
-        kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        if kmsg < 0 { kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY) }
+        if let printk = try? Posix.readText("/proc/sys/kernel/printk"),
+           let first = printk.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, let level = Int(first) {
+            consoleLogLevel = level
+        }
     }
 
     public func error(_ stage: String, _ message: String) { write(.error, stage, message) }
@@ -31,7 +37,8 @@ public final class Logger {
 
     public func write(_ level: Level, _ stage: String, _ message: String) {
         let line = "stateless: \(stage): \(message)\n"
-        if level.rawValue <= Level.warning.rawValue || verbose {
+        let echoedByKernel = kmsg >= 0 && level.rawValue < consoleLogLevel
+        if (level.rawValue <= Level.warning.rawValue || verbose) && !echoedByKernel {
             writeAll(2, line)
         }
         if kmsg >= 0 {
