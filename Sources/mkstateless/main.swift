@@ -1,1 +1,102 @@
-print("mkstateless")
+import ArgumentParser
+import Foundation
+import StatelessImage
+
+/// The host command line: each subcommand parses its options, makes one library call and
+/// reports. All logic lives in StatelessImage.
+struct MkStateless: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mkstateless",
+        abstract: "Build and inspect Stateless initramfs images.",
+        subcommands: [Build.self, Inspect.self])
+}
+
+extension ImageCompression: ExpressibleByArgument {}
+
+/// The running executable, for finding `stateless` and `Initramfs/` beside it.
+func executablePath() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+/// Runs `body`, printing an `ImageError` as its one line and exiting 1.
+func reporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ImageError {
+        FileHandle.standardError.write(Data("mkstateless: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Build a compressed newc initramfs.")
+
+    @Option(help: "Kernel version whose modules go in (the directory name under lib/modules).")
+    var kernel: String
+
+    @Option(help: "Root the kernel's lib/modules is found under.")
+    var sysroot: String = "/"
+
+    @Option(help: "Image file to write.")
+    var output: String
+
+    @Option(help: "The early-boot binary (default: 'stateless' beside mkstateless).")
+    var binary: String?
+
+    @Option(help: "zstd, xz, gzip or none.")
+    var compression: ImageCompression = .zstd
+
+    @Option(help: "Module profile: a name in SKELETON/modules/ or a file path.")
+    var profile: String = "generic"
+
+    @Option(help: "A static busybox to install as /bin/busybox and /bin/sh (emergency shell).")
+    var shell: String?
+
+    @Option(help: "Skeleton tree copied into the image (default: Initramfs/ of the package).")
+    var skeleton: String?
+
+    func run() throws {
+        try reporting {
+            let executable = executablePath()
+            let skeletonPath = skeleton ?? ImageBuilder.defaultSkeleton(executable: executable)
+            let binaryPath = binary ?? URL(fileURLWithPath: executable).deletingLastPathComponent()
+                .appendingPathComponent("stateless").path
+            guard FileManager.default.fileExists(atPath: binaryPath) else {
+                throw ImageError("find early-boot binary", binaryPath, "no such file; build it (swift build --product stateless) or pass --binary")
+            }
+            var options = ImageBuilder.Options(
+                kernelVersion: kernel, binary: binaryPath, output: output,
+                profile: try ImageBuilder.resolveProfile(profile, skeleton: skeletonPath))
+            options.sysroot = sysroot
+            options.compression = compression
+            options.shell = shell
+            options.skeleton = skeletonPath
+            let summary = try ImageBuilder(options).build()
+            for note in summary.unresolvedSoftdeps {
+                print("note: soft dependency not in the module tree: \(note)")
+            }
+            let compressed = summary.compression == .none
+                ? "written uncompressed" : "\(summary.compressedBytes) bytes \(summary.compression.rawValue)"
+            print("\(output): \(summary.files) files (\(summary.modules) modules, \(summary.libraries) libraries), "
+                  + "\(summary.uncompressedBytes) bytes uncompressed, \(compressed)")
+        }
+    }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List what an image holds.")
+
+    @Argument(help: "Image file (zstd, xz, gzip or uncompressed newc).")
+    var file: String
+
+    func run() throws {
+        try reporting {
+            let (_, records) = try ImageInspector.records(of: file)
+            for line in NewcListing.lines(records) {
+                print(line)
+            }
+        }
+    }
+}
+
+MkStateless.main()

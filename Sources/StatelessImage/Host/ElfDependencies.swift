@@ -1,0 +1,74 @@
+import Foundation
+
+/// The shared libraries a dynamically linked binary loads, as `ldd` reports them.
+///
+/// The early-boot binary links libkmod, libblkid and libmount, which Debian ships only as
+/// shared libraries, so the image must carry them and everything they load. `ldd` runs the
+/// real dynamic loader, so its list is already transitive (libkmod's libzstd, libcrypto …)
+/// and honours RUNPATH; the image stores each library at the path the loader found it,
+/// which is where the same loader will look at boot.
+public enum ElfDependencies {
+    /// Parses `ldd` output into the absolute paths to copy: each `name => /path` target and
+    /// the interpreter line (`/lib64/ld-linux-x86-64.so.2 (0x…)`). The vDSO
+    /// (`linux-vdso.so.1`), which the kernel provides, has no path and is skipped. Any
+    /// `=> not found` line is an error naming every missing library, because a binary
+    /// with a missing library cannot run as /init.
+    public static func parseLdd(_ text: String, binary: String) throws -> [String] {
+        var paths: [String] = []
+        var missing: [String] = []
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = String(rawLine).trimmingSpaces
+            if line.isEmpty || line == "statically linked" || line.hasSuffix("not a dynamic executable") {
+                continue
+            }
+            if let arrow = line.range(of: "=>") {
+                let name = String(line[..<arrow.lowerBound]).trimmingSpaces
+                let target = String(line[arrow.upperBound...]).trimmingSpaces
+                if target.hasPrefix("not found") {
+                    missing.append(name)
+                    continue
+                }
+                let path = withoutAddress(target)
+                // Old glibc prints "linux-vdso.so.1 =>  (0x…)": no path, nothing to copy.
+                guard path.hasPrefix("/") else { continue }
+                paths.append(path)
+            } else {
+                let path = withoutAddress(line)
+                guard path.hasPrefix("/") else { continue }   // linux-vdso.so.1, linux-gate.so.1
+                paths.append(path)
+            }
+        }
+        if !missing.isEmpty {
+            throw ImageError("resolve shared libraries", binary, "not found: \(missing.joined(separator: ", "))")
+        }
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0).inserted }
+    }
+
+    /// "/lib/x/libc.so.6 (0x00007f…)" → "/lib/x/libc.so.6".
+    static func withoutAddress(_ text: String) -> String {
+        if let open = text.range(of: " (0x", options: .backwards) ?? text.range(of: "(0x", options: .backwards) {
+            return String(text[..<open.lowerBound]).trimmingSpaces
+        }
+        return text
+    }
+
+    /// A library to put in the image: where it goes, and the real file its bytes come from.
+    public struct Library: Equatable, Sendable {
+        public var imagePath: String
+        public var hostPath: String
+    }
+
+    /// Runs the host's `ldd` on `binary`. A statically linked binary has no libraries.
+    public static func resolve(binary: String) throws -> [Library] {
+        let output = try HostCommand.capture(["ldd", binary])
+        let text = String(decoding: output.stdout, as: UTF8.self)
+        if output.status != 0 {
+            if (text + output.stderr).contains("not a dynamic executable") { return [] }
+            throw HostCommand.failure(["ldd", binary], output)
+        }
+        return try parseLdd(text, binary: binary).map { path in
+            Library(imagePath: path, hostPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+
+/// Builds a standalone initramfs: the early-boot binary as /init, its shared libraries,
+/// the kernel modules of a profile with their dependency closure and depmod indexes, the
+/// device nodes the kernel needs before devtmpfs, and the skeleton tree.
+///
+/// The layout is assembled in memory as an `ImageTree` and written by our own newc
+/// writer, so ownership (root), modes and device numbers are exact without root
+/// privileges, and the same inputs give the same bytes.
+public struct ImageBuilder {
+    public struct Options: Sendable {
+        public var kernelVersion: String
+        public var sysroot: String = "/"
+        /// The multi-call early-boot binary; copied stripped to /init.
+        public var binary: String
+        public var output: String
+        public var compression: ImageCompression = .zstd
+        /// A profile file path.
+        public var profile: String
+        /// An optional static busybox, installed as /bin/busybox with /bin/sh.
+        public var shell: String?
+        /// The skeleton tree copied into the image (its `modules/` folder excepted).
+        public var skeleton: String?
+
+        public init(kernelVersion: String, binary: String, output: String, profile: String) {
+            self.kernelVersion = kernelVersion
+            self.binary = binary
+            self.output = output
+            self.profile = profile
+        }
+    }
+
+    public struct Summary: Sendable {
+        public var entries: Int
+        public var files: Int
+        public var modules: Int
+        public var modulesAdded: [String]
+        public var unresolvedSoftdeps: [String]
+        public var libraries: Int
+        public var uncompressedBytes: Int
+        public var compressedBytes: Int
+        public var compression: ImageCompression
+    }
+
+    /// The folder of the skeleton that holds module profiles; not copied into images.
+    public static let profileFolder = "modules"
+
+    public var options: Options
+
+    public init(_ options: Options) {
+        self.options = options
+    }
+
+    public func build(log: (String) -> Void = { _ in }) throws -> Summary {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("mkstateless-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw ImageError("create scratch directory", scratch.path, error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+
+        var tree = ImageTree()
+        try Self.addBaseLayout(to: &tree)
+
+        // /init: the binary, stripped of symbols it never needs at boot.
+        let stripped = scratch.appendingPathComponent("init")
+        try HostCommand.run(["strip", "-o", stripped.path, options.binary])
+        try tree.add(.file("init", permissions: 0o755, contents: HostFiles.contents(stripped.path)))
+        try tree.add(.symlink("usr/bin/stateless", target: "/init"))
+
+        let libraries = try ElfDependencies.resolve(binary: options.binary)
+        for library in libraries {
+            try tree.add(.file(library.imagePath, permissions: 0o755, contents: HostFiles.contents(library.hostPath)))
+        }
+        log("libraries: \(libraries.count)")
+
+        let closure = try addModules(to: &tree, scratch: scratch)
+        log("modules: \(closure.modules.count) (\(closure.added.count) pulled in as dependencies)")
+
+        if let shell = options.shell {
+            try tree.add(.file("bin/busybox", permissions: 0o755, contents: HostFiles.contents(shell)))
+            try tree.add(.symlink("bin/sh", target: "busybox"))
+        }
+        if let skeleton = options.skeleton {
+            try HostFiles.addTree(skeleton, to: &tree, skipping: [Self.profileFolder])
+        }
+
+        let archive = try NewcWriter().encode(tree.sortedEntries)
+        let raw = scratch.appendingPathComponent("image.cpio")
+        do {
+            try Data(archive).write(to: raw)
+        } catch {
+            throw ImageError("write archive", raw.path, error.localizedDescription)
+        }
+        // Written next to the target and renamed, so a failed build never leaves a
+        // half-written image where a boot loader would pick it up.
+        let output = URL(fileURLWithPath: options.output)
+        let partial = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).partial")
+        try options.compression.compress(input: raw, output: partial)
+        let compressedBytes: Int
+        do {
+            if FileManager.default.fileExists(atPath: output.path) {
+                try FileManager.default.removeItem(at: output)
+            }
+            try FileManager.default.moveItem(at: partial, to: output)
+            compressedBytes = (try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? NSNumber)?.intValue ?? 0
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw ImageError("write image", output.path, error.localizedDescription)
+        }
+        let files = tree.sortedEntries.filter { if case .regularFile = $0.kind { return true } else { return false } }.count
+        return Summary(entries: tree.count, files: files, modules: closure.modules.count,
+                       modulesAdded: closure.added, unresolvedSoftdeps: closure.unresolvedSoftdeps,
+                       libraries: libraries.count, uncompressedBytes: archive.count,
+                       compressedBytes: compressedBytes, compression: options.compression)
+    }
+
+    /// Directories and device nodes the kernel and /init need before devtmpfs and
+    /// /proc are mounted: the kernel opens /dev/console for init's stdio, and early
+    /// messages go to /dev/kmsg.
+    public static func addBaseLayout(to tree: inout ImageTree) throws {
+        for directory in ["dev", "proc", "sys", "run", "sysroot", "etc", "usr/bin"] {
+            try tree.add(.directory(directory))
+        }
+        try tree.add(.directory("tmp", permissions: 0o1777))
+        try tree.add(.characterDevice("dev/console", permissions: 0o600, major: 5, minor: 1))
+        try tree.add(.characterDevice("dev/null", permissions: 0o666, major: 1, minor: 3))
+        try tree.add(.characterDevice("dev/kmsg", permissions: 0o644, major: 1, minor: 11))
+    }
+
+    /// Selects modules by profile, closes over dependencies, lays them out in a staging
+    /// tree with the kernel's module lists, and runs the host depmod there: libkmod at
+    /// boot needs modules.dep.bin and modules.alias.bin describing exactly this set.
+    func addModules(to tree: inout ImageTree, scratch: URL) throws -> ModuleClosure {
+        let moduleTree = try ModuleTree(sysroot: options.sysroot, version: options.kernelVersion)
+        let profileText: String
+        do {
+            profileText = try String(contentsOfFile: options.profile, encoding: .utf8)
+        } catch {
+            throw ImageError("read module profile", options.profile, error.localizedDescription)
+        }
+        let profile = try ModuleProfile.parse(profileText, source: options.profile)
+        let chosen = try profile.select(from: moduleTree.allPaths)
+        let closure = try ModuleClosure.compute(roots: chosen.compactMap(ModuleName.fromFileName), catalog: moduleTree)
+
+        let staging = scratch.appendingPathComponent("modules")
+        let versionDirectory = staging.appendingPathComponent("lib/modules/\(options.kernelVersion)")
+        let manager = FileManager.default
+        do {
+            for module in closure.modules {
+                let target = versionDirectory.appendingPathComponent("kernel").appendingPathComponent(module.path)
+                try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try manager.copyItem(at: moduleTree.directory.appendingPathComponent("kernel").appendingPathComponent(module.path)
+                                        .resolvingSymlinksInPath(), to: target)
+            }
+            for list in ["modules.builtin", "modules.builtin.modinfo"] {
+                let source = moduleTree.directory.appendingPathComponent(list)
+                if manager.fileExists(atPath: source.path) {
+                    try manager.copyItem(at: source, to: versionDirectory.appendingPathComponent(list))
+                }
+            }
+            // modules.order lists all ~4000 modules of the kernel (160 KB); only the lines
+            // for modules in the image are kept, in the kernel's order, which depmod uses
+            // to rank modules that claim the same alias.
+            let order = moduleTree.directory.appendingPathComponent("modules.order")
+            if let text = try? String(contentsOf: order, encoding: .utf8) {
+                let kept = Set(closure.modules.map { "kernel/" + $0.path })
+                let lines = text.split(whereSeparator: \.isNewline).filter { kept.contains(String($0)) }
+                try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: versionDirectory.appendingPathComponent("modules.order"))
+            }
+        } catch {
+            throw ImageError("stage modules", versionDirectory.path, error.localizedDescription)
+        }
+        try HostCommand.run(["depmod", "-b", staging.path, options.kernelVersion])
+        try HostFiles.addTree(versionDirectory.path, to: &tree, prefix: "lib/modules/\(options.kernelVersion)")
+        return closure
+    }
+
+    /// Finds the default skeleton: `Initramfs/` in the current directory, else in the
+    /// package root above the running executable (`.build/<config>/mkstateless`).
+    public static func defaultSkeleton(executable: String) -> String? {
+        let manager = FileManager.default
+        var candidates = [manager.currentDirectoryPath + "/Initramfs"]
+        var directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(directory.appendingPathComponent("Initramfs").path)
+            directory = directory.deletingLastPathComponent()
+        }
+        return candidates.first { path in
+            var isDirectory: ObjCBool = false
+            return manager.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+
+    /// Resolves `--profile`: an existing path, else a name looked up as
+    /// `SKELETON/modules/NAME.profile`.
+    public static func resolveProfile(_ nameOrPath: String, skeleton: String?) throws -> String {
+        let manager = FileManager.default
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".profile") {
+            guard manager.fileExists(atPath: nameOrPath) else {
+                throw ImageError("find module profile", nameOrPath, "no such file")
+            }
+            return nameOrPath
+        }
+        guard let skeleton else {
+            throw ImageError("find module profile", nameOrPath, "no skeleton directory to look in; pass --skeleton or a profile path")
+        }
+        let path = "\(skeleton)/\(profileFolder)/\(nameOrPath).profile"
+        guard manager.fileExists(atPath: path) else {
+            throw ImageError("find module profile", nameOrPath, "no \(path)")
+        }
+        return path
+    }
+}
