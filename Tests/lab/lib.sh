@@ -1,0 +1,446 @@
+# shellcheck shell=bash
+# Test lab library: sourced by Tests/Scenarios/*, Tests/run, Tests/demo, Tests/bench.
+#
+#   lab_kernel                  Debian's kernel (the version linux-image-amd64 depends on),
+#                               unpacked once into .cache/kernel/VERSION; exports KVER KDIR VMLINUZ
+#   lab_build                   release build of stateless + mkstateless, once; exports BIN
+#   lab_image OUT [ARGS…]       mkstateless build for KVER into OUT
+#   lab_testroot OUT UUID LABEL tiny busybox root (ext4) whose /sbin/init reports and powers off
+#   lab_boot NAME INITRD APPEND [DISK [QEMU ARGS…]]
+#                               boots qemu (TCG, -no-reboot, timeout); serial log in
+#                               .cache/logs/NAME.log; sets BOOT_RC BOOT_WALL BOOT_LOG
+#   ok / not_ok / check / assert_* / lab_finish
+#                               TAP-like assertions; lab_finish exits non-zero on any failure
+#   lab_skip REASON             prerequisite missing: exit 77 (Tests/run turns it into a
+#                               failure under CI=true)
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
+LAB_CACHE=${LAB_CACHE:-$LAB_REPO/.cache}
+LAB_LOGS=$LAB_CACHE/logs
+LAB_WORK=${LAB_WORK:-$LAB_CACHE/work}
+LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-120}
+mkdir -p "$LAB_CACHE" "$LAB_LOGS" "$LAB_WORK"
+
+LAB_FAILS=${LAB_FAILS:-0}
+LAB_PASSES=${LAB_PASSES:-0}
+
+lab_log() { echo "# $*"; }
+
+lab_skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+lab_need() { # CMD… : each command must exist, otherwise skip (a failure under CI)
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || lab_skip "missing prerequisite '$c' (run Tests/lab/setup)"
+  done
+}
+
+# --- kernel -----------------------------------------------------------------
+
+lab_kernel() {
+  if [ -n "${KVER:-}" ] && [ -n "${KDIR:-}" ] && [ -e "${VMLINUZ:-}" ]; then return 0; fi
+  lab_need apt-cache apt-get dpkg-deb depmod
+  local pkg
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+  if [ -z "$pkg" ]; then
+    # Fall back to whatever is already cached (offline use).
+    local cached
+    cached=$(ls -1d "$LAB_CACHE"/kernel/*/ 2>/dev/null | sort -V | tail -1)
+    [ -n "$cached" ] || lab_skip "cannot resolve linux-image-amd64 (apt-get update?) and no cached kernel"
+    pkg=linux-image-$(basename "$cached")
+  fi
+  KVER=${pkg#linux-image-}
+  KDIR=$LAB_CACHE/kernel/$KVER
+  VMLINUZ=$KDIR/boot/vmlinuz-$KVER
+  if [ ! -e "$VMLINUZ" ] || [ ! -d "$KDIR/lib/modules/$KVER" ]; then
+    lab_log "fetching kernel $pkg into $KDIR"
+    local tmp
+    tmp=$(mktemp -d "$LAB_CACHE/kernel-dl.XXXXXX"); chmod 0777 "$tmp" # apt drops to _apt
+    if ! (cd "$tmp" && apt-get download -q "$pkg" >/dev/null) ; then
+      rm -rf "$tmp"; lab_skip "apt-get download $pkg failed"
+    fi
+    mkdir -p "$tmp/x"
+    dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/x" || { rm -rf "$tmp"; lab_skip "dpkg-deb -x failed"; }
+    rm -rf "$KDIR"; mkdir -p "$(dirname "$KDIR")"
+    mv "$tmp/x" "$KDIR"; rm -rf "$tmp"
+  fi
+  # The .deb carries no modules.dep (postinst runs depmod): generate it once, in the cache.
+  if [ ! -s "$KDIR/lib/modules/$KVER/modules.dep" ]; then
+    depmod -b "$KDIR" "$KVER" || lab_skip "depmod -b $KDIR $KVER failed"
+  fi
+  export KVER KDIR VMLINUZ
+}
+
+# --- builds -----------------------------------------------------------------
+
+LAB_SWIFT_RELEASE=(swift build -c release --static-swift-stdlib -Xswiftc -Osize)
+
+lab_build() {
+  if [ -n "${LAB_BUILD_FAILED:-}" ]; then
+    echo "not ok - release build: $LAB_BUILD_FAILED"; exit 1
+  fi
+  BIN=$LAB_REPO/.build/release
+  if [ "${LAB_BUILT:-}" != 1 ]; then
+    lab_need swift
+    lab_log "release build: ${LAB_SWIFT_RELEASE[*]}"
+    if ! (cd "$LAB_REPO" && "${LAB_SWIFT_RELEASE[@]}" >"$LAB_LOGS/release-build.log" 2>&1); then
+      tail -n 40 "$LAB_LOGS/release-build.log" | sed 's/^/#   /'
+      echo "not ok - release build failed (log: $LAB_LOGS/release-build.log)"; exit 1
+    fi
+    LAB_BUILT=1
+  fi
+  [ -x "$BIN/stateless" ] && [ -x "$BIN/mkstateless" ] ||
+    { echo "not ok - release build produced no stateless/mkstateless in $BIN"; exit 1; }
+  export BIN LAB_BUILT
+}
+
+lab_image() { # OUT [extra mkstateless args]
+  local out=$1; shift
+  lab_kernel; lab_build
+  mkdir -p "$(dirname "$out")"
+  if ! "$BIN/mkstateless" build --kernel "$KVER" --sysroot "$KDIR" --output "$out" "$@" \
+      >"$out.build.log" 2>&1; then
+    sed 's/^/#   /' "$out.build.log" | tail -n 40
+    echo "not ok - mkstateless build failed (log: $out.build.log)"; exit 1
+  fi
+}
+
+# The image every VM scenario boots, built once per build of the binaries.
+lab_default_image() { # sets IMG
+  lab_kernel; lab_build
+  IMG=$LAB_WORK/stateless-$KVER.img
+  if [ ! -s "$IMG" ] || [ "$BIN/stateless" -nt "$IMG" ] || [ "$BIN/mkstateless" -nt "$IMG" ]; then
+    lab_log "building $IMG"
+    lab_image "$IMG" ${LAB_IMAGE_ARGS:-}
+  fi
+  export IMG
+}
+
+# --- the test root ----------------------------------------------------------
+
+# Fixed facts of the test root the scenarios assert against.
+LAB_OLD_MTIME_TEXT="2001-02-03 04:05:06 UTC"
+LAB_OLD_MTIME=$(date -u -d "$LAB_OLD_MTIME_TEXT" +%s)
+LAB_FILE_MTIME_TEXT="2020-01-02 03:04:05 UTC"
+LAB_FILE_MTIME=$(date -u -d "$LAB_FILE_MTIME_TEXT" +%s)
+# tmpfs (where rwtab copies live) stores security.* and trusted.* xattrs, but user.* only
+# from Linux 6.6 on (bookworm's kernel is 6.1): the copy is asserted with an SELinux label,
+# the user.* one is only reported.
+LAB_XATTR_NAME=security.selinux
+LAB_XATTR_VALUE=system_u:object_r:var_lib_t:s0
+LAB_UXATTR_NAME=user.stateless.demo
+LAB_UXATTR_VALUE=copied-user-xattr
+
+_lab_copy_elf() { # STAGING PROGRAM : copy a dynamic program and its libraries at their paths
+  local st=$1 prog=$2 lib
+  rm -f "$st$prog"; install -D -m 0755 "$prog" "$st$prog"
+  for lib in $(ldd "$prog" | awk '/=> \// { print $3 } /^\t\/.*ld-linux/ { print $1 }'); do
+    [ -e "$st$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$st$lib"
+  done
+}
+
+lab_testroot() { # OUT.img UUID LABEL
+  local out=$1 uuid=$2 label=$3
+  lab_need busybox mkfs.ext4 setfattr getfattr
+  local st
+  st=$(mktemp -d "$LAB_WORK/testroot.XXXXXX")
+  mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,etc/rwtab.d,proc,sys,dev,run,tmp,sysroot,root}
+  chmod 1777 "$st/tmp"
+
+  # busybox (static) + applet symlinks, the way `busybox --install -s` lays them out.
+  install -m 0755 "$(readlink -f "$(command -v busybox)")" "$st/bin/busybox"
+  local a
+  for a in $(busybox --list-full); do
+    # /sbin/init is our script; never leave an absolute link we could write through.
+    case "$a" in bin/busybox|sbin/init|linuxrc) continue ;; esac
+    mkdir -p "$st/$(dirname "$a")"
+    [ -e "$st/$a" ] || ln -s /bin/busybox "$st/$a"
+  done
+  # busybox has no getfattr applet: bring the real one (dynamic, with its libraries).
+  _lab_copy_elf "$st" "$(readlink -f "$(command -v getfattr)")"
+  # Guard: staging must never have written through to the host (absolute symlinks).
+  [ "$(stat -c %s "$(readlink -f "$(command -v busybox)")")" -gt 100000 ] ||
+    { echo "not ok - host busybox looks damaged: reinstall busybox-static"; exit 1; }
+  [ -e "$st/usr/bin/getfattr" ] || ln -sf "$(readlink -f "$(command -v getfattr)")" "$st/usr/bin/getfattr"
+  mknod -m 0600 "$st/dev/console" c 5 1 2>/dev/null || true
+  mknod -m 0666 "$st/dev/null" c 1 3 2>/dev/null || true
+
+  # --- rwtab ---
+  cat >"$st/etc/rwtab" <<'EOF'
+# Test root rwtab (Fedora readonly-root format).
+empty	/var/tmp
+dirs	/var/cache/demo
+files	/var/lib/demo
+files	/var/lib/demo/nested
+EOF
+  printf 'empty /srv/scratch\n' >"$st/etc/rwtab.d/extra"
+
+  # empty: the image content must be hidden.
+  mkdir -p "$st/var/tmp" "$st/srv/scratch"
+  chmod 1777 "$st/var/tmp"
+  echo "must not be visible" >"$st/var/tmp/image-file"
+  echo "must not be visible" >"$st/srv/scratch/image-file"
+  # dirs: the tree, not the files.
+  mkdir -p "$st/var/cache/demo/a/b" "$st/var/cache/demo/c"
+  echo f1 >"$st/var/cache/demo/top.txt"
+  echo f2 >"$st/var/cache/demo/a/file.txt"
+  echo f3 >"$st/var/cache/demo/a/b/deep.txt"
+  chmod 0750 "$st/var/cache/demo/c"
+  chown 1234:5678 "$st/var/cache/demo/c"
+  # files: a writable copy with owner, mode, mtime, symlinks and xattrs.
+  mkdir -p "$st/var/lib/demo/sub" "$st/var/lib/demo/nested"
+  echo "hello from the image" >"$st/var/lib/demo/hello.txt"
+  echo "sub content" >"$st/var/lib/demo/sub/inner.txt"
+  ln -s hello.txt "$st/var/lib/demo/link"
+  echo "secret" >"$st/var/lib/demo/secret"
+  chmod 0640 "$st/var/lib/demo/secret"
+  chown 1234:5678 "$st/var/lib/demo/secret"
+  echo "old" >"$st/var/lib/demo/old.txt"
+  touch -d "$LAB_OLD_MTIME_TEXT" "$st/var/lib/demo/old.txt"
+  echo "nested content" >"$st/var/lib/demo/nested/n.txt"
+  # Fixed times everywhere under /var and /srv (so copies can be compared exactly), one old.
+  find "$st/var" "$st/srv" -exec touch -h -d "$LAB_FILE_MTIME_TEXT" {} +
+  touch -d "$LAB_OLD_MTIME_TEXT" "$st/var/lib/demo/old.txt"
+  setfattr -n "$LAB_XATTR_NAME" -v "$LAB_XATTR_VALUE" "$st/var/lib/demo/hello.txt"
+  setfattr -n "$LAB_UXATTR_NAME" -v "$LAB_UXATTR_VALUE" "$st/var/lib/demo/hello.txt"
+
+  # --- /sbin/init: report what the booted system sees, then power off ---
+  rm -f "$st/sbin/init"
+  sed -e "s|@XATTR@|$LAB_XATTR_NAME|g" -e "s|@UXATTR@|$LAB_UXATTR_NAME|g" >"$st/sbin/init" <<'EOF'
+#!/bin/sh
+# Test root init: print `REPORT key=value` lines on the console, then power off.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+[ -r /proc/uptime ] || mount -t proc proc /proc 2>/dev/null
+read up _ </proc/uptime
+exec </dev/console >/dev/console 2>&1 || exec >/dev/kmsg 2>&1
+R() { echo "REPORT $*"; }
+R "uptime=$up"
+R "init=$0 pid=$$"
+[ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
+R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
+while read -r l; do R "mount=$l"; done </proc/mounts
+if touch /.probe 2>/dev/null; then R "root_write=ok"; rm -f /.probe; else R "root_write=fail"; fi
+for p in /var/tmp /srv/scratch /var/cache/demo /var/cache/demo/a/b /var/lib/demo /var/lib/demo/nested; do
+  if touch "$p/.probe" 2>/dev/null; then R "writable:$p=yes"; rm -f "$p/.probe"; else R "writable:$p=no"; fi
+done
+for p in /var/tmp /srv/scratch; do R "entries:$p=$(ls -A "$p" 2>&1 | tr '\n' ' ')"; done
+R "tree:/var/cache/demo=$(cd /var/cache/demo 2>/dev/null && find . | sort | tr '\n' ' ')"
+R "stat:/var/cache/demo/c=$(stat -c '%a %u %g %F' /var/cache/demo/c 2>&1)"
+for f in hello.txt secret old.txt sub/inner.txt nested/n.txt; do
+  R "content:$f=$(cat /var/lib/demo/$f 2>&1)"
+  R "stat:$f=$(stat -c '%a %u %g %Y %F' /var/lib/demo/$f 2>&1)"
+done
+R "link=$(readlink /var/lib/demo/link 2>&1)"
+R "linkcontent=$(cat /var/lib/demo/link 2>&1)"
+R "xattr=$(getfattr --absolute-names --only-values -n @XATTR@ /var/lib/demo/hello.txt 2>&1)"
+R "uxattr=$(getfattr --absolute-names --only-values -n @UXATTR@ /var/lib/demo/hello.txt 2>&1)"
+# A write to a copied file must not reach the disk (it is read-only anyway): just check it works.
+if echo changed >/var/lib/demo/hello.txt 2>/dev/null; then R "copy_write=ok"; else R "copy_write=fail"; fi
+for f in /run/stateless/*; do
+  [ -f "$f" ] || continue
+  n=${f##*/}
+  while IFS= read -r l || [ -n "$l" ]; do R "run:$n:$l"; done <"$f"
+done
+if [ -d /run/stateless/lower ]; then
+  if touch /run/stateless/lower/.probe 2>/dev/null; then R "lower_write=ok"; else R "lower_write=fail"; fi
+fi
+R "modules=$(awk '{ printf "%s ", $1 }' /proc/modules)"
+R "done=yes"
+sync
+poweroff -f
+sleep 5
+echo o >/proc/sysrq-trigger
+EOF
+  chmod 0755 "$st/sbin/init"
+
+  rm -f "$out"
+  mkdir -p "$(dirname "$out")"
+  if ! mkfs.ext4 -q -F -d "$st" -U "$uuid" -L "$label" "$out" 64M; then
+    rm -rf "$st"; echo "not ok - mkfs.ext4 of the test root failed"; exit 1
+  fi
+  rm -rf "$st"
+}
+
+lab_uuid() { cat /proc/sys/kernel/random/uuid; }
+
+# --- qemu -------------------------------------------------------------------
+
+lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
+  local name=$1 initrd=$2 append=$3 disk=${4:-}
+  shift $(($# < 4 ? $# : 4))
+  lab_kernel
+  lab_need qemu-system-x86_64 timeout
+  BOOT_LOG=$LAB_LOGS/$name.log
+  local args=(-m 512 -nographic -no-reboot -kernel "$VMLINUZ" -initrd "$initrd"
+    -append "console=ttyS0 panic=-1 ${LAB_KERNEL_APPEND:-} $append")
+  [ -n "$disk" ] && args+=(-drive "file=$disk,if=virtio,format=raw,snapshot=on")
+  args+=("$@")
+  {
+    echo "### qemu-system-x86_64 ${args[*]}"
+  } >"$BOOT_LOG"
+  local t0 t1
+  t0=$(date +%s.%N)
+  if [ "${LAB_BOOT_TEE:-}" = 1 ]; then
+    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
+  else
+    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' >>"$BOOT_LOG"
+  fi
+  BOOT_RC=${PIPESTATUS[0]}
+  t1=$(date +%s.%N)
+  BOOT_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  echo "### qemu exit=$BOOT_RC wall=${BOOT_WALL}s" >>"$BOOT_LOG"
+  lab_log "boot $name: qemu exit=$BOOT_RC wall=${BOOT_WALL}s log=$BOOT_LOG"
+  export BOOT_RC BOOT_WALL BOOT_LOG
+}
+
+# --- assertions -------------------------------------------------------------
+
+ok() { LAB_PASSES=$((LAB_PASSES + 1)); echo "ok - $*"; }
+
+not_ok() { # DESCRIPTION [DETAIL]
+  LAB_FAILS=$((LAB_FAILS + 1))
+  echo "not ok - $1"
+  [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+  if [ -n "${BOOT_LOG:-}" ] && [ -f "$BOOT_LOG" ] && [ -z "${LAB_EXCERPT_SHOWN:-}" ]; then
+    LAB_EXCERPT_SHOWN=1
+    echo "#   --- last lines of $BOOT_LOG ---"
+    tail -n 40 "$BOOT_LOG" | sed 's/^/#   | /'
+  fi
+  return 0
+}
+
+check() { # DESCRIPTION COMMAND… : ok when the command succeeds
+  local d=$1; shift
+  if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# The value of `REPORT KEY=value` (first occurrence) in the last boot log.
+# Shell quoting around a value (KEY='v' / KEY="v" in the .env files) is removed.
+report() {
+  awk -v k="REPORT $1=" 'index($0, k) {
+    v = substr($0, index($0, k) + length(k))
+    if (v ~ /^".*"$/ || v ~ /^\x27.*\x27$/) v = substr(v, 2, length(v) - 2)
+    print v; exit }' "$BOOT_LOG"
+}
+report_all() { # KEY-PREFIX : all values of REPORT lines starting with the prefix
+  awk -v k="REPORT $1" 'index($0, k) { print substr($0, index($0, k) + length(k)) }' "$BOOT_LOG"
+}
+has_reports() { grep -q 'REPORT ' "$BOOT_LOG"; }
+
+assert_report() { # KEY EXPECTED [DESCRIPTION]
+  local got
+  got=$(report "$1")
+  if [ "$got" = "$2" ]; then ok "${3:-$1 = $2}"
+  else not_ok "${3:-$1 = $2}" "expected: REPORT $1=$2"$'\n'"found:    REPORT $1=$got"; fi
+}
+
+assert_report_match() { # KEY ERE [DESCRIPTION]
+  local got
+  got=$(report "$1")
+  if printf '%s' "$got" | grep -Eq -- "$2"; then ok "${3:-$1 ~ /$2/}"
+  else not_ok "${3:-$1 ~ /$2/}" "expected: REPORT $1=… matching /$2/"$'\n'"found:    REPORT $1=$got"; fi
+}
+
+assert_report_nomatch() { # KEY ERE [DESCRIPTION]
+  local got
+  got=$(report "$1")
+  if ! printf '%s' "$got" | grep -Eq -- "$2"; then ok "${3:-$1 !~ /$2/}"
+  else not_ok "${3:-$1 !~ /$2/}" "expected REPORT $1=… not matching /$2/"$'\n'"found:    REPORT $1=$got"; fi
+}
+
+assert_log() { # ERE [DESCRIPTION] : the boot log has a matching line
+  if grep -Eq -- "$1" "$BOOT_LOG"; then ok "${2:-log matches /$1/}"
+  else not_ok "${2:-log matches /$1/}" "no line of $BOOT_LOG matches /$1/"; fi
+}
+
+assert_no_log() { # ERE [DESCRIPTION]
+  local hit
+  hit=$(grep -Em3 -- "$1" "$BOOT_LOG")
+  if [ -z "$hit" ]; then ok "${2:-log has no /$1/}"
+  else not_ok "${2:-log has no /$1/}" "unexpected: $hit"; fi
+}
+
+# The init powered off or rebooted on its own, within the qemu timeout.
+assert_exited() { # [MAX_SECONDS]
+  local max=${1:-$LAB_QEMU_TIMEOUT}
+  if [ "$BOOT_RC" = 124 ] || [ "$BOOT_RC" = 137 ]; then
+    not_ok "qemu exited by itself (killed by timeout after ${LAB_QEMU_TIMEOUT}s)"
+  elif [ "$BOOT_RC" != 0 ]; then
+    not_ok "qemu exited by itself (exit status $BOOT_RC)"
+  elif awk -v w="$BOOT_WALL" -v m="$max" 'BEGIN { exit !(w > m) }'; then
+    not_ok "qemu exited by itself within ${max}s (took ${BOOT_WALL}s)"
+  else
+    ok "qemu exited by itself in ${BOOT_WALL}s (bound ${max}s)"
+  fi
+}
+
+# A `stateless: ` line on the console that contains every given fixed string.
+assert_stateless_error() { # STRING…
+  local lines line s hit= missing
+  lines=$(grep -a 'stateless: ' "$BOOT_LOG" | sed 's/^.*stateless: /stateless: /' | awk '!seen[$0]++')
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    missing=
+    for s in "$@"; do
+      case "$line" in *"$s"*) ;; *) missing=1 ;; esac
+    done
+    [ -z "$missing" ] && { hit=$line; break; }
+  done <<<"$lines"
+  if [ -z "$hit" ] && grep -aq 'suppressed due to ratelimiting' "$BOOT_LOG"; then
+    lines="$lines"$'\n'"(the kernel dropped /dev/kmsg lines: 'printk: … suppressed due to ratelimiting')"
+  elif [ -z "$hit" ] && [ -n "$lines" ]; then
+    lines="$lines"$'\n'"(if the line went only to /dev/kmsg, the kernel's printk_devkmsg ratelimit may have dropped it)"
+  fi
+  if [ -n "$hit" ]; then
+    ok "clear error line: $hit"
+  elif [ -z "$lines" ]; then
+    not_ok "a 'stateless: ' error line containing: $*" "no line starting with 'stateless: ' in the console log"
+  else
+    not_ok "a 'stateless: ' error line containing: $*" "found instead (last lines):"$'\n'"$(tail -n 6 <<<"$lines")"
+  fi
+}
+
+lab_finish() {
+  lab_log "$LAB_PASSES passed, $LAB_FAILS failed assertions"
+  [ "$LAB_FAILS" -eq 0 ]
+  exit $?
+}
+
+# --- a reference initramfs (busybox + insmod), for checking the lab itself -----
+
+# A plain busybox initramfs that mounts /dev/vda read-only and switch_roots into it,
+# without rwtab. Used to check the test root and the qemu line independently of /init.
+lab_mini_initrd() { # OUT
+  local out=$1 st m ko
+  lab_kernel
+  st=$(mktemp -d "$LAB_WORK/mini.XXXXXX")
+  mkdir -p "$st"/{bin,dev,proc,sys,sysroot,mod}
+  install -m 0755 "$(readlink -f "$(command -v busybox)")" "$st/bin/busybox"
+  for m in sh mount mkdir insmod switch_root sleep cat echo; do ln -s busybox "$st/bin/$m"; done
+  : >"$st/mod/order"
+  for ko in $(for m in virtio_pci virtio_blk ext4; do
+      modprobe -d "$KDIR" -S "$KVER" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+    done | awk '!seen[$0]++'); do
+    cp "$ko" "$st/mod/"
+    basename "$ko" >>"$st/mod/order"
+  done
+  cat >"$st/init" <<'EOS'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
+for m in $(cat /mod/order); do insmod /mod/$m; done
+i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+mount -t ext4 -o ro /dev/vda /sysroot || { echo "mini: mount failed"; exec sh; }
+mount -t tmpfs run /sysroot/run
+mount --move /dev /sysroot/dev; mount --move /proc /sysroot/proc; mount --move /sys /sysroot/sys
+exec switch_root /sysroot /sbin/init
+EOS
+  chmod 0755 "$st/init"
+  (cd "$st" && find . | cpio -o -H newc --quiet) | zstd -q -19 -f -o "$out"
+  rm -rf "$st"
+}
