@@ -21,6 +21,8 @@ public struct ImageBuilder {
         public var shell: String?
         /// The skeleton tree copied into the image (its `modules/` folder excepted).
         public var skeleton: String?
+        /// Replacement shared libraries preferred over the system's (see ElfDependencies).
+        public var libraryDirectory: String?
 
         public init(kernelVersion: String, binary: String, output: String, profile: String) {
             self.kernelVersion = kernelVersion
@@ -70,7 +72,7 @@ public struct ImageBuilder {
         try tree.add(.file("init", permissions: 0o755, contents: HostFiles.contents(stripped.path)))
         try tree.add(.symlink("usr/bin/stateless", target: "/init"))
 
-        let libraries = try ElfDependencies.resolve(binary: options.binary)
+        let libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
         for library in libraries {
             try tree.add(.file(library.imagePath, permissions: 0o755, contents: HostFiles.contents(library.hostPath)))
         }

@@ -55,6 +55,9 @@ struct Build: ParsableCommand {
     @Option(help: "Skeleton tree copied into the image (default: Initramfs/ of the package).")
     var skeleton: String?
 
+    @Option(help: "Directory of replacement shared libraries preferred over the system's (e.g. a libkmod built without OpenSSL).")
+    var libraryDir: String?
+
     func run() throws {
         try reporting {
             let executable = executablePath()
@@ -71,6 +74,7 @@ struct Build: ParsableCommand {
             options.compression = compression
             options.shell = shell
             options.skeleton = skeletonPath
+            options.libraryDirectory = libraryDir
             let summary = try ImageBuilder(options).build()
             for note in summary.unresolvedSoftdeps {
                 print("note: soft dependency not in the module tree: \(note)")

@@ -36,3 +36,13 @@ final class LddTests: XCTestCase {
         }
     }
 }
+
+final class LibraryPlacementTests: XCTestCase {
+    func testReplacementLibrariesGoBesideLibc() {
+        let paths = ["/opt/kmod/lib/libkmod.so.2", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"]
+        let placed = ElfDependencies.placed(paths, libraryDirectory: "/opt/kmod/lib")
+        XCTAssertEqual(placed.map(\.0), ["/lib/x86_64-linux-gnu/libkmod.so.2", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"])
+        XCTAssertEqual(placed.map(\.1), paths)
+        XCTAssertEqual(ElfDependencies.placed(paths, libraryDirectory: nil).map(\.0), paths)
+    }
+}

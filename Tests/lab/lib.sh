@@ -103,7 +103,10 @@ lab_image() { # OUT [extra mkstateless args]
   local out=$1; shift
   lab_kernel; lab_build
   mkdir -p "$(dirname "$out")"
-  if ! "$BIN/mkstateless" build --kernel "$KVER" --sysroot "$KDIR" --output "$out" "$@" \
+  # The minimal libkmod (Tests/lab/minimal-libkmod, run by setup) keeps libcrypto out.
+  local libs=()
+  [ -e "$LAB_CACHE/libkmod-minimal/libkmod.so.2" ] && libs=(--library-dir "$LAB_CACHE/libkmod-minimal")
+  if ! "$BIN/mkstateless" build --kernel "$KVER" --sysroot "$KDIR" --output "$out" "${libs[@]}" "$@" \
       >"$out.build.log" 2>&1; then
     sed 's/^/#   /' "$out.build.log" | tail -n 40
     echo "not ok - mkstateless build failed (log: $out.build.log)"; exit 1

@@ -12,6 +12,10 @@ public final class Logger {
     private var kmsg: CInt = -1
     /// The kernel's console_loglevel: kmsg records with a lower level reach the console.
     private var consoleLogLevel = 0
+    /// Whether /dev/kmsg takes every line (printk_devkmsg=on). By default the kernel
+    /// rate-limits userspace writes and would drop lines — the fatal one included — so
+    /// only then can the console rely on the kernel's echo.
+    public var kmsgUnlimited = false
     /// Print progress lines on the console too (false with `quiet`).
     public var verbose: Bool
 
@@ -37,7 +41,7 @@ public final class Logger {
 
     public func write(_ level: Level, _ stage: String, _ message: String) {
         let line = "stateless: \(stage): \(message)\n"
-        let echoedByKernel = kmsg >= 0 && level.rawValue < consoleLogLevel
+        let echoedByKernel = kmsg >= 0 && kmsgUnlimited && level.rawValue < consoleLogLevel
         if (level.rawValue <= Level.warning.rawValue || verbose) && !echoedByKernel {
             writeAll(2, line)
         }

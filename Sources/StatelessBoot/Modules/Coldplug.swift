@@ -23,9 +23,9 @@ public enum Coldplug {
     /// order is stable within each class.
     public static func ordered(_ aliases: [String]) -> [String] {
         func rank(_ alias: String) -> Int {
-            if alias.hasPrefix("pci:") {
-                if alias.contains("bc01") || alias.contains("v00001AF4") { return 0 }  // mass storage, virtio transport
-                if alias.contains("bc02") { return 2 }  // network controllers
+            if let pci = PCIModalias(alias) {
+                if pci.baseClass == "01" || pci.vendor == "00001AF4" { return 0 }  // mass storage, virtio transport
+                if pci.baseClass == "02" { return 2 }  // network controllers
                 return 1
             }
             if alias.hasPrefix("virtio:") || alias.hasPrefix("scsi:") || alias.hasPrefix("nvme:") { return 0 }
@@ -40,5 +40,21 @@ extension String {
         var text = Substring(self)
         while let last = text.last, last == "\n" || last == " " || last == "\r" || last == "\t" { text = text.dropLast() }
         return String(text)
+    }
+}
+
+/// The fields of a PCI modalias that matter for ordering:
+/// `pci:v<vendor:8>d<device:8>sv<8>sd<8>bc<class:2>sc<2>i<2>`.
+struct PCIModalias: Equatable {
+    var vendor: String
+    var baseClass: String
+
+    init?(_ alias: String) {
+        let bytes = Array(alias.utf8)
+        // Fixed layout, as the kernel's pci_uevent writes it; anything else is not used.
+        guard bytes.count >= 46, alias.hasPrefix("pci:v"), bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c")
+        else { return nil }
+        vendor = String(decoding: bytes[5..<13], as: UTF8.self)
+        baseClass = String(decoding: bytes[44..<46], as: UTF8.self)
     }
 }

@@ -44,9 +44,16 @@ public struct Boot {
             }
         }
         try Posix.makeDirectories(HandOff.directory)
+        context.savedDevkmsg = try? Posix.readText(Self.devkmsgSetting).trimmingNewline()
+        log.kmsgUnlimited = (try? Posix.writeFile(Self.devkmsgSetting, "on\n")) != nil
         log.openKmsg()
         log.info("init", "stateless started at \(Uptime.now()) s uptime")
     }
+
+    /// Userspace writes to /dev/kmsg are rate-limited by default; the boot's lines are
+    /// few but come in bursts (one per module), so the limit is lifted until switch-root
+    /// and the booted system gets the kernel's setting back.
+    static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
 
     /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline.
     public func loadOptions() throws {
@@ -89,6 +96,9 @@ public struct Boot {
         context.breakPoint(.switchRoot)
         do {
             try switcher.execute(init: initPath, arguments: context.options.initArguments) { facts in
+                if let saved = context.savedDevkmsg, (try? Posix.writeFile(Self.devkmsgSetting, saved + "\n")) != nil {
+                    log.kmsgUnlimited = saved == "on"
+                }
                 context.handOff("switch-root", facts)
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")

@@ -8,6 +8,8 @@ public final class BootContext {
     /// Whether this process is the initramfs's PID 1 (`/init`), which owns the boot and
     /// must never exit; as an applet a failure just ends the process.
     public let isInit: Bool
+    /// printk_devkmsg as the kernel had it, restored before the real init starts.
+    var savedDevkmsg: String?
 
     public init(log: Logger, isInit: Bool) {
         self.log = log

@@ -15,7 +15,9 @@ public enum ImageCompression: String, CaseIterable, Sendable {
         case .zstd: return ["zstd", "-19", "-q", "-c"]
         // The kernel's xz decoder supports only CRC32 (or no) integrity checks, not
         // xz's default CRC64.
-        case .xz: return ["xz", "--check=crc32", "-9", "-c"]
+        // The x86 BCJ filter (the kernel decoder has it: CONFIG_XZ_DEC_X86) makes the
+        // binary, libraries and modules, all x86 code, about 2% smaller again.
+        case .xz: return ["xz", "--check=crc32", "--x86", "--lzma2=preset=9e,dict=32MiB", "-c"]
         case .gzip: return ["gzip", "-9", "-n", "-c"]
         case .none: return nil
         }

@@ -60,15 +60,36 @@ public enum ElfDependencies {
     }
 
     /// Runs the host's `ldd` on `binary`. A statically linked binary has no libraries.
-    public static func resolve(binary: String) throws -> [Library] {
-        let output = try HostCommand.capture(["ldd", binary])
+    ///
+    /// `libraryDirectory` holds replacements for system libraries (a libkmod built without
+    /// OpenSSL, which saves libcrypto's 1.6 MB): the loader is asked to prefer it, and a
+    /// library found there goes into the image beside libc, where the loader looks at boot.
+    public static func resolve(binary: String, libraryDirectory relativeDirectory: String? = nil) throws -> [Library] {
+        // ldd prints paths as LD_LIBRARY_PATH spells them; an absolute one is needed.
+        let libraryDirectory = relativeDirectory.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let environment = libraryDirectory.map { ["LD_LIBRARY_PATH": $0] } ?? [:]
+        let output = try HostCommand.capture(["ldd", binary], environment: environment)
         let text = String(decoding: output.stdout, as: UTF8.self)
         if output.status != 0 {
             if (text + output.stderr).contains("not a dynamic executable") { return [] }
             throw HostCommand.failure(["ldd", binary], output)
         }
-        return try parseLdd(text, binary: binary).map { path in
-            Library(imagePath: path, hostPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
+        let paths = try parseLdd(text, binary: binary)
+        return placed(paths, libraryDirectory: libraryDirectory).map { imagePath, path in
+            Library(imagePath: imagePath, hostPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
+        }
+    }
+
+    /// Pairs each resolved path with its place in the image: the same path, except for
+    /// libraries from `libraryDirectory`, which go into libc's directory.
+    static func placed(_ paths: [String], libraryDirectory: String?) -> [(String, String)] {
+        guard let libraryDirectory else { return paths.map { ($0, $0) } }
+        let prefix = libraryDirectory.hasSuffix("/") ? libraryDirectory : libraryDirectory + "/"
+        let libcDirectory = paths.first { ($0 as NSString).lastPathComponent.hasPrefix("libc.so") }
+            .map { ($0 as NSString).deletingLastPathComponent } ?? "/lib"
+        return paths.map { path in
+            guard path.hasPrefix(prefix) else { return (path, path) }
+            return (libcDirectory + "/" + (path as NSString).lastPathComponent, path)
         }
     }
 }

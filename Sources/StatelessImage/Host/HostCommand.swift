@@ -18,7 +18,7 @@ public enum HostCommand {
     ///
     /// Standard error goes to a temporary file rather than a pipe: reading two pipes one
     /// after the other deadlocks once the unread one fills its 64 KiB buffer.
-    public static func capture(_ argv: [String], stdinFile: URL? = nil) throws -> Output {
+    public static func capture(_ argv: [String], stdinFile: URL? = nil, environment: [String: String] = [:]) throws -> Output {
         let commandLine = argv.joined(separator: " ")
         guard let tool = argv.first else {
             throw ImageError("run", commandLine, "empty command line")
@@ -29,6 +29,9 @@ public enum HostCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(argv.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
 
         let stdoutPipe = Pipe()
         process.standardOutput = stdoutPipe
