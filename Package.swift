@@ -32,7 +32,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .executableTarget(name: "stateless", dependencies: ["StatelessBoot"]),
+        // Overrides the Swift runtime's blocking random source in the early-boot binary
+        // only (see Sources/CEarlyRandom/early_random.c).
+        .target(name: "CEarlyRandom"),
+        .executableTarget(name: "stateless", dependencies: ["StatelessBoot", "CEarlyRandom"]),
 
         .target(name: "StatelessImage"),
         .executableTarget(

@@ -1,3 +1,4 @@
+import CEarlyRandom  // linked for its swift_stdlib_random, which must not block at boot
 import Glibc
 import StatelessBoot
 

@@ -140,11 +140,7 @@ extension BootOptions {
             shellOnFailure = try Self.boolean(shell)
         }
         if let action = line.last("rd.emergency") {
-            let word = action.value ?? ""
-            guard let value = EmergencyAction(rawValue: word) else {
-                throw OptionError(option: "rd.emergency", value: word, expected: "reboot, poweroff or halt")
-            }
-            emergencyAction = value
+            emergencyAction = try Self.keyword(action)
         }
         if let timeout = line.last("rd.timeout") {
             deviceTimeoutSeconds = try Self.seconds(timeout)
@@ -156,11 +152,7 @@ extension BootOptions {
             .flatMap { try Self.moduleList($0) }
         preloadModules = try line.all("rd.driver.pre").flatMap { try Self.moduleList($0) }
         if let overlay = line.last("stateless.overlay") {
-            let word = overlay.value ?? ""
-            guard let mode = OverlayMode(rawValue: word) else {
-                throw OptionError(option: "stateless.overlay", value: word, expected: "rwtab, overlayfs or none")
-            }
-            overlayMode = mode
+            overlayMode = try Self.keyword(overlay)
         }
         if let size = line.last("stateless.tmpfs-size") {
             writableSize = try Self.tmpfsSize(size)
@@ -195,6 +187,17 @@ extension BootOptions {
             throw OptionError(option: "root", value: value, expected: "\(expected) (this release boots local block devices only)")
         }
         throw OptionError(option: "root", value: value, expected: expected)
+    }
+
+    /// One of an enumeration's words, e.g. `rd.emergency=poweroff`.
+    static func keyword<T: RawRepresentable & CaseIterable>(_ parameter: KernelParameter) throws -> T
+    where T.RawValue == String {
+        let word = parameter.value ?? ""
+        guard let value = T(rawValue: word) else {
+            let words = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw OptionError(option: parameter.key, value: word, expected: "one of \(words)")
+        }
+        return value
     }
 
     static func text(_ parameter: KernelParameter, _ expected: String) throws -> String {
