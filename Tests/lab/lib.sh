@@ -271,6 +271,9 @@ EOF
 
 lab_uuid() { cat /proc/sys/kernel/random/uuid; }
 
+# Sizes are reported in decimal megabytes, the unit of the README's budgets.
+lab_mb() { awk -v s="$1" 'BEGIN { printf "%.2f MB", s / 1000000 }'; }
+
 # --- qemu -------------------------------------------------------------------
 
 lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
@@ -289,9 +292,9 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   local t0 t1
   t0=$(date +%s.%N)
   if [ "${LAB_BOOT_TEE:-}" = 1 ]; then
-    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
+    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
   else
-    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" </dev/null 2>&1 | tr -d '\r' >>"$BOOT_LOG"
+    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' >>"$BOOT_LOG"
   fi
   BOOT_RC=${PIPESTATUS[0]}
   t1=$(date +%s.%N)

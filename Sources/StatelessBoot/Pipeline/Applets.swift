@@ -46,7 +46,8 @@ public enum Applet: String, CaseIterable {
         case .`init`:
             boot.runInit()
         case .cmdline:
-            context.stage("cmdline") { try boot.loadOptions() }
+            // A query, not a stage: it leaves no line in the booted system's timeline.
+            do { try boot.loadOptions() } catch { context.fail("cmdline", error) }
             print(HandOff.format(context.options.summary), terminator: "")
         case .modules:
             context.stage("cmdline") { try boot.loadOptions() }
