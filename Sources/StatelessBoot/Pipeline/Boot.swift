@@ -96,12 +96,13 @@ public struct Boot {
         context.breakPoint(.switchRoot)
         do {
             try switcher.execute(init: initPath, arguments: context.options.initArguments) { facts in
-                if let saved = context.savedDevkmsg, (try? Posix.writeFile(Self.devkmsgSetting, saved + "\n")) != nil {
-                    log.kmsgUnlimited = saved == "on"
-                }
                 context.handOff("switch-root", facts)
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")
+                // Last: the booted system gets the kernel's kmsg rate limit back.
+                if let saved = context.savedDevkmsg, (try? Posix.writeFile(Self.devkmsgSetting, saved + "\n")) != nil {
+                    log.kmsgUnlimited = saved == "on"
+                }
             }
         } catch {
             context.fail("switch-root", error)
