@@ -46,7 +46,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "CLinux"]),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]
