@@ -49,8 +49,8 @@ public enum EmergencyAction: String, Equatable, Sendable, CaseIterable {
     case reboot, poweroff, halt
 }
 
-/// Points where `rd.break=` stops to give the admin a shell. Dracut's hook names map to
-/// the stage that runs at the same moment.
+/// Points where `rd.break=` stops, before the named stage, to give the admin a shell.
+/// Dracut's hook names map to the stage that follows the same moment.
 public enum BreakPoint: String, Equatable, Sendable, CaseIterable, Hashable {
     case cmdline, modules, root, overlay, switchRoot = "switch-root"
 

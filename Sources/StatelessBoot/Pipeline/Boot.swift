@@ -14,13 +14,15 @@ public struct Boot {
     public func runInit() -> Never {
         context.stage("init") { try mountEarlyFilesystems() }
         context.stage("cmdline") { try loadOptions() }
+        // `rd.break=STAGE` stops *before* that stage, as dracut's hook names do
+        // (pre-mount: before the root is attached); `cmdline` is as early as it can be.
         context.breakPoint(.cmdline)
-        let watcher = context.stage("modules") { try startModules() }
         context.breakPoint(.modules)
-        context.stage("root") { try attachRoot(watcher) }
+        let watcher = context.stage("modules") { try startModules() }
         context.breakPoint(.root)
-        context.stage("overlay") { try makeWritablePlaces(watcher) }
+        context.stage("root") { try attachRoot(watcher) }
         context.breakPoint(.overlay)
+        context.stage("overlay") { try makeWritablePlaces(watcher) }
         switchRoot()
     }
 

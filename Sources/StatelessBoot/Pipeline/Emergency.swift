@@ -5,7 +5,8 @@ import Glibc
 public enum Emergency {
     public static let shell = "/bin/sh"
 
-    /// Runs the emergency shell on the console and waits for it.
+    /// Runs the emergency shell on the console and waits for it. The one wait without a
+    /// bound, on purpose: the admin asked for it (rd.shell, rd.break) and leaves with exit.
     public static func runShell() {
         let pid = fork()
         if pid == 0 {
