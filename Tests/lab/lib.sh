@@ -271,6 +271,18 @@ EOF
 
 lab_uuid() { cat /proc/sys/kernel/random/uuid; }
 
+lab_partitioned_disk() { # OUT FS_IMAGE PARTUUID PARTLABEL : a GPT disk whose partition 1 holds FS_IMAGE
+  local out=$1 fs=$2 partuuid=$3 name=$4 sectors
+  lab_need sfdisk
+  sectors=$(( ($(stat -c %s "$fs") + 511) / 512 ))
+  rm -f "$out"
+  truncate -s $(( (2048 + sectors + 2048) * 512 )) "$out"
+  printf 'label: gpt\nstart=2048, size=%s, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=%s, name="%s"\n' \
+    "$sectors" "$partuuid" "$name" | sfdisk -q "$out" ||
+    { echo "not ok - sfdisk could not partition $out"; exit 1; }
+  dd if="$fs" of="$out" bs=512 seek=2048 conv=notrunc status=none
+}
+
 # Sizes are reported in decimal megabytes, the unit of the README's budgets.
 lab_mb() { awk -v s="$1" 'BEGIN { printf "%.2f MB", s / 1000000 }'; }
 
