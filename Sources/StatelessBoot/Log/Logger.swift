@@ -7,7 +7,7 @@ import Glibc
 ///
 /// Lines look like `stateless: root: mounted /dev/vda on /sysroot (ext4, ro)`.
 public final class Logger {
-    public enum Level: Int { case error = 3, warning = 4, info = 6, debug = 7 }
+    public enum Level: Int { case error = 3, warning = 4, info = 6 }
 
     private var kmsg: CInt = -1
     /// The kernel's console_loglevel: kmsg records with a lower level reach the console.

@@ -67,6 +67,13 @@ public final class ModuleLoader {
         return became
     }
 
+    /// Loads the module for a filesystem type, by the alias the kernel itself would ask
+    /// modprobe for (`fs-ext4`, `fs-overlay`).
+    @discardableResult
+    public func loadFilesystem(_ type: String, reason: String) -> [String] {
+        load(alias: "fs-" + type, reason: reason)
+    }
+
     private func insert(_ module: OpaquePointer, alias: String, reason: String) -> [String] {
         let name = kmod_module_get_name(module).map { String(cString: $0) } ?? alias
         if blacklist.contains(ModuleName.normalized(name)) {

@@ -63,9 +63,9 @@ public enum Applet: String, CaseIterable {
             context.stage("root") { try boot.attachRoot(watcher) }
         case .overlay:
             context.stage("cmdline") { try boot.loadOptions() }
-            let watcher = try? DeviceWatcher(
-                modules: ModuleLoader(blacklist: context.options.moduleBlacklist, log: context.log), log: context.log)
-            context.stage("overlay") { try boot.makeWritablePlaces(watcher) }
+            // Only overlayfs mode needs a module; no device events are awaited here.
+            let modules = try? ModuleLoader(blacklist: context.options.moduleBlacklist, log: context.log)
+            context.stage("overlay") { try boot.makeWritablePlaces(modules) }
         case .switchRoot:
             context.stage("cmdline") { try boot.loadOptions() }
             boot.switchRoot()

@@ -22,7 +22,7 @@ public struct Boot {
         context.breakPoint(.root)
         context.stage("root") { try attachRoot(watcher) }
         context.breakPoint(.overlay)
-        context.stage("overlay") { try makeWritablePlaces(watcher) }
+        context.stage("overlay") { try makeWritablePlaces(watcher.modules) }
         switchRoot()
     }
 
@@ -82,12 +82,12 @@ public struct Boot {
         context.handOff("root", facts)
     }
 
-    public func makeWritablePlaces(_ watcher: DeviceWatcher?) throws {
+    public func makeWritablePlaces(_ modules: ModuleLoader?) throws {
         let places = WritablePlaces(root: RootStage.target, log: log) { type in
-            watcher?.modules.load(alias: "fs-" + type, reason: "overlay")
+            modules?.loadFilesystem(type, reason: "overlay")
         }
         let facts = try places.apply(context.options.overlayMode, tmpfsSize: context.options.writableSize)
-        if let watcher { saveLoadedModules(watcher.modules) }
+        if let modules { saveLoadedModules(modules) }
         context.handOff("overlay", facts)
     }
 

@@ -17,7 +17,6 @@ public enum BlockDevices {
             var cache: blkid_cache?
             guard blkid_get_cache(&cache, "/dev/null") == 0, let cache else { return nil }
             defer { blkid_put_cache(cache) }
-            blkid_probe_all_new(cache)
             guard let device = blkid_get_devname(cache, name, value) else { return nil }
             defer { free(device) }
             return String(cString: device)

@@ -61,10 +61,9 @@ public struct RootStage {
                 ("ROOT_OPTIONS", mountOptions.data)]
     }
 
-    /// Loads the filesystem's module (`fs-TYPE`, the alias the kernel itself would ask
-    /// modprobe for) and checks that the kernel now knows the type.
+    /// Loads the filesystem's module and checks that the kernel now knows the type.
     func ensureFilesystem(_ type: String, device: String) throws {
-        watcher.modules.load(alias: "fs-" + type, reason: "root filesystem")
+        watcher.modules.loadFilesystem(type, reason: "root filesystem")
         guard Self.kernelFilesystems().contains(type) else {
             throw BootError("mount root", device,
                             detail: "filesystem type \"\(type)\" is neither built into the kernel nor provided by a module in the image",

@@ -20,22 +20,6 @@ public enum HandOff {
         if safe && !value.isEmpty { return value }
         return "'" + value.replacingAll("'", with: "'\\''") + "'"
     }
-
-    /// Reads back a file written by `format` (for stages run as separate applets).
-    public static func parse(_ text: String) -> [String: String] {
-        var facts: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { continue }
-            var value = line[line.index(after: equals)...]
-            if value.first == "'" && value.last == "'" && value.count >= 2 {
-                value = value.dropFirst().dropLast()
-                facts[String(line[..<equals])] = String(value).replacingAll("'\\''", with: "'")
-            } else {
-                facts[String(line[..<equals])] = String(value)
-            }
-        }
-        return facts
-    }
 }
 
 /// One line of /run/stateless/timeline: `STAGE START END OUTCOME`, times in seconds of
