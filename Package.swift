@@ -4,6 +4,10 @@ import PackageDescription
 /// Early-boot code (`StatelessBoot`, `stateless`) must never import Foundation: it is
 /// linked into the initramfs, where every megabyte counts. The host side
 /// (`StatelessImage`, `mkstateless`) may.
+/// The early-boot code is optimised for size in release builds: it is unpacked into RAM
+/// on every boot, and its speed is bound by the kernel calls it makes.
+let earlyBootSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Osize"], .when(configuration: .release))]
+
 let package = Package(
     name: "Stateless",
     products: [
@@ -30,14 +34,23 @@ let package = Package(
             dependencies: [
                 "CKmod", "CBlkid", "CMount", "CLinux",
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            swiftSettings: earlyBootSwiftSettings
         ),
         // Overrides the Swift runtime's blocking random source in the early-boot binary
         // only (see Sources/CEarlyRandom/early_random.c).
         .target(name: "CEarlyRandom"),
-        .executableTarget(name: "stateless", dependencies: ["StatelessBoot", "CEarlyRandom"]),
+        .executableTarget(
+            name: "stateless",
+            dependencies: ["StatelessBoot", "CEarlyRandom"],
+            swiftSettings: earlyBootSwiftSettings,
+            // The production build is the plain `swift build -c release`: the Swift
+            // runtime linked in statically (the initramfs has no libswiftCore.so).
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+        ),
 
-        .target(name: "StatelessImage"),
+        // libkmod resolves the running machine's modaliases for `mkstateless --hostonly`.
+        .target(name: "StatelessImage", dependencies: ["CKmod"]),
         .executableTarget(
             name: "mkstateless",
             dependencies: [

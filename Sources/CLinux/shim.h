@@ -1,7 +1,14 @@
-// Kernel and libc headers Glibc's Swift module does not expose: netlink (uevents) and
-// reboot(2). Declarations only; nothing is linked.
+// Kernel and libc headers Glibc's Swift module does not expose: netlink (uevents),
+// reboot(2), statvfs, TIOCSCTTY, eventfd, strerrorname_np. Declarations only; nothing is linked.
 #include <linux/netlink.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
+#include <sys/statvfs.h>
+#include <sys/ioctl.h>
+#include <sys/eventfd.h>
+
+// glibc 2.32+ (GNU extension; declared here because Swift's Glibc module is built
+// without _GNU_SOURCE): the symbolic name of an errno value, "ENOENT".
+extern const char *strerrorname_np(int errnum);

@@ -15,6 +15,13 @@ final class BootOptionsTests: XCTestCase {
             ("root=PARTUUID=abc-01", .block(.tag(name: "PARTUUID", value: "abc-01"))),
             ("root=PARTLABEL=system", .block(.tag(name: "PARTLABEL", value: "system"))),
             ("root=/dev/a root=LABEL=b", .block(.tag(name: "LABEL", value: "b"))),
+            // udev's links, with no udev in the initramfs, become libblkid tags.
+            ("root=/dev/disk/by-uuid/0b5d-11", .block(.tag(name: "UUID", value: "0b5d-11"))),
+            ("root=/dev/disk/by-label/my\\x20root", .block(.tag(name: "LABEL", value: "my root"))),
+            ("root=/dev/disk/by-label/a\\x2fb", .block(.tag(name: "LABEL", value: "a/b"))),
+            ("root=/dev/disk/by-partuuid/abc-01", .block(.tag(name: "PARTUUID", value: "abc-01"))),
+            ("root=/dev/disk/by-partlabel/system", .block(.tag(name: "PARTLABEL", value: "system"))),
+            ("root=/dev/disk/by-label/\\xc3\\xa9t\\xc3\\xa9", .block(.tag(name: "LABEL", value: "été"))),
         ]
         for (text, root) in cases {
             XCTAssertEqual(try parse(text).root, root, text)
@@ -35,6 +42,15 @@ final class BootOptionsTests: XCTestCase {
             ("init=sbin/init", "init"), ("init=", "init"),
             ("modprobe.blacklist=a,b/c", "modprobe.blacklist"), ("rd.driver.pre=", "rd.driver.pre"),
             ("stateless.tmpfs-size=lots", "stateless.tmpfs-size"), ("stateless.tmpfs-size=%", "stateless.tmpfs-size"),
+            ("root=/dev/nfs", "root"), ("root=nfs4:srv:/x", "root"),
+            ("root=/dev/disk/by-id/ata-QEMU", "root"), ("root=/dev/disk/by-path/pci-0", "root"),
+            ("root=/dev/disk/by-uuid/", "root"), ("root=/dev/disk/by-uuid/a/b", "root"), ("root=/dev/disk/", "root"),
+            ("root=/dev/disk/by-label/bad\\x2", "root"), ("root=/dev/disk/by-label/bad\\x+f", "root"),
+            ("root=/dev/disk/by-label/bad\\xzz", "root"), ("root=/dev/disk/by-label/\\xff", "root"),
+            ("root=/dev/disk/by-label/\\x00", "root"),
+            ("stateless.emergency-delay=-1", "stateless.emergency-delay"),
+            ("stateless.module-timeout=0", "stateless.module-timeout"), ("stateless.mount-timeout=x", "stateless.mount-timeout"),
+            ("rd.break=init", "rd.break"),
         ]
         for (text, option) in cases {
             XCTAssertThrowsError(try parse(text), text) { error in
@@ -43,6 +59,12 @@ final class BootOptionsTests: XCTestCase {
                 XCTAssertTrue(error.description.hasPrefix(option), error.description)
                 XCTAssertTrue(error.description.contains("expected"), error.description)
             }
+        }
+    }
+
+    func testKernelNFSRootIsRecognisedAsNotSupportedYet() {
+        XCTAssertThrowsError(try parse("root=/dev/nfs nfsroot=10.0.0.1:/srv")) { error in
+            XCTAssertTrue(String(describing: error).contains("NFS roots"), "\(error)")
         }
     }
 
@@ -79,6 +101,30 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertEqual(options.overlayMode, .overlayfs)
         XCTAssertEqual(options.writableSize, "25%")
         XCTAssertTrue(options.quiet)
+    }
+
+    func testEmergencyAndBounds() throws {
+        let defaults = try parse("")
+        XCTAssertEqual(defaults.emergencyAction, .halt, "a fatal error stays on screen by default")
+        XCTAssertEqual(defaults.emergencyDelaySeconds, 15)
+        XCTAssertEqual(defaults.moduleTimeoutSeconds, 60)
+        XCTAssertEqual(defaults.mountTimeoutSeconds, 60)
+        let options = try parse("rd.emergency=reboot stateless.emergency-delay=0 stateless.module-timeout=5 stateless.mount-timeout=9")
+        XCTAssertEqual(options.emergencyAction, .reboot)
+        XCTAssertEqual(options.emergencyDelaySeconds, 0)
+        XCTAssertEqual(options.moduleTimeoutSeconds, 5)
+        XCTAssertEqual(options.mountTimeoutSeconds, 9)
+    }
+
+    func testBreakPointsAreStages() throws {
+        let cases: [(String, Set<Stage>)] = [
+            ("rd.break", [.switchRoot]), ("rd.break=cmdline", [.cmdline]), ("rd.break=pre-udev", [.modules]),
+            ("rd.break=pre-trigger", [.modules]), ("rd.break=initqueue", [.root]), ("rd.break=mount", [.overlay]),
+            ("rd.break=cleanup", [.switchRoot]), ("rd.break=overlay rd.break=root", [.overlay, .root]),
+        ]
+        for (text, points) in cases {
+            XCTAssertEqual(try parse(text).breakPoints, points, text)
+        }
     }
 
     func testBooleansAndOptOut() throws {

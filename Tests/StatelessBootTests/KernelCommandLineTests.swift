@@ -16,7 +16,19 @@ final class KernelCommandLineTests: XCTestCase {
             ("x=\"unterminated value", [KernelParameter("x", "unterminated value")], []),
             ("ro -- single --verbose", [KernelParameter("ro")], ["single", "--verbose"]),
             ("ro --", [KernelParameter("ro")], []),
-            ("=v", [KernelParameter("", "v")], []),
+            // A `=` as the first character does not end the key (next_arg's `equals == 0`).
+            ("=v", [KernelParameter("=v")], []),
+            ("=a=b", [KernelParameter("=a", "b")], []),
+            ("\"\"", [KernelParameter("")], []),
+            ("ro \"", [KernelParameter("ro"), KernelParameter("")], []),
+            ("x=\"", [KernelParameter("x", "")], []),
+            // A quote inside a whole-quoted word closes it early, as in the kernel.
+            ("\"x=\"a b\"\" y", [KernelParameter("x", "a"), KernelParameter("b\"\""), KernelParameter("y")], []),
+            ("x=\"unterminated\n tail", [KernelParameter("x", "unterminated\n tail")], []),
+            ("\"--\" init-arg", [], ["init-arg"]),
+            ("-- a=\"b c\"", [], ["a=b c"]),
+            // The kernel's ctype table makes 0xA0 a space: "à" (C3 A0) splits a word.
+            ("x=\u{E0}y z", [KernelParameter("x", "\u{FFFD}"), KernelParameter("y"), KernelParameter("z")], []),
             ("LABEL=ÿé root=LABEL=ÿé", [KernelParameter("LABEL", "ÿé"), KernelParameter("root", "LABEL=ÿé")], []),
         ]
         for (text, parameters, initArguments) in cases {
@@ -24,6 +36,18 @@ final class KernelCommandLineTests: XCTestCase {
             XCTAssertEqual(line.parameters, parameters, "parsing \(text.debugDescription)")
             XCTAssertEqual(line.initArguments, initArguments, "parsing \(text.debugDescription)")
         }
+    }
+
+    func testProcCmdlineNewlineBelongsToNoValue() {
+        let line = KernelCommandLine(configFiles: [], kernel: "root=/dev/vda x=\"unterminated value\n")
+        XCTAssertEqual(line.last("x")?.value, "unterminated value")
+    }
+
+    func testAnUnterminatedQuoteInAConfigFileDoesNotSwallowTheKernelLine() {
+        let line = KernelCommandLine(configFiles: ["rd.x=\"open\n"], kernel: "root=/dev/vda quiet\n")
+        XCTAssertEqual(line.last("rd.x")?.value, "open")
+        XCTAssertEqual(line.last("root")?.value, "/dev/vda")
+        XCTAssertNotNil(line.last("quiet"))
     }
 
     func testLastValueWinsAndAllAccumulate() {

@@ -78,7 +78,7 @@ lab_kernel() {
 
 # --- builds -----------------------------------------------------------------
 
-LAB_SWIFT_RELEASE=(swift build -c release --static-swift-stdlib -Xswiftc -Osize)
+LAB_SWIFT_RELEASE=(swift build -c release)
 
 lab_build() {
   if [ -n "${LAB_BUILD_FAILED:-}" ]; then
@@ -294,8 +294,12 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   lab_kernel
   lab_need qemu-system-x86_64 timeout
   BOOT_LOG=$LAB_LOGS/$name.log
+  # A fatal error halts by default (the message stays on screen); the lab's boots reboot
+  # after 1 s instead, so that qemu (-no-reboot) exits. A scenario sets LAB_EMERGENCY=""
+  # to see the defaults.
+  local emergency=${LAB_EMERGENCY-rd.emergency=reboot stateless.emergency-delay=1}
   local args=(-m 512 -nographic -no-reboot -kernel "$VMLINUZ" -initrd "$initrd"
-    -append "console=ttyS0 panic=-1 ${LAB_KERNEL_APPEND:-} $append")
+    -append "console=ttyS0 panic=-1 $emergency ${LAB_KERNEL_APPEND:-} $append")
   [ -n "$disk" ] && args+=(-drive "file=$disk,if=virtio,format=raw,snapshot=on")
   args+=("$@")
   {

@@ -45,20 +45,11 @@ public enum OverlayMode: String, Equatable, Sendable, CaseIterable {
 }
 
 /// What PID 1 does after a fatal error has been reported (dracut's `rd.emergency`).
+/// `halt` (the default) keeps the error on the screen and waits for Ctrl-Alt-Del, as a
+/// dracut system waits in its emergency shell; `reboot` and `poweroff` happen after
+/// `stateless.emergency-delay` seconds, so the error can still be read.
 public enum EmergencyAction: String, Equatable, Sendable, CaseIterable {
-    case reboot, poweroff, halt
-}
-
-/// Points where `rd.break=` stops, before the named stage, to give the admin a shell.
-/// Dracut's hook names map to the stage that follows the same moment.
-public enum BreakPoint: String, Equatable, Sendable, CaseIterable, Hashable {
-    case cmdline, modules, root, overlay, switchRoot = "switch-root"
-
-    static let dracutNames: [String: BreakPoint] = [
-        "cmdline": .cmdline, "pre-udev": .modules, "pre-trigger": .modules,
-        "initqueue": .root, "pre-mount": .root, "mount": .overlay,
-        "pre-pivot": .switchRoot, "cleanup": .switchRoot,
-    ]
+    case halt, reboot, poweroff
 }
 
 /// Everything the early-boot stages take from the kernel command line, typed.
@@ -71,10 +62,17 @@ public struct BootOptions: Equatable, Sendable {
     public var rootWritable = false
     public var initPath: String?
     public var initArguments: [String] = []
-    public var breakPoints: Set<BreakPoint> = []
+    public var breakPoints: Set<Stage> = []
     /// `rd.shell`: offer a shell (when the image has one) after a fatal error.
     public var shellOnFailure = false
-    public var emergencyAction: EmergencyAction = .reboot
+    public var emergencyAction: EmergencyAction = .halt
+    /// `stateless.emergency-delay`: seconds the error stays on screen before
+    /// `rd.emergency=reboot|poweroff` acts.
+    public var emergencyDelaySeconds = 15
+    /// `stateless.module-timeout`: seconds one module's initialisation may take.
+    public var moduleTimeoutSeconds = 60
+    /// `stateless.mount-timeout`: seconds one mount(2) of the root may take.
+    public var mountTimeoutSeconds = 60
     /// `rd.timeout`: seconds to wait for the root device.
     public var deviceTimeoutSeconds = 30
     /// `rd.retry`: seconds to keep retrying a root that was found but failed to attach
@@ -130,9 +128,9 @@ extension BootOptions {
                 breakPoints.insert(.switchRoot)
                 continue
             }
-            guard let point = BreakPoint(rawValue: name) ?? BreakPoint.dracutNames[name] else {
-                let names = BreakPoint.allCases.map(\.rawValue) + BreakPoint.dracutNames.keys.sorted()
-                throw OptionError(option: "rd.break", value: name, expected: "one of \(names.joined(separator: ", "))")
+            guard let point = Stage.breakPoint(named: name) else {
+                throw OptionError(option: "rd.break", value: name,
+                                  expected: "one of \(Stage.breakPointNames.joined(separator: ", "))")
             }
             breakPoints.insert(point)
         }
@@ -147,6 +145,15 @@ extension BootOptions {
         }
         if let retry = line.last("rd.retry") {
             retrySeconds = try Self.seconds(retry, allowZero: true)
+        }
+        if let delay = line.last("stateless.emergency-delay") {
+            emergencyDelaySeconds = try Self.seconds(delay, allowZero: true)
+        }
+        if let timeout = line.last("stateless.module-timeout") {
+            moduleTimeoutSeconds = try Self.seconds(timeout)
+        }
+        if let timeout = line.last("stateless.mount-timeout") {
+            mountTimeoutSeconds = try Self.seconds(timeout)
         }
         moduleBlacklist = try (line.all("modprobe.blacklist") + line.all("rd.driver.blacklist"))
             .flatMap { try Self.moduleList($0) }
@@ -164,7 +171,14 @@ extension BootOptions {
 
     static func rootSource(_ parameter: KernelParameter) throws -> RootSource {
         let value = parameter.value ?? ""
-        let expected = "/dev/…, UUID=, LABEL=, PARTUUID= or PARTLABEL="
+        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID= or PARTLABEL="
+        if value == "/dev/nfs" || value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") {
+            throw OptionError(option: "root", value: value,
+                              expected: "a local block device: NFS roots (root=/dev/nfs nfsroot=…, root=nfs:…) are not supported yet")
+        }
+        if value.hasPrefix("/dev/disk/") {
+            return .block(try diskLink(value))
+        }
         if value.hasPrefix("/dev/") && value.count > 5 {
             return .block(.path(value))
         }
@@ -183,10 +197,43 @@ extension BootOptions {
                 return .block(.tag(name: name, value: tagValue))
             }
         }
-        for networkPrefix in ["nfs:", "nfs4:", "iscsi:", "live:", "/dev/nfs", "dhcp"] where value.hasPrefix(networkPrefix) {
+        for networkPrefix in ["iscsi:", "live:", "dhcp"] where value.hasPrefix(networkPrefix) {
             throw OptionError(option: "root", value: value, expected: "\(expected) (this release boots local block devices only)")
         }
         throw OptionError(option: "root", value: value, expected: expected)
+    }
+
+    /// The links udev makes under /dev/disk. No udev runs in this initramfs, so the ones
+    /// that name a tag libblkid can read are turned into that tag; udev's `\xHH` escapes
+    /// (a space is `\x20`) are decoded. by-id and by-path need udev's device database.
+    static func diskLink(_ path: String) throws -> BlockDeviceReference {
+        let links = ["by-uuid": "UUID", "by-label": "LABEL", "by-partuuid": "PARTUUID", "by-partlabel": "PARTLABEL"]
+        let parts = path.dropFirst("/dev/disk/".count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, let tag = links[String(parts[0])], !parts[1].isEmpty, !parts[1].contains("/"),
+              let value = decodeUdevEscapes(parts[1])
+        else {
+            throw OptionError(option: "root", value: path,
+                              expected: "/dev/disk/by-uuid/, by-label/, by-partuuid/ or by-partlabel/ and a name (by-id and by-path need udev, which this initramfs does not run)")
+        }
+        return .tag(name: tag, value: value)
+    }
+
+    /// `\x20` → " ". Nil when an escape is malformed or the result is not UTF-8.
+    static func decodeUdevEscapes(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var input = Array(text.utf8)[...]
+        while let byte = input.popFirst() {
+            guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
+            let digits = input.dropFirst().prefix(2)
+            guard input.first == UInt8(ascii: "x"), digits.count == 2,
+                  digits.allSatisfy({ Character(Unicode.Scalar($0)).isHexDigit }),
+                  let value = UInt8(String(decoding: digits, as: UTF8.self), radix: 16)
+            else { return nil }
+            bytes.append(value)
+            input = input.dropFirst(3)
+        }
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        return decoded.utf8.elementsEqual(bytes) && !decoded.isEmpty && !bytes.contains(0) ? decoded : nil
     }
 
     /// One of an enumeration's words, e.g. `rd.emergency=poweroff`.

@@ -10,13 +10,16 @@ public struct KernelParameter: Equatable, Sendable {
     }
 }
 
-/// The kernel command line split into words the way the kernel itself splits it
-/// (`next_arg` in kernel/params.c), so that an admin's quoting means the same to us as to
-/// the kernel:
-/// - words are separated by unquoted white space;
-/// - a double quote toggles quoting anywhere in a word;
-/// - `"key=value with spaces"` and `key="value with spaces"` both give the value without
-///   its surrounding quotes; quotes elsewhere stay as they are;
+/// The kernel command line split into words exactly the way the kernel splits it
+/// (`parse_args` and `next_arg` in kernel/params.c and lib/cmdline.c), byte by byte, so
+/// that an admin's quoting means the same to us as to the kernel:
+/// - words are separated by unquoted white space, which for the kernel includes byte
+///   0xA0 (its ctype table is Latin-1);
+/// - a double quote toggles quoting anywhere in a word; an unterminated quote runs to the
+///   end of the line;
+/// - a word starting with `"` loses that quote and a trailing one; a value starting with
+///   `"` loses it and a quote ending the word; other quotes stay;
+/// - the key ends at the first `=` that is not the word's first character;
 /// - a lone `--` ends the kernel's part: what follows are arguments for init.
 public struct KernelCommandLine: Equatable, Sendable {
     public var parameters: [KernelParameter]
@@ -29,16 +32,20 @@ public struct KernelCommandLine: Equatable, Sendable {
     }
 
     public init(parsing text: String) {
+        let bytes = Array(text.utf8)
         var parameters: [KernelParameter] = []
         var initArguments: [String] = []
+        var index = Self.skipSpaces(bytes, from: 0)
         var afterSeparator = false
-        for word in Self.words(text) {
+        while index < bytes.count {
+            let (parameter, next) = Self.nextArgument(bytes, from: index)
+            index = next
             if afterSeparator {
-                initArguments.append(Self.stripQuotes(word))
-            } else if word == "--" {
+                initArguments.append(parameter.value.map { parameter.key + "=" + $0 } ?? parameter.key)
+            } else if parameter.value == nil && parameter.key == "--" {
                 afterSeparator = true
             } else {
-                parameters.append(Self.parameter(word))
+                parameters.append(parameter)
             }
         }
         self.init(parameters: parameters, initArguments: initArguments)
@@ -56,29 +63,55 @@ public struct KernelCommandLine: Equatable, Sendable {
         parameters.filter { $0.key == key }
     }
 
-    static func isSpace(_ c: Character) -> Bool {
-        c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0B}" || c == "\u{0C}"
+    /// The kernel's `isspace`: its ctype table marks 9–13, 32 and 160 as space.
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 32 || (9...13).contains(byte) || byte == 0xA0
     }
 
-    /// Splits on white space outside double quotes; quotes are kept for `parameter`.
-    static func words(_ text: String) -> [String] {
-        var words: [String] = []
-        var current = ""
+    static func skipSpaces(_ bytes: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index < bytes.count && isSpace(bytes[index]) { index += 1 }
+        return index
+    }
+
+    /// One word from `start` (not a space), as `next_arg` cuts it, and where the next
+    /// word starts.
+    static func nextArgument(_ bytes: [UInt8], from start: Int) -> (KernelParameter, Int) {
+        let quote = UInt8(ascii: "\""), equalsSign = UInt8(ascii: "=")
+        var begin = start
         var inQuote = false
-        var started = false
-        for c in text {
-            if isSpace(c) && !inQuote {
-                if started { words.append(current) }
-                current = ""
-                started = false
-                continue
-            }
-            if c == "\"" { inQuote.toggle() }
-            current.append(c)
-            started = true
+        let quoted = bytes[begin] == quote
+        if quoted {
+            begin += 1
+            inQuote = true
         }
-        if started { words.append(current) }
-        return words
+        var end = begin
+        var equals: Int?
+        while end < bytes.count {
+            if isSpace(bytes[end]) && !inQuote { break }
+            if equals == nil && end > begin && bytes[end] == equalsSign { equals = end }
+            if bytes[end] == quote { inQuote.toggle() }
+            end += 1
+        }
+        // The kernel writes NULs over closing quotes; these are the ends it leaves.
+        let closingQuote = quoted && end > begin && bytes[end - 1] == quote
+        func text(_ from: Int, _ to: Int) -> String {
+            from < to ? String(decoding: bytes[from..<to], as: UTF8.self) : ""
+        }
+        let parameter: KernelParameter
+        if let equals {
+            var valueStart = equals + 1
+            var valueEnd = end
+            if valueStart < end && bytes[valueStart] == quote {
+                valueStart += 1
+                if bytes[end - 1] == quote { valueEnd = end - 1 }
+            }
+            if closingQuote { valueEnd = min(valueEnd, end - 1) }
+            parameter = KernelParameter(text(begin, equals), text(valueStart, valueEnd))
+        } else {
+            parameter = KernelParameter(text(begin, closingQuote ? end - 1 : end))
+        }
+        return (parameter, skipSpaces(bytes, from: end))
     }
 
     static func stripQuotes(_ word: String) -> String {
@@ -87,37 +120,22 @@ public struct KernelCommandLine: Equatable, Sendable {
         if word.last == "\"" { word = word.dropLast() }
         return String(word)
     }
-
-    /// Mirrors the kernel: a leading quote opens a quote around the whole word; the value
-    /// loses a leading quote and, with it, a trailing one.
-    static func parameter(_ word: String) -> KernelParameter {
-        var body = Substring(word)
-        let wholeQuoted = body.first == "\""
-        if wholeQuoted {
-            body = body.dropFirst()
-            if body.last == "\"" { body = body.dropLast() }
-        }
-        guard let equals = body.firstIndex(of: "=") else {
-            return KernelParameter(String(body))
-        }
-        let key = String(body[..<equals])
-        var value = body[body.index(after: equals)...]
-        if value.first == "\"" {
-            value = value.dropFirst()
-            if value.last == "\"" { value = value.dropLast() }
-        }
-        return KernelParameter(key, String(value))
-    }
 }
 
 extension KernelCommandLine {
     /// The command line the boot runs with: the image's `/etc/cmdline.d/*.conf` first,
     /// then the kernel's own, so that what the boot loader says wins (dracut reads them in
-    /// the same order). Lines starting with `#` in the files are comments.
+    /// the same order). Lines starting with `#` in the files are comments. Each file is
+    /// split on its own, so an unterminated quote in one cannot swallow the kernel's line.
+    /// The newline that /proc/cmdline appends is not part of the kernel's line either.
     public init(configFiles: [String], kernel: String) {
+        var kernelLine = Substring(kernel)
+        if kernelLine.last == "\n" { kernelLine = kernelLine.dropLast() }
         let fromFiles = configFiles.flatMap { text in
-            text.split(separator: "\n").filter { !$0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") }
+            let lines = text.split(separator: "\n").filter { !$0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") }
+            return KernelCommandLine(parsing: lines.joined(separator: " ")).parameters
         }
-        self.init(parsing: (fromFiles.map(String.init) + [kernel]).joined(separator: " "))
+        let fromKernel = KernelCommandLine(parsing: String(kernelLine))
+        self.init(parameters: fromFiles + fromKernel.parameters, initArguments: fromKernel.initArguments)
     }
 }

@@ -5,10 +5,9 @@ public final class DeviceWatcher {
     public let modules: ModuleLoader
     private let socket: UeventSocket
     private let log: Logger
-    /// How often a wait re-checks its condition and re-scans sysfs, even without events:
-    /// covers events lost to a full socket buffer and devices that need no uevent.
+    /// How often a wait re-checks its condition even without events (a device path
+    /// that needs no event, such as one a daemon creates).
     static let recheckMilliseconds = 250
-    static let rescanMilliseconds = 2000
 
     public init(modules: ModuleLoader, log: Logger) throws {
         self.socket = try UeventSocket()
@@ -23,22 +22,28 @@ public final class DeviceWatcher {
         for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
     }
 
-    /// Handles device events until `condition` holds or `deadline` passes. Returns
-    /// whether the condition held. The condition is checked after every batch of events
-    /// and at least every 250 ms.
-    public func wait(until deadline: Uptime, for condition: () throws -> Bool) rethrows -> Bool {
-        var nextRescan = Uptime.now().adding(milliseconds: Self.rescanMilliseconds)
+    /// Handles device events until `condition` holds or `deadline` passes; returns
+    /// whether it held. The condition sees each batch of events (empty at the start and on
+    /// a periodic re-check) and whether events were lost, in which case sysfs is scanned
+    /// again for modaliases and the condition should re-scan what it watches. `progress`
+    /// prints the `still waiting` lines.
+    public func wait(
+        until deadline: Uptime, progress: WaitProgress? = nil,
+        for condition: (_ events: [Uevent], _ overflowed: Bool) throws -> Bool
+    ) rethrows -> Bool {
+        var progress = progress
+        if try condition([], false) { return true }
         while true {
-            if try condition() { return true }
             let left = deadline.millisecondsLeft()
             if left == 0 { return false }
-            for event in socket.receive(waitingUpTo: min(left, Self.recheckMilliseconds)) {
-                handle(event)
-            }
-            if Uptime.now() >= nextRescan {
+            let (events, overflowed) = socket.receive(waitingUpTo: min(left, Self.recheckMilliseconds))
+            events.forEach(handle)
+            if overflowed {
+                log.warning("modules", "kernel events were lost (socket buffer full); scanning sysfs again")
                 for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
-                nextRescan = Uptime.now().adding(milliseconds: Self.rescanMilliseconds)
             }
+            if try condition(events, overflowed) { return true }
+            progress?.tick()
         }
     }
 
@@ -47,7 +52,10 @@ public final class DeviceWatcher {
     public func settle(quietMilliseconds: Int, until deadline: Uptime) -> Bool {
         var quietSince = Uptime.now()
         while deadline.millisecondsLeft() > 0 {
-            let events = socket.receive(waitingUpTo: min(deadline.millisecondsLeft(), 100))
+            let (events, overflowed) = socket.receive(waitingUpTo: min(deadline.millisecondsLeft(), 100))
+            if overflowed {
+                for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
+            }
             if events.isEmpty {
                 if Uptime.now() >= quietSince.adding(milliseconds: quietMilliseconds) { return true }
             } else {

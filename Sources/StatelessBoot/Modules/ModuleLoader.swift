@@ -11,6 +11,8 @@ import Glibc
 public final class ModuleLoader {
     private let context: OpaquePointer
     private let blacklist: Set<String>
+    /// Seconds one module's initialisation may take (`stateless.module-timeout`).
+    private let timeoutSeconds: Int
     private let log: Logger
     /// Aliases already handled: coldplug and uevents repeat them a lot.
     private var seenAliases: Set<String> = []
@@ -18,7 +20,10 @@ public final class ModuleLoader {
     public private(set) var loaded: [String] = []
 
     /// - Parameter directory: the modules directory; nil means /lib/modules/$(uname -r).
-    public init(directory: String? = nil, blacklist: [String], log: Logger) throws {
+    public init(directory: String? = nil, blacklist: [String], timeoutSeconds: Int = 60, log: Logger) throws {
+        if directory == nil, let mismatch = KernelRelease.imageMismatch() {
+            throw BootError("load modules for", "kernel \(mismatch.running)", detail: mismatch.detail)
+        }
         guard let context = kmod_new(directory, nil) else {
             throw BootError("open", directory ?? "/lib/modules/<running kernel>", errno: Posix.lastErrno,
                             detail: "libkmod could not start")
@@ -31,6 +36,7 @@ public final class ModuleLoader {
         }
         self.context = context
         self.blacklist = Set(blacklist.map(ModuleName.normalized))
+        self.timeoutSeconds = timeoutSeconds
         self.log = log
     }
 
@@ -50,21 +56,38 @@ public final class ModuleLoader {
     @discardableResult
     public func load(alias: String, reason: String) -> [String] {
         guard seenAliases.insert(alias).inserted else { return [] }
-        var list: OpaquePointer?
-        let found = kmod_module_new_from_lookup(context, alias, &list)
-        guard found >= 0, let list else { return [] }
-        defer { kmod_module_unref_list(list) }
+        return withModules(serving: alias) { modules in
+            modules.flatMap { insert($0, alias: alias, reason: reason) }
+        }
+    }
 
-        var became: [String] = []
+    /// Loads what serves `alias` and says whether a module serving it is now in the
+    /// kernel (loaded or built in): the answer `modprobe` owes the kernel.
+    public func ensureLive(alias: String, reason: String) -> Bool {
+        load(alias: alias, reason: reason)
+        return withModules(serving: alias) { modules in
+            modules.contains { module in
+                let state = kmod_module_get_initstate(module)
+                return state == CInt(KMOD_MODULE_BUILTIN.rawValue) || state == CInt(KMOD_MODULE_LIVE.rawValue)
+                    || state == CInt(KMOD_MODULE_COMING.rawValue)
+            }
+        }
+    }
+
+    /// The modules libkmod finds for `alias` (a modalias, `fs-TYPE` or a name), valid
+    /// only inside `body`.
+    private func withModules<T>(serving alias: String, _ body: ([OpaquePointer]) -> T) -> T {
+        var list: OpaquePointer?
+        guard kmod_module_new_from_lookup(context, alias, &list) >= 0, let list else { return body([]) }
+        defer { kmod_module_unref_list(list) }
+        var modules: [OpaquePointer] = []
         var node: OpaquePointer? = list
         while let current = node {
-            if let module = kmod_module_get_module(current) {
-                became += insert(module, alias: alias, reason: reason)
-                kmod_module_unref(module)
-            }
+            if let module = kmod_module_get_module(current) { modules.append(module) }
             node = kmod_list_next(list, current)
         }
-        return became
+        defer { modules.forEach { kmod_module_unref($0) } }
+        return body(modules)
     }
 
     /// Loads the module for a filesystem type, by the alias the kernel itself would ask
@@ -82,8 +105,17 @@ public final class ModuleLoader {
         }
         if kmod_module_get_initstate(module) >= 0 { return [] }  // already live or built in
         let before = Set(Self.liveModules())
-        let status = kmod_module_probe_insert_module(
-            module, UInt32(KMOD_PROBE_APPLY_BLACKLIST.rawValue), nil, nil, nil, nil)
+        let status: CInt
+        do {
+            // A driver's init can hang on broken hardware; the boot must not hang with it.
+            status = try boundedCall("module \(name) to initialise", seconds: timeoutSeconds,
+                                     option: "stateless.module-timeout=", stage: "modules", log: log) {
+                kmod_module_probe_insert_module(module, UInt32(KMOD_PROBE_APPLY_BLACKLIST.rawValue), nil, nil, nil, nil)
+            }
+        } catch {
+            log.warning("modules", "\(error) (for \(alias))")
+            return []
+        }
         if status < 0 {
             let error = BootError("load module", name, errno: .init(rawValue: -status), detail: "for \(alias)")
             log.warning("modules", error.description)

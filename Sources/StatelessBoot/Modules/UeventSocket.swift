@@ -31,21 +31,26 @@ public final class UeventSocket {
 
     deinit { close(fd) }
 
-    /// Waits up to `milliseconds` for events and returns all that are queued.
-    public func receive(waitingUpTo milliseconds: Int) -> [Uevent] {
+    /// Waits up to `milliseconds` for events and returns all that are queued, and
+    /// whether the kernel dropped some because the buffer was full (ENOBUFS): then the
+    /// caller must look at sysfs again instead of trusting the events.
+    public func receive(waitingUpTo milliseconds: Int) -> (events: [Uevent], overflowed: Bool) {
         var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&pollFD, 1, CInt(max(0, milliseconds)))
-        guard ready > 0 else { return [] }
+        guard ready > 0 else { return ([], false) }
         var events: [Uevent] = []
+        var overflowed = false
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
-            // EAGAIN: drained. ENOBUFS: events were lost; the caller's periodic
-            // re-check of its condition (and a coldplug pass) covers for them.
-            guard count > 0 else { break }
+            if count < 0 && errno == ENOBUFS {
+                overflowed = true
+                continue
+            }
+            guard count > 0 else { break }  // EAGAIN: drained
             if let event = Uevent(bytes: buffer[..<count]) { events.append(event) }
         }
-        return events
+        return (events, overflowed)
     }
 }

@@ -2,75 +2,116 @@ import Glibc
 
 /// The applets of the multi-call binary, chosen by `argv[0]` (`/init`, or a symlink
 /// named after an applet) or by the first argument (`stateless root`).
-public enum Applet: String, CaseIterable {
-    case `init`, cmdline, modules, root, overlay
-    case switchRoot = "switch-root"
+public enum Applet: Equatable, Sendable {
+    /// The whole boot, as the initramfs's PID 1 (`init`).
+    case boot
+    /// One stage alone, for dracut hooks and admins.
+    case stage(Stage)
+    /// The kernel's module loader (`/sbin/modprobe -q -- NAME`, /proc/sys/kernel/modprobe).
+    case modprobe
 
-    public var summary: String {
+    public var name: String {
         switch self {
-        case .`init`: return "the whole boot, as the initramfs's PID 1"
-        case .cmdline: return "print the boot options parsed from the command line"
-        case .modules: return "coldplug: load modules for every device, until events settle"
-        case .root: return "attach the root read-only at /sysroot"
-        case .overlay: return "make the writable places on /sysroot (rwtab, overlayfs)"
-        case .switchRoot: return "move mounts, empty the initramfs, exec the real init"
+        case .boot: return "init"
+        case .stage(let stage): return stage.rawValue
+        case .modprobe: return "modprobe"
         }
     }
 
+    public var summary: String {
+        switch self {
+        case .boot: return "the whole boot, as the initramfs's PID 1"
+        case .stage(let stage): return stage.summary
+        case .modprobe: return "load a module for the kernel's request_module() (modprobe -q -- NAME)"
+        }
+    }
+
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe]
+
+    public static func named(_ name: String) -> Applet? {
+        all.first { $0.name == name }
+    }
+
     /// Picks the applet from the process's arguments; nil means "print usage".
-    /// The kernel starts /init before /proc exists, and the Swift runtime may read the
-    /// arguments from /proc/self/cmdline: no arguments at all in PID 1 means `init`.
+    ///
+    /// PID 1 always runs the boot, whatever the kernel passed: `rdinit=/usr/bin/stateless`
+    /// gives another argv[0], and words the kernel does not know (`splash`) arrive as
+    /// extra arguments. PID 1 must never exit, so it never reads them as an applet.
+    /// A leading `@` in argv[0] (systemd's mark for a storage daemon that must survive
+    /// switch-root and the final killing spree) is not part of the applet's name.
     public static func select(_ arguments: [String], isPID1: Bool) -> Applet? {
-        guard let first = arguments.first else { return isPID1 ? .`init` : nil }
-        let name = first.split(separator: "/").last.map(String.init) ?? first
-        if let applet = Applet(rawValue: name) { return applet }
+        if isPID1 { return .boot }
+        guard let first = arguments.first else { return nil }
+        var name = Substring(first.split(separator: "/").last ?? Substring(first))
+        if name.first == "@" { name = name.dropFirst() }
+        if let applet = named(String(name)) { return applet }
         guard arguments.count > 1 else { return nil }
-        return Applet(rawValue: arguments[1])
+        return named(arguments[1])
+    }
+
+    /// The arguments meant for the applet itself: after its name.
+    public static func appletArguments(_ arguments: [String], applet: Applet) -> [String] {
+        guard let first = arguments.first else { return [] }
+        let name = first.split(separator: "/").last.map { $0.hasPrefix("@") ? String($0.dropFirst()) : String($0) }
+        if name == applet.name { return Array(arguments.dropFirst()) }
+        return Array(arguments.dropFirst(2))
     }
 
     public static var usage: String {
-        "usage: stateless APPLET\n" + allCases.map { "  \($0.rawValue.padded(to: 12)) \($0.summary)\n" }.joined()
+        "usage: stateless APPLET\n" + all.map { "  \($0.name.padded(to: 12)) \($0.summary)\n" }.joined()
     }
 
     /// Runs the applet. Standalone applets expect /proc, /sys, /dev and /run mounted (as
     /// dracut has them) and report a failure with exit status 1.
-    public func run() -> Never {
-        if self == .`init` && getpid() != 1 {
+    public func run(arguments: [String]) -> Never {
+        if self == .boot && getpid() != 1 {
             // Mounting /proc, /run… over a running system would hide its own.
             print("stateless init: runs only as PID 1 of an initramfs (this is PID \(getpid())); run the stages as applets instead")
             exit(2)
         }
-        let context = BootContext(log: Logger(), isInit: self == .`init`)
+        let context = BootContext(log: Logger(), isInit: self == .boot)
         let boot = Boot(context: context)
         switch self {
+        case .boot:
+            boot.runInit(arguments: arguments)
+        case .modprobe:
+            exit(Modprobe(log: context.log).run(arguments))
+        case .stage(let stage):
+            runAlone(stage, boot)
+        }
+        exit(0)
+    }
+
+    private func runAlone(_ stage: Stage, _ boot: Boot) {
+        let context = boot.context
+        switch stage {
         case .`init`:
-            boot.runInit()
+            break  // not an applet (see `all`)
         case .cmdline:
             // A query, not a stage: it leaves no line in the booted system's timeline.
-            do { try boot.loadOptions() } catch { context.fail("cmdline", error) }
+            do { try boot.loadOptions() } catch { context.fail(.cmdline, error) }
             print(HandOff.format(context.options.summary), terminator: "")
         case .modules:
-            context.stage("cmdline") { try boot.loadOptions() }
-            context.stage("modules") {
+            context.stage(.cmdline) { try boot.loadOptions() }
+            context.stage(.modules) {
                 let watcher = try boot.startModules()
                 let deadline = Uptime.now().adding(milliseconds: context.options.deviceTimeoutSeconds * 1000)
                 _ = watcher.settle(quietMilliseconds: 1000, until: deadline)
                 boot.saveLoadedModules(watcher.modules)
             }
         case .root:
-            context.stage("cmdline") { try boot.loadOptions() }
-            let watcher = context.stage("modules") { try boot.startModules() }
-            context.stage("root") { try boot.attachRoot(watcher) }
+            context.stage(.cmdline) { try boot.loadOptions() }
+            let watcher = context.stage(.modules) { try boot.startModules() }
+            context.stage(.root) { try boot.attachRoot(watcher) }
         case .overlay:
-            context.stage("cmdline") { try boot.loadOptions() }
+            context.stage(.cmdline) { try boot.loadOptions() }
             // Only overlayfs mode needs a module; no device events are awaited here.
             let modules = try? ModuleLoader(blacklist: context.options.moduleBlacklist, log: context.log)
-            context.stage("overlay") { try boot.makeWritablePlaces(modules) }
+            context.stage(.overlay) { try boot.makeWritablePlaces(modules) }
         case .switchRoot:
-            context.stage("cmdline") { try boot.loadOptions() }
+            context.stage(.cmdline) { try boot.loadOptions() }
             boot.switchRoot()
         }
-        exit(0)
     }
 }
 
@@ -82,6 +123,8 @@ extension BootOptions {
          ("INIT", initPath ?? ""), ("OVERLAY_MODE", overlayMode.rawValue),
          ("RD_TIMEOUT", String(deviceTimeoutSeconds)), ("RD_RETRY", String(retrySeconds)),
          ("RD_SHELL", shellOnFailure ? "1" : "0"), ("RD_EMERGENCY", emergencyAction.rawValue),
+         ("EMERGENCY_DELAY", String(emergencyDelaySeconds)),
+         ("MODULE_TIMEOUT", String(moduleTimeoutSeconds)), ("MOUNT_TIMEOUT", String(mountTimeoutSeconds)),
          ("RD_BREAK", breakPoints.map(\.rawValue).sorted().joined(separator: ",")),
          ("MODULE_BLACKLIST", moduleBlacklist.joined(separator: ",")),
          ("MODULE_PRELOAD", preloadModules.joined(separator: ","))]

@@ -11,18 +11,20 @@ public struct Boot {
 
     /// PID 1 of the initramfs. Never returns: it ends in exec of the real init or in the
     /// emergency fallback.
-    public func runInit() -> Never {
-        context.stage("init") { try mountEarlyFilesystems() }
-        context.stage("cmdline") { try loadOptions() }
+    /// - Parameter arguments: what the kernel passed after argv[0] (words it did not
+    ///   know, such as `splash`); logged, never acted on.
+    public func runInit(arguments: [String]) -> Never {
+        context.stage(.`init`) { try mountEarlyFilesystems(arguments: arguments) }
+        context.stage(.cmdline) { try loadOptions() }
         // `rd.break=STAGE` stops *before* that stage, as dracut's hook names do
         // (pre-mount: before the root is attached); `cmdline` is as early as it can be.
         context.breakPoint(.cmdline)
         context.breakPoint(.modules)
-        let watcher = context.stage("modules") { try startModules() }
+        let watcher = context.stage(.modules) { try startModules() }
         context.breakPoint(.root)
-        context.stage("root") { try attachRoot(watcher) }
+        context.stage(.root) { try attachRoot(watcher) }
         context.breakPoint(.overlay)
-        context.stage("overlay") { try makeWritablePlaces(watcher.modules) }
+        context.stage(.overlay) { try makeWritablePlaces(watcher.modules) }
         switchRoot()
     }
 
@@ -30,7 +32,7 @@ public struct Boot {
 
     /// The kernel starts /init with nothing mounted. /run is a tmpfs from the start:
     /// the timeline and hand-off files live there and move into the booted system.
-    public func mountEarlyFilesystems() throws {
+    public func mountEarlyFilesystems(arguments: [String]) throws {
         let mounts: [(String, String, String, Int, String?)] = [
             ("proc", "/proc", "proc", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
             ("sysfs", "/sys", "sysfs", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
@@ -45,12 +47,34 @@ public struct Boot {
                 continue  // already mounted (a dracut-built image, or a second run)
             }
         }
+        // An image without /dev/console left fds 0–2 closed until devtmpfs was there.
+        StandardStreams.ensureOpen(preferConsole: true)
         try Posix.makeDirectories(HandOff.directory)
         context.savedDevkmsg = try? Posix.readText(Self.devkmsgSetting).trimmingNewline()
         log.kmsgUnlimited = (try? Posix.writeFile(Self.devkmsgSetting, "on\n")) != nil
         log.openKmsg()
-        log.info("init", "stateless started at \(Uptime.now()) s uptime")
+        let ignored = arguments.isEmpty ? "" : " (arguments from the kernel, not used: \(arguments.joined(separator: " ")))"
+        log.info("init", "stateless started at \(Uptime.now()) s uptime\(ignored)")
+        registerModprobe()
     }
+
+    /// The kernel's own module requests (`request_module`: a filesystem type, crypto,
+    /// `dm-*`, `nls_*`) run /proc/sys/kernel/modprobe; the image's /sbin/modprobe is our
+    /// `modprobe` applet. After switch-root the same path finds the root's own modprobe.
+    func registerModprobe() {
+        let helper = "/sbin/modprobe"
+        guard Posix.exists(helper) else {
+            log.warning("init", "this image has no \(helper); the kernel's module requests will fail until switch-root")
+            return
+        }
+        do {
+            try Posix.writeFile(Self.modprobeSetting, helper + "\n")
+        } catch {
+            log.warning("init", "cannot register \(helper) for the kernel's module requests: \(error)")
+        }
+    }
+
+    static let modprobeSetting = "/proc/sys/kernel/modprobe"
 
     /// Userspace writes to /dev/kmsg are rate-limited by default; the boot's lines are
     /// few but come in bursts (one per module), so the limit is lifted until switch-root
@@ -69,7 +93,8 @@ public struct Boot {
     }
 
     public func startModules() throws -> DeviceWatcher {
-        let loader = try ModuleLoader(blacklist: context.options.moduleBlacklist, log: log)
+        let loader = try ModuleLoader(blacklist: context.options.moduleBlacklist,
+                                      timeoutSeconds: context.options.moduleTimeoutSeconds, log: log)
         let watcher = try DeviceWatcher(modules: loader, log: log)
         watcher.coldplug(preload: context.options.preloadModules)
         saveLoadedModules(loader)
@@ -94,7 +119,7 @@ public struct Boot {
     public func switchRoot() -> Never {
         let switcher = SwitchRoot(log: log)
         let start = Uptime.now()
-        let initPath = context.stage("switch-root") { try switcher.prepare(requestedInit: context.options.initPath) }
+        let initPath = context.stage(.switchRoot) { try switcher.prepare(requestedInit: context.options.initPath) }
         context.breakPoint(.switchRoot)
         do {
             try switcher.execute(init: initPath, arguments: context.options.initArguments) { facts in
@@ -107,17 +132,12 @@ public struct Boot {
                 }
             }
         } catch {
-            context.fail("switch-root", error)
+            context.fail(.switchRoot, error)
         }
     }
 
     /// modules.loaded lists every module this boot loaded, one per line, in order.
     func saveLoadedModules(_ loader: ModuleLoader) {
-        let text = loader.takeUnreported().map { $0 + "\n" }.joined()
-        do {
-            try Posix.writeFile(HandOff.modulesLoaded, text, append: true)
-        } catch {
-            log.warning("modules", "cannot record loaded modules: \(error)")
-        }
+        HandOff.recordLoadedModules(loader.takeUnreported(), log: log)
     }
 }

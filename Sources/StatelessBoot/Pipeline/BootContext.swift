@@ -18,15 +18,15 @@ public final class BootContext {
 
     /// Runs one stage: logs its start, records its line in the timeline, and turns a
     /// failure into the one clear line plus the configured fallback.
-    public func stage<T>(_ name: String, _ body: () throws -> T) -> T {
+    public func stage<T>(_ stage: Stage, _ body: () throws -> T) -> T {
         let start = Uptime.now()
         do {
             let result = try body()
-            record(TimelineEntry(stage: name, start: start, end: .now(), outcome: "ok"))
+            record(TimelineEntry(stage: stage.rawValue, start: start, end: .now(), outcome: "ok"))
             return result
         } catch {
-            record(TimelineEntry(stage: name, start: start, end: .now(), outcome: "failed"))
-            fail(name, error)
+            record(TimelineEntry(stage: stage.rawValue, start: start, end: .now(), outcome: "failed"))
+            fail(stage, error)
         }
     }
 
@@ -54,18 +54,18 @@ public final class BootContext {
     /// Reports the failure in one line, then the fallback: as PID 1, an emergency shell
     /// if `rd.shell` asked for one and the image has one, then `rd.emergency`; as an
     /// applet, exit status 1.
-    public func fail(_ stage: String, _ error: Error) -> Never {
-        log.error(stage, String(describing: error))
+    public func fail(_ stage: Stage, _ error: Error) -> Never {
+        log.error(stage.rawValue, String(describing: error))
         guard isInit else { exit(1) }
         if options.shellOnFailure {
             runShell(reason: "rd.shell after the failure above")
         }
-        log.error(stage, "giving up: \(options.emergencyAction.rawValue) (rd.emergency=; rd.shell=1 with an image built with mkstateless --shell gives a shell first)")
-        Emergency.perform(options.emergencyAction)
+        log.error(stage.rawValue, "giving up: \(options.emergencyAction.rawValue) (rd.emergency=; rd.shell=1 with an image built with mkstateless --shell gives a shell first)")
+        Emergency.perform(options.emergencyAction, delaySeconds: options.emergencyDelaySeconds, log: log)
     }
 
     /// Stops at a `rd.break=` point with a shell when the image has one.
-    public func breakPoint(_ point: BreakPoint) {
+    public func breakPoint(_ point: Stage) {
         guard options.breakPoints.contains(point) else { return }
         runShell(reason: "rd.break=\(point.rawValue)")
     }

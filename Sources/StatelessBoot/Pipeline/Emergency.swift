@@ -5,14 +5,24 @@ import Glibc
 public enum Emergency {
     public static let shell = "/bin/sh"
 
-    /// Runs the emergency shell on the console and waits for it. The one wait without a
-    /// bound, on purpose: the admin asked for it (rd.shell, rd.break) and leaves with exit.
+    /// Runs the emergency shell and waits for it. The one wait without a bound, on
+    /// purpose: the admin asked for it (rd.shell, rd.break) and leaves with exit.
+    ///
+    /// The shell gets a session of its own with the console's real terminal as its
+    /// controlling tty, so Ctrl-C and job control work: /dev/console itself can never be
+    /// a controlling terminal (the kernel opens it with noctty).
     public static func runShell() {
+        let terminal = consoleTerminal()
         let pid = fork()
         if pid == 0 {
-            let console = open("/dev/console", O_RDWR)
-            if console >= 0 { for fd in CInt(0)...2 { dup2(console, fd) } }
             setsid()
+            var fd = open(terminal, O_RDWR)
+            if fd < 0 { fd = open("/dev/console", O_RDWR) }
+            if fd >= 0 {
+                _ = ioctl(fd, UInt(TIOCSCTTY), 0)
+                for target in CInt(0)...2 { dup2(fd, target) }
+                if fd > 2 { close(fd) }
+            }
             var argv: [UnsafeMutablePointer<CChar>?] = [strdup(shell), strdup("-i"), nil]
             execv(shell, &argv)
             _exit(127)
@@ -22,14 +32,31 @@ public enum Emergency {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
-    /// Reboots, powers off or halts. PID 1 must never just exit (that panics the kernel
-    /// with a message that hides ours), so if reboot(2) fails we wait forever, visibly.
-    public static func perform(_ action: EmergencyAction) -> Never {
+    /// The terminal behind /dev/console: the last name in /sys/class/tty/console/active
+    /// (e.g. `tty0 ttyS0` → /dev/ttyS0).
+    static func consoleTerminal() -> String {
+        guard let active = try? Posix.readText("/sys/class/tty/console/active"),
+              let last = active.split(whereSeparator: { $0 == " " || $0 == "\n" }).last
+        else { return "/dev/console" }
+        return "/dev/" + last
+    }
+
+    /// Acts on `rd.emergency` after a fatal error. `halt` keeps the error on screen and
+    /// waits for Ctrl-Alt-Del (the kernel reboots on it); reboot and poweroff first leave
+    /// the error readable for `delaySeconds`. PID 1 must never just exit (that panics the
+    /// kernel with a message that hides ours), so if reboot(2) fails it waits forever.
+    public static func perform(_ action: EmergencyAction, delaySeconds: Int, log: Logger) -> Never {
         sync()
         switch action {
-        case .reboot: _ = reboot(RB_AUTOBOOT)
-        case .poweroff: _ = reboot(RB_POWER_OFF)
-        case .halt: _ = reboot(CInt(bitPattern: RB_HALT_SYSTEM))
+        case .halt:
+            _ = reboot(CInt(bitPattern: RB_ENABLE_CAD))
+            log.notice("emergency", "the boot stopped at the error above; press Ctrl-Alt-Del to restart (rd.emergency=reboot restarts by itself)")
+        case .reboot, .poweroff:
+            if delaySeconds > 0 {
+                log.notice("emergency", "\(action.rawValue) in \(delaySeconds) s (rd.emergency=, stateless.emergency-delay=)")
+                sleep(milliseconds: delaySeconds * 1000)
+            }
+            _ = reboot(action == .reboot ? RB_AUTOBOOT : RB_POWER_OFF)
         }
         while true { pause() }
     }

@@ -1,26 +1,27 @@
 import CBlkid
 import Glibc
 
-/// Finding and probing block devices through libblkid. No udev runs in the initramfs, so
-/// there are no /dev/disk/by-* links: libblkid scans /proc/partitions and reads the
-/// superblocks itself.
+/// Probing block devices through libblkid. No udev runs in the initramfs, so there are
+/// no /dev/disk/by-* links: libblkid reads the superblocks and partition tables itself.
 public enum BlockDevices {
-    /// The device node for `reference`, or nil while no such device exists.
-    public static func resolve(_ reference: BlockDeviceReference) -> String? {
-        switch reference {
-        case .path(let path):
-            guard let info = try? Posix.statIfPresent(path), info.st_mode & S_IFMT == S_IFBLK else { return nil }
-            return path
-        case .tag(let name, let value):
-            // A private cache that is never written to disk: every call sees the
-            // devices as they are now, including ones that appeared a moment ago.
-            var cache: blkid_cache?
-            guard blkid_get_cache(&cache, "/dev/null") == 0, let cache else { return nil }
-            defer { blkid_put_cache(cache) }
-            guard let device = blkid_get_devname(cache, name, value) else { return nil }
-            defer { free(device) }
-            return String(cString: device)
+    /// The tags of one device; nil when it cannot be opened (a CD drive without a disc).
+    public static func identity(of device: String) -> BlockIdentity? {
+        guard let probe = blkid_new_probe_from_filename(device) else { return nil }
+        defer { blkid_free_probe(probe) }
+        blkid_probe_enable_superblocks(probe, 1)
+        blkid_probe_set_superblocks_flags(probe, CInt(BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL))
+        blkid_probe_enable_partitions(probe, 1)
+        blkid_probe_set_partitions_flags(probe, CInt(BLKID_PARTS_ENTRY_DETAILS))
+        // Two signatures (-2) or an unreadable device: seen, but it names nothing.
+        guard blkid_do_safeprobe(probe) >= 0 else { return BlockIdentity() }
+        func value(_ name: String) -> String? {
+            var data: UnsafePointer<CChar>?
+            var length = 0
+            guard blkid_probe_lookup_value(probe, name, &data, &length) == 0, let data else { return nil }
+            return String(cString: data)
         }
+        return BlockIdentity(type: value("TYPE"), uuid: value("UUID"), label: value("LABEL"),
+                             partUUID: value("PART_ENTRY_UUID"), partLabel: value("PART_ENTRY_NAME"))
     }
 
     /// The filesystem type on `device` (e.g. "ext4"), nil when blkid recognises none.
@@ -44,6 +45,32 @@ public enum BlockDevices {
             return nil
         default:
             throw BootError("probe", device, errno: Posix.lastErrno, detail: "libblkid failed to read it")
+        }
+    }
+
+    /// What a signature that is not a filesystem means for a root, and what would be
+    /// needed: root= named the container, not the filesystem inside it.
+    public static func containerExplanation(_ type: String) -> String? {
+        switch type {
+        case "crypto_LUKS":
+            return "a LUKS-encrypted container, not a filesystem: unlocking it needs dm-crypt and cryptsetup, which this image does not include"
+        case "LVM2_member", "LVM1_member":
+            return "an LVM physical volume, not a filesystem: its logical volumes need LVM activation (device-mapper), which this image does not include; root= would name /dev/VG/LV"
+        case "linux_raid_member":
+            return "a Linux software-RAID member, not a filesystem: the array needs assembling by mdadm, which this image does not include; root= would name /dev/mdN"
+        case "zfs_member":
+            return "a ZFS pool member: ZFS is not part of this image"
+        case "bcache":
+            return "a bcache backing device: root= would name /dev/bcacheN, which needs the bcache module and registration"
+        case "BitLocker":
+            return "a BitLocker-encrypted volume, not a Linux root"
+        case "swap":
+            return "a swap area, not a filesystem: root= names the wrong partition"
+        default:
+            if type.hasSuffix("_raid_member") {
+                return "a member of a firmware (fake) RAID set (\(type)): assembling it needs mdadm or dmraid, which this image does not include"
+            }
+            return nil
         }
     }
 }

@@ -1,3 +1,4 @@
+import CLinux
 import SystemPackage
 
 /// The one error type of the early-boot code.
@@ -37,29 +38,9 @@ public struct BootError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The symbolic name of the errno values early boot meets, so a log line says `ENODEV`
-/// and not 19.
+/// The symbolic name of an errno value (`ENODEV`, not 19), from the C library's own
+/// table, so every errno the kernel can give prints by name.
 func errnoName(_ errno: Errno) -> String {
-    switch errno {
-    case .noSuchFileOrDirectory: return "ENOENT"
-    case .permissionDenied: return "EACCES"
-    case .notPermitted: return "EPERM"
-    case .operationNotSupportedByDevice: return "ENODEV"
-    case .noSuchAddressOrDevice: return "ENXIO"
-    case .invalidArgument: return "EINVAL"
-    case .resourceBusy: return "EBUSY"
-    case .fileExists: return "EEXIST"
-    case .notDirectory: return "ENOTDIR"
-    case .isDirectory: return "EISDIR"
-    case .readOnlyFileSystem: return "EROFS"
-    case .ioError: return "EIO"
-    case .noSpace: return "ENOSPC"
-    case .resourceTemporarilyUnavailable: return "EAGAIN"
-    case .noMemory: return "ENOMEM"
-    case .timedOut: return "ETIMEDOUT"
-    case .execFormatError: return "ENOEXEC"
-    case .tooManySymbolicLinkLevels: return "ELOOP"
-    case .notSupportedOnSocket: return "EOPNOTSUPP"
-    default: return "errno \(errno.rawValue)"
-    }
+    guard let name = strerrorname_np(errno.rawValue) else { return "errno \(errno.rawValue)" }
+    return String(cString: name)
 }

@@ -100,9 +100,9 @@ public enum Posix {
 
     // MARK: Whole files
 
-    /// Reads a whole file. Files under /proc and /sys report size 0, so this reads
-    /// until end of file instead of trusting st_size.
-    public static func readFile(_ path: String) throws -> [UInt8] {
+    /// Reads a whole file, or its first `limit` bytes. Files under /proc and /sys report
+    /// size 0, so this reads until end of file instead of trusting st_size.
+    public static func readFile(_ path: String, limit: Int = .max) throws -> [UInt8] {
         let fd: FileDescriptor
         do {
             fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
@@ -121,6 +121,7 @@ public enum Posix {
                 }
                 if count == 0 { return bytes }
                 bytes.append(contentsOf: chunk[..<count])
+                if bytes.count >= limit { return Array(bytes.prefix(limit)) }
             }
         }
     }

@@ -14,6 +14,8 @@ public struct SwitchRoot {
     public static let movedMounts = ["/dev", "/proc", "/sys", "/run"]
     static let ramfsMagic: UInt = 0x8584_58f6
     static let tmpfsMagic: UInt = 0x0102_1994
+    /// ST_NOEXEC of statvfs(3): an enum constant Swift's Glibc module does not import.
+    static let statvfsNoexec: UInt = 8
 
     let newRoot: String
     let log: Logger
@@ -40,14 +42,33 @@ public struct SwitchRoot {
             throw BootError("switch root", newRoot, detail: "nothing is mounted there")
         }
         for candidate in PathInRoot.initCandidates(requested: requestedInit) {
-            guard let hostPath = PathInRoot.resolve(candidate, root: newRoot, readLink: { try? Posix.readLink($0) }),
-                  let info = try? Posix.statIfPresent(hostPath), info.st_mode & S_IFMT == S_IFREG,
-                  access(hostPath, X_OK) == 0
+            guard let hostPath = resolveInRoot(candidate),
+                  let info = try? Posix.statIfPresent(hostPath), info.st_mode & S_IFMT == S_IFREG
             else { continue }
+            if let problem = problem(running: hostPath, info) {
+                throw BootError("run init", candidate, detail: problem.description, option: problem.option)
+            }
             return candidate
         }
         let tried = PathInRoot.initCandidates(requested: requestedInit).joined(separator: ", ")
         throw BootError("find init in", newRoot, detail: "no executable \(tried) in the root", option: "init=")
+    }
+
+    func resolveInRoot(_ path: String) -> String? {
+        PathInRoot.resolve(path, root: newRoot, readLink: { try? Posix.readLink($0) })
+    }
+
+    /// Why the init at `hostPath` could not run, checked before anything is destroyed:
+    /// the mount's noexec, the mode, then its format (loader, interpreter, architecture).
+    func problem(running hostPath: String, _ info: stat) -> InitProblem? {
+        var fs = statvfs()
+        if statvfs(hostPath, &fs) == 0 && fs.f_flag & Self.statvfsNoexec != 0 { return .noexecMount }
+        guard access(hostPath, X_OK) == 0 else { return .notExecutable(mode: info.st_mode) }
+        guard let head = try? Posix.readFile(hostPath, limit: 4096) else { return nil }
+        return InitProblem.check(ExecutableFormat(head: head)) { path in
+            guard let resolved = resolveInRoot(path), let found = try? Posix.statIfPresent(resolved) else { return false }
+            return found.st_mode & S_IFMT == S_IFREG
+        }
     }
 
     /// Steps 2–4. Returns only on failure; `recordFacts` is called with the emptying's

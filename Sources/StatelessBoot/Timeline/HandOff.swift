@@ -8,6 +8,18 @@ public enum HandOff {
 
     public static func path(_ name: String) -> String { directory + "/" + name + ".env" }
 
+    /// Appends to modules.loaded, one name per line. The boot and the kernel's `modprobe`
+    /// requests both append (O_APPEND, one write each), so neither loses the other's.
+    /// A failure is a warning: the boot does not depend on the record.
+    public static func recordLoadedModules(_ names: [String], log: Logger) {
+        guard !names.isEmpty, Posix.exists(directory) else { return }
+        do {
+            try Posix.writeFile(modulesLoaded, names.map { $0 + "\n" }.joined(), append: true)
+        } catch {
+            log.warning("modules", "cannot record loaded modules: \(error)")
+        }
+    }
+
     /// `KEY=value` lines; values are single-quoted unless they need no quoting at all.
     public static func format(_ facts: [(String, String)]) -> String {
         facts.map { "\($0.0)=\(quote($0.1))\n" }.joined()

@@ -37,6 +37,21 @@ public struct RwtabStep: Equatable, Sendable {
     }
 }
 
+/// Where an rwtab path stands with respect to symlinks in the root. A symlink already
+/// points where the system keeps that data (`/etc/resolv.conf` → `../run/…` on every
+/// systemd-resolved system), and a bind mount cannot replace a symlink; mounting over a
+/// path below one would follow the link in the initramfs's view, not the root's.
+public enum RwtabPlacement: Equatable, Sendable {
+    /// No symlink on the way: copy and bind-mount.
+    case plain
+    /// The entry itself is a symlink: left as it is.
+    case symlink(target: String)
+    /// A directory above the entry is a symlink: left as it is.
+    case belowSymlink(directory: String, target: String)
+    /// A symlink on the way loops or climbs above the root's `/`: refused.
+    case escapes(link: String, target: String)
+}
+
 public enum Rwtab {
     /// Parses one rwtab file. Lines that cannot be used are returned as warnings (Fedora's
     /// script skips them silently; we say which line and why).
@@ -97,6 +112,40 @@ public enum Rwtab {
         name.hasPrefix(".") || name.hasSuffix("~") || name.hasSuffix(".swp")
             || [".rpmsave", ".rpmnew", ".rpmorig", ".dpkg-old", ".dpkg-new", ".dpkg-dist", ".bak", ".orig"]
             .contains { name.hasSuffix($0) }
+    }
+
+    /// Classifies a normalised rwtab path. `readLink` answers for paths inside the root
+    /// (`/etc/resolv.conf`): the link's target, or nil when the path is not a symlink.
+    public static func placement(of path: String, readLink: (String) -> String?) -> RwtabPlacement {
+        var prefix = ""
+        let components = path.split(separator: "/")
+        for (index, component) in components.enumerated() {
+            prefix += "/" + component
+            guard let target = readLink(prefix) else { continue }
+            let parent = components[..<index].map(String.init)
+            if climbsAboveRoot(target, from: parent)
+                || PathInRoot.resolve(prefix, root: "", readLink: readLink) == nil {
+                return .escapes(link: prefix, target: target)
+            }
+            return index == components.count - 1 ? .symlink(target: target) : .belowSymlink(directory: prefix, target: target)
+        }
+        return .plain
+    }
+
+    /// Whether a relative link target in directory `parent` has more `..` than there are
+    /// directories to climb: made for another mount point, it leaves the root.
+    static func climbsAboveRoot(_ target: String, from parent: [String]) -> Bool {
+        guard !target.hasPrefix("/") else { return false }
+        var depth = parent.count
+        for component in target.split(separator: "/") {
+            if component == ".." {
+                depth -= 1
+                if depth < 0 { return true }
+            } else if component != "." {
+                depth += 1
+            }
+        }
+        return false
     }
 
     static func depth(_ path: String) -> Int { path.split(separator: "/").count }

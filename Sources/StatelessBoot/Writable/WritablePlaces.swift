@@ -54,6 +54,7 @@ public struct WritablePlaces {
         var binds: [String] = []
         for step in steps {
             let path = step.entry.path
+            guard isPlain(path) else { continue }
             guard Posix.exists(root + path) else {
                 log.info("overlay", "rwtab: skipped \(path): not in the root image")
                 continue
@@ -78,6 +79,22 @@ public struct WritablePlaces {
         log.info("overlay", "rwtab: \(binds.count) writable paths on tmpfs \(Self.writableDirectory)")
         return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
                 ("RWTAB_MOUNTS", binds.joined(separator: " "))]
+    }
+
+    /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is
+    /// logged and left alone (see `RwtabPlacement`), one that escapes the root is refused.
+    func isPlain(_ path: String) -> Bool {
+        switch Rwtab.placement(of: path, readLink: { try? Posix.readLink(root + $0) }) {
+        case .plain:
+            return true
+        case .symlink(let target):
+            log.info("overlay", "rwtab: \(path) is a symlink to \(target); left as it is (the link already says where the data lives)")
+        case .belowSymlink(let directory, let target):
+            log.info("overlay", "rwtab: \(path) is below the symlink \(directory) → \(target); left as it is")
+        case .escapes(let link, let target):
+            log.warning("overlay", "rwtab: refused \(path): the symlink \(link) → \(target) loops or leads outside the root")
+        }
+        return false
     }
 
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab

@@ -1,0 +1,67 @@
+import Glibc
+
+/// The bottom layer of a block root: waits, bounded by `rd.timeout`, for the device the
+/// admin named. Devices are probed when their uevent arrives (and once at the start for
+/// those already there), never by rescanning every device on every tick.
+struct BlockDeviceLayer: RootLayer {
+    let reference: BlockDeviceReference
+    var name: String { "block-device" }
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        let seconds = context.options.deviceTimeoutSeconds
+        var finder = BlockDeviceFinder(reference: reference)
+        let progress = WaitProgress(what: "block device \(reference)", seconds: seconds, option: "rd.timeout=",
+                                    stage: "root", log: context.log)
+        var device: String?
+        _ = context.watcher.wait(until: Uptime.now().adding(milliseconds: seconds * 1000), progress: progress) { events, overflowed in
+            device = finder.update(events: events, rescan: overflowed)
+            return device != nil
+        }
+        guard let device else {
+            throw BootError("wait for root device", reference.description,
+                            detail: "no block device with \(reference) appeared within \(seconds) s (found: \(finder.foundInstead))",
+                            option: "rd.timeout=")
+        }
+        context.log.info("root", "found \(reference) at \(device)")
+        return AttachedLayer(resource: .blockDevice(device),
+                             facts: [("ROOT_SPEC", reference.description), ("ROOT_DEVICE", device)])
+    }
+}
+
+/// Tracks the block devices seen so far and finds the one a reference names.
+struct BlockDeviceFinder {
+    let reference: BlockDeviceReference
+    private(set) var seen: [String: BlockIdentity] = [:]
+    private var scanned = false
+
+    init(reference: BlockDeviceReference) { self.reference = reference }
+
+    /// Probes the devices of `events` (all of /sys/class/block on the first call or when
+    /// events were lost) and returns the device node that matches, if any.
+    mutating func update(events: [Uevent], rescan: Bool) -> String? {
+        if case .path(let path) = reference {
+            // A path needs no probe: a stat says whether the node is there.
+            guard let info = try? Posix.statIfPresent(path), info.st_mode & S_IFMT == S_IFBLK else { return nil }
+            return path
+        }
+        var names: [String] = []
+        if !scanned || rescan {
+            names = (try? Posix.listDirectory("/sys/class/block")) ?? []
+            scanned = true
+        }
+        for event in events where event.subsystem == "block" && (event.action == "add" || event.action == "change") {
+            if let name = event.devname { names.append(name) }
+        }
+        for name in names {
+            // Unreadable (a CD drive without a disc) is still worth naming in the error.
+            seen[name] = BlockDevices.identity(of: "/dev/" + name) ?? BlockIdentity()
+        }
+        return seen.sorted { $0.key < $1.key }.first { reference.matches($0.value) }.map { "/dev/" + $0.key }
+    }
+
+    /// The devices seen, for the "found instead" half of an error line.
+    var foundInstead: String {
+        guard !seen.isEmpty else { return "no block devices" }
+        return seen.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.summary))" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,90 @@
+import SystemPackage
+import Glibc
+
+/// Mounts the filesystem on the block device below it, read-only, at `target`: probes
+/// its type (or takes `rootfstype=`), explains containers that are not filesystems,
+/// loads the filesystem's module, and mounts under `stateless.mount-timeout`, retrying
+/// errors that can pass for `rd.retry` seconds.
+struct FilesystemLayer: RootLayer {
+    let target: String
+    var name: String { "filesystem" }
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        guard case .blockDevice(let device) = below else {
+            throw BootError("mount root", "\(below)", detail: "a filesystem layer needs a block device below it")
+        }
+        let options = context.options
+        let probed = try BlockDevices.filesystemType(of: device)
+        if options.rootFilesystemType == nil, let probed, let explanation = BlockDevices.containerExplanation(probed) {
+            throw BootError("mount root", device, detail: "expected a filesystem, found \(explanation)", option: "root=")
+        }
+        guard let type = options.rootFilesystemType ?? probed else {
+            throw BootError("mount root", device, detail: "expected a filesystem, found no signature blkid recognizes", option: "rootfstype=")
+        }
+        try ensureFilesystem(type, device: device, context)
+
+        var mountOptions = try MountOptions(parsing: options.rootFlags ?? "")
+        if options.rootWritable {
+            mountOptions.flags &= ~UInt(MS_RDONLY)
+            context.log.warning("root", "mounting the root read-write because stateless.root=rw")
+        } else {
+            mountOptions.flags |= UInt(MS_RDONLY)
+        }
+        try mountRetrying(device: device, type: type, options: mountOptions, context)
+        context.log.info("root", "mounted \(device) on \(target) (\(type), \(MountFlags.names(mountOptions.flags)))")
+        let log = context.log
+        return AttachedLayer(
+            resource: .directory(target),
+            facts: [("ROOT_FSTYPE", type), ("ROOT_FLAGS", MountFlags.names(mountOptions.flags)), ("ROOT_OPTIONS", mountOptions.data)],
+            undo: { [target] in
+                do { try Posix.unmount(target, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+            })
+    }
+
+    /// Loads the filesystem's module and checks that the kernel now knows the type.
+    func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
+        context.watcher.modules.loadFilesystem(type, reason: "root filesystem")
+        guard Self.kernelFilesystems().contains(type) else {
+            throw BootError("mount root", device,
+                            detail: "filesystem type \"\(type)\" is neither built into the kernel nor provided by a module in the image",
+                            option: "rootfstype=")
+        }
+    }
+
+    /// Each mount(2) runs under `stateless.mount-timeout`; errors that can pass (a device
+    /// still settling) are retried for `rd.retry` seconds; anything else is final at once.
+    func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
+        try Posix.makeDirectories(target)
+        let options = context.options
+        let deadline = Uptime.now().adding(milliseconds: options.retrySeconds * 1000)
+        let data = mountOptions.data.isEmpty ? nil : mountOptions.data
+        while true {
+            do {
+                try boundedCall("mount of \(device) on \(target)", seconds: options.mountTimeoutSeconds,
+                                option: "stateless.mount-timeout=", stage: "root", log: context.log) { [target] in
+                    Result { try Posix.mount(source: device, target: target, type: type, flags: mountOptions.flags, data: data) }
+                }.get()
+                return
+            } catch let error as BootError where error.operation == "mount" {
+                // mount(2)'s own answer; a call that outlived its bound is not retried.
+                guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
+                    var final = error
+                    final.option = "rootfstype=, rootflags=, rd.retry="
+                    throw final
+                }
+                context.log.warning("root", "\(error); retrying")
+                sleep(milliseconds: 500)
+            }
+        }
+    }
+
+    static func isTransient(_ errno: Errno) -> Bool {
+        [.resourceBusy, .noSuchAddressOrDevice, .resourceTemporarilyUnavailable, .timedOut].contains(errno)
+    }
+
+    /// Filesystem types the running kernel knows (/proc/filesystems, second column).
+    static func kernelFilesystems() -> Set<String> {
+        guard let text = try? Posix.readText("/proc/filesystems") else { return [] }
+        return Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
+    }
+}

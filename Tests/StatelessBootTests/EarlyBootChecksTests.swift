@@ -1,0 +1,97 @@
+@testable import StatelessBoot
+import SystemPackage
+import XCTest
+
+/// The one-line explanations PID 1 owes: errno names, long lines, foreign kernels,
+/// containers that are not filesystems, inits that cannot run.
+final class EarlyBootChecksTests: XCTestCase {
+    func testEveryErrnoPrintsByName() {
+        XCTAssertEqual(errnoName(.noSuchFileOrDirectory), "ENOENT")
+        XCTAssertEqual(errnoName(.init(rawValue: 123)), "ENOMEDIUM")
+        XCTAssertEqual(errnoName(.init(rawValue: 121)), "EREMOTEIO")
+        XCTAssertEqual(errnoName(.init(rawValue: 9999)), "errno 9999")
+        XCTAssertEqual(BootError("mount", "/dev/vda on /sysroot", errno: .noSuchAddressOrDevice).description,
+                       "mount /dev/vda on /sysroot: No such device or address (ENXIO)")
+    }
+
+    func testLongLinesAreSplitIntoRecordsKmsgAccepts() {
+        let message = String(repeating: "é", count: 700) + String(repeating: "x", count: 1500) + " (controlled by rd.timeout=)"
+        let line = "stateless: root: " + message
+        let records = Logger.kmsgRecords(level: .error, stage: "root", line: line)
+        XCTAssertGreaterThan(records.count, 2)
+        for record in records {
+            XCTAssertLessThanOrEqual(record.utf8.count, Logger.kmsgRecordBytes, record)
+            XCTAssertTrue(record.hasPrefix("<3>stateless: root: "))
+            XCTAssertTrue(record.hasSuffix("\n"))
+        }
+        let joined = records.enumerated().map { index, record in
+            var text = Substring(record.dropFirst(3).dropLast())
+            if index > 0 { text = text.dropFirst("stateless: root: (continued) ".count) }
+            return String(text)
+        }.joined()
+        XCTAssertEqual(joined, line, "nothing is lost or repeated")
+        XCTAssertEqual(Logger.kmsgRecords(level: .info, stage: "x", line: "short"), ["<6>short\n"])
+        XCTAssertEqual(Logger.kmsgRecords(level: .info, stage: "x", line: ""), ["<6>\n"])
+    }
+
+    func testImageForAnotherKernelNamesBothVersions() {
+        let detail = KernelRelease.mismatchDetail(running: "6.1.0-57-amd64", present: ["6.1.0-56-amd64"], modulesRoot: "/lib/modules")
+        XCTAssertEqual(detail, "this image was built for kernel 6.1.0-56-amd64, not for the running kernel 6.1.0-57-amd64; build an image for it (mkstateless build --kernel 6.1.0-57-amd64)")
+        XCTAssertTrue(KernelRelease.mismatchDetail(running: "a", present: [], modulesRoot: "/lib/modules").contains("no module tree"))
+        XCTAssertTrue(KernelRelease.mismatchDetail(running: "a", present: ["b", "c"], modulesRoot: "/m").contains("kernels b, c"))
+        XCTAssertNotNil(KernelRelease.running())
+    }
+
+    func testContainersAreNamedWithWhatTheyNeed() {
+        let cases: [(String, String?)] = [
+            ("crypto_LUKS", "LUKS"), ("LVM2_member", "LVM"), ("linux_raid_member", "mdadm"),
+            ("isw_raid_member", "firmware"), ("ddf_raid_member", "firmware"), ("swap", "swap"),
+            ("zfs_member", "ZFS"), ("ext4", nil), ("xfs", nil), ("squashfs", nil),
+        ]
+        for (type, word) in cases {
+            let explanation = BlockDevices.containerExplanation(type)
+            if let word {
+                XCTAssertTrue(explanation?.contains(word) ?? false, "\(type): \(explanation ?? "nil")")
+            } else {
+                XCTAssertNil(explanation, type)
+            }
+        }
+    }
+
+    func testReferencesMatchIdentities() {
+        let disk = BlockIdentity(type: "ext4", uuid: "0b5d1e2a-aaaa", label: "root", partUUID: "ABCD-01", partLabel: "system")
+        let cases: [(BlockDeviceReference, Bool)] = [
+            (.tag(name: "UUID", value: "0B5D1E2A-AAAA"), true), (.tag(name: "UUID", value: "0b5d"), false),
+            (.tag(name: "LABEL", value: "root"), true), (.tag(name: "LABEL", value: "ROOT"), false),
+            (.tag(name: "PARTUUID", value: "abcd-01"), true), (.tag(name: "PARTLABEL", value: "system"), true),
+            (.tag(name: "OTHER", value: "root"), false), (.path("/dev/vda"), false),
+        ]
+        for (reference, expected) in cases {
+            XCTAssertEqual(reference.matches(disk), expected, "\(reference)")
+        }
+        XCTAssertFalse(BlockDeviceReference.tag(name: "UUID", value: "x").matches(BlockIdentity()))
+        XCTAssertEqual(BlockIdentity().summary, "nothing recognised")
+        XCTAssertEqual(BlockIdentity(type: "ext4", uuid: "u").summary, "ext4, UUID=u")
+    }
+
+    func testWaitProgressLine() {
+        XCTAssertEqual(WaitProgress.message(what: "block device UUID=x", elapsed: 8, seconds: 30, option: "rd.timeout="),
+                       "still waiting for block device UUID=x (8 of 30 s, controlled by rd.timeout=)")
+    }
+
+    func testBoundedCallReturnsOrTimesOut() throws {
+        let log = Logger(verbose: false)
+        XCTAssertEqual(try boundedCall("quick", seconds: 5, option: "x=", stage: "test", log: log) { 42 }, 42)
+        let start = Uptime.now()
+        XCTAssertThrowsError(try boundedCall("slow", seconds: 1, option: "stateless.mount-timeout=", stage: "test", log: log) { () -> Int in
+            sleep(milliseconds: 3000)
+            return 1
+        }) { error in
+            let error = error as? BootError
+            XCTAssertEqual(error?.errno, .timedOut)
+            XCTAssertEqual(error?.option, "stateless.mount-timeout=")
+        }
+        let waited = Uptime.now().nanoseconds - start.nanoseconds
+        XCTAssertLessThan(waited, 2_500_000_000, "the bound holds although the call goes on")
+    }
+}
