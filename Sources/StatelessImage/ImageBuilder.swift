@@ -1,8 +1,9 @@
 import Foundation
 
 /// Builds a standalone initramfs: the early-boot binary as /init, its shared libraries,
-/// the kernel modules of a profile with their dependency closure and depmod indexes, the
-/// device nodes the kernel needs before devtmpfs, and the skeleton tree.
+/// the kernel modules of a profile (or of the running machine) with their dependency
+/// closure, firmware and depmod indexes, the device nodes the kernel needs before
+/// devtmpfs, and the skeleton tree.
 ///
 /// The layout is assembled in memory as an `ImageTree` and written by our own newc
 /// writer, so ownership (root), modes and device numbers are exact without root
@@ -15,8 +16,12 @@ public struct ImageBuilder {
         public var binary: String
         public var output: String
         public var compression: ImageCompression = .zstd
-        /// A profile file path.
+        /// A profile file path: the modules to include, or with `hostOnly` the classes of
+        /// module the machine's own may come from.
         public var profile: String
+        /// nil: the profile chooses the modules. A snapshot of the running machine: its
+        /// modules go in, as far as the profile admits them (see HostOnlySelection).
+        public var hostOnly: RunningSystem?
         /// An optional static busybox, installed as /bin/busybox with /bin/sh.
         public var shell: String?
         /// The skeleton tree copied into the image (its `modules/` folder excepted).
@@ -38,6 +43,12 @@ public struct ImageBuilder {
         public var modules: Int
         public var modulesAdded: [String]
         public var unresolvedSoftdeps: [String]
+        /// Firmware files included.
+        public var firmwareFiles: Int
+        /// Firmware the modules declare that the host does not have, `NAME (MODULE)`.
+        public var missingFirmware: [String]
+        /// What `--hostonly` chose, and from where.
+        public var hostOnly: HostOnlySelection?
         public var libraries: Int
         public var uncompressedBytes: Int
         public var compressedBytes: Int
@@ -70,7 +81,7 @@ public struct ImageBuilder {
         let stripped = scratch.appendingPathComponent("init")
         try HostCommand.run(["strip", "-o", stripped.path, options.binary])
         try tree.add(.file("init", permissions: 0o755, contents: HostFiles.contents(stripped.path)))
-        try tree.add(.symlink("usr/bin/stateless", target: "/init"))
+        try Self.addInitLinks(to: &tree)
 
         let libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
         for library in libraries {
@@ -78,8 +89,13 @@ public struct ImageBuilder {
         }
         log("libraries: \(libraries.count)")
 
-        let closure = try addModules(to: &tree, scratch: scratch)
+        let contents = try addModules(to: &tree, scratch: scratch)
+        let closure = contents.closure
         log("modules: \(closure.modules.count) (\(closure.added.count) pulled in as dependencies)")
+        log("firmware: \(contents.firmware.found.count) files, \(contents.firmware.missing.count) not on this host")
+        for name in contents.firmware.missing {
+            log("firmware not on this host, skipped: \(name)")
+        }
 
         if let shell = options.shell {
             try tree.add(.file("bin/busybox", permissions: 0o755, contents: HostFiles.contents(shell)))
@@ -115,7 +131,8 @@ public struct ImageBuilder {
         let files = tree.sortedEntries.filter { if case .regularFile = $0.kind { return true } else { return false } }.count
         return Summary(entries: tree.count, files: files, modules: closure.modules.count,
                        modulesAdded: closure.added, unresolvedSoftdeps: closure.unresolvedSoftdeps,
-                       libraries: libraries.count, uncompressedBytes: archive.count,
+                       firmwareFiles: contents.firmware.found.count, missingFirmware: contents.firmware.missing,
+                       hostOnly: contents.hostOnly, libraries: libraries.count, uncompressedBytes: archive.count,
                        compressedBytes: compressedBytes, compression: options.compression)
     }
 
@@ -132,52 +149,16 @@ public struct ImageBuilder {
         try tree.add(.characterDevice("dev/kmsg", permissions: 0o644, major: 1, minor: 11))
     }
 
-    /// Selects modules by profile, closes over dependencies, lays them out in a staging
-    /// tree with the kernel's module lists, and runs the host depmod there: libkmod at
-    /// boot needs modules.dep.bin and modules.alias.bin describing exactly this set.
-    func addModules(to tree: inout ImageTree, scratch: URL) throws -> ModuleClosure {
-        let moduleTree = try ModuleTree(sysroot: options.sysroot, version: options.kernelVersion)
-        let profileText: String
-        do {
-            profileText = try String(contentsOfFile: options.profile, encoding: .utf8)
-        } catch {
-            throw ImageError("read module profile", options.profile, error.localizedDescription)
-        }
-        let profile = try ModuleProfile.parse(profileText, source: options.profile)
-        let chosen = try profile.select(from: moduleTree.allPaths)
-        let closure = try ModuleClosure.compute(roots: chosen.compactMap(ModuleName.fromFileName), catalog: moduleTree)
+    /// Names under which the multi-call /init is reached after the boot has started:
+    /// `stateless APPLET` for scripts and dracut hooks, and /sbin/modprobe, the kernel's
+    /// default /proc/sys/kernel/modprobe, so the kernel's own module requests
+    /// (request_module: fs-TYPE, crypto algorithms, net-pf-N) are served from the image.
+    public static let initLinks = ["usr/bin/stateless", "sbin/modprobe"]
 
-        let staging = scratch.appendingPathComponent("modules")
-        let versionDirectory = staging.appendingPathComponent("lib/modules/\(options.kernelVersion)")
-        let manager = FileManager.default
-        do {
-            for module in closure.modules {
-                let target = versionDirectory.appendingPathComponent("kernel").appendingPathComponent(module.path)
-                try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try manager.copyItem(at: moduleTree.directory.appendingPathComponent("kernel").appendingPathComponent(module.path)
-                                        .resolvingSymlinksInPath(), to: target)
-            }
-            for list in ["modules.builtin", "modules.builtin.modinfo"] {
-                let source = moduleTree.directory.appendingPathComponent(list)
-                if manager.fileExists(atPath: source.path) {
-                    try manager.copyItem(at: source, to: versionDirectory.appendingPathComponent(list))
-                }
-            }
-            // modules.order lists all ~4000 modules of the kernel (160 KB); only the lines
-            // for modules in the image are kept, in the kernel's order, which depmod uses
-            // to rank modules that claim the same alias.
-            let order = moduleTree.directory.appendingPathComponent("modules.order")
-            if let text = try? String(contentsOf: order, encoding: .utf8) {
-                let kept = Set(closure.modules.map { "kernel/" + $0.path })
-                let lines = text.split(whereSeparator: \.isNewline).filter { kept.contains(String($0)) }
-                try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: versionDirectory.appendingPathComponent("modules.order"))
-            }
-        } catch {
-            throw ImageError("stage modules", versionDirectory.path, error.localizedDescription)
+    public static func addInitLinks(to tree: inout ImageTree) throws {
+        for link in initLinks {
+            try tree.add(.symlink(link, target: "/init"))
         }
-        try HostCommand.run(["depmod", "-b", staging.path, options.kernelVersion])
-        try HostFiles.addTree(versionDirectory.path, to: &tree, prefix: "lib/modules/\(options.kernelVersion)")
-        return closure
     }
 
     /// Finds the default skeleton: `Initramfs/` in the current directory, else in the

@@ -31,8 +31,8 @@ func reporting(_ body: () throws -> Void) throws {
 struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Build a compressed newc initramfs.")
 
-    @Option(help: "Kernel version whose modules go in (the directory name under lib/modules).")
-    var kernel: String
+    @Option(help: "Kernel version whose modules go in (the directory name under lib/modules; default: the running kernel, uname -r).")
+    var kernel: String?
 
     @Option(help: "Root the kernel's lib/modules is found under.")
     var sysroot: String = "/"
@@ -46,8 +46,14 @@ struct Build: ParsableCommand {
     @Option(help: "zstd, xz, gzip or none.")
     var compression: ImageCompression = .zstd
 
-    @Option(help: "Module profile: a name in SKELETON/modules/ or a file path.")
-    var profile: String = "generic"
+    @Option(help: "Module profile: a name in SKELETON/modules/ or a file path (default: generic; with --hostonly, hostonly, which limits the machine's modules to classes a boot needs).")
+    var profile: String?
+
+    @Flag(help: "Only the modules this machine uses: its devices' modaliases, loaded modules, the root filesystem's module (as dracut -H).")
+    var hostonly = false
+
+    @Flag(help: "Also print each step and every firmware file not found on this host.")
+    var verbose = false
 
     @Option(help: "A static busybox to install as /bin/busybox and /bin/sh (emergency shell).")
     var shell: String?
@@ -67,22 +73,34 @@ struct Build: ParsableCommand {
             guard FileManager.default.fileExists(atPath: binaryPath) else {
                 throw ImageError("find early-boot binary", binaryPath, "no such file; build it (swift build --product stateless) or pass --binary")
             }
+            let version = try kernel ?? RunningKernel.moduleVersion(release: RunningKernel.release(), sysroot: sysroot)
             var options = ImageBuilder.Options(
-                kernelVersion: kernel, binary: binaryPath, output: output,
-                profile: try ImageBuilder.resolveProfile(profile, skeleton: skeletonPath))
+                kernelVersion: version, binary: binaryPath, output: output,
+                profile: try ImageBuilder.resolveProfile(profile ?? (hostonly ? "hostonly" : "generic"), skeleton: skeletonPath))
             options.sysroot = sysroot
+            options.hostOnly = hostonly ? RunningSystem.read() : nil
             options.compression = compression
             options.shell = shell
             options.skeleton = skeletonPath
             options.libraryDirectory = libraryDir
-            let summary = try ImageBuilder(options).build()
+            let summary = try ImageBuilder(options).build(log: { if verbose { print($0) } })
             for note in summary.unresolvedSoftdeps {
                 print("note: soft dependency not in the module tree: \(note)")
             }
+            if let chosen = summary.hostOnly {
+                for (source, names) in [("devices", chosen.devices), ("loaded", chosen.loaded),
+                                        ("root filesystem", chosen.rootFilesystem), ("boot basics", chosen.basics),
+                                        ("left out by the profile", chosen.leftOut)] {
+                    print("hostonly: \(source): \(names.isEmpty ? "-" : names.joined(separator: " "))")
+                }
+            }
             let compressed = summary.compression == .none
                 ? "written uncompressed" : "\(summary.compressedBytes) bytes \(summary.compression.rawValue)"
-            print("\(output): \(summary.files) files (\(summary.modules) modules, \(summary.libraries) libraries), "
-                  + "\(summary.uncompressedBytes) bytes uncompressed, \(compressed)")
+            print("\(output): kernel \(version), \(summary.files) files (\(summary.modules) modules, "
+                  + "\(summary.firmwareFiles) firmware, \(summary.libraries) libraries), "
+                  + "\(summary.uncompressedBytes) bytes uncompressed, \(compressed); "
+                  + "\(summary.missingFirmware.count) firmware files not on this host"
+                  + (verbose || summary.missingFirmware.isEmpty ? "" : " (--verbose lists them)"))
         }
     }
 }

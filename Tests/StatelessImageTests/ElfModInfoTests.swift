@@ -81,6 +81,7 @@ final class ElfModInfoTests: XCTestCase {
             ("softdep=pre: a b post: c\0softdep=post: d\0", ModInfo(softdepPre: ["a", "b"], softdepPost: ["c", "d"])),
             ("softdep=stray pre:  x\tpost:\0", ModInfo(softdepPre: ["x"])),
             ("alias=pci:v00008086d*sv*\0", ModInfo(aliases: ["pci:v00008086d*sv*"])),
+            ("firmware=tigon/tg3.bin\0firmware=\0firmware=intel/ice/ddp/ice.pkg\0", ModInfo(firmware: ["tigon/tg3.bin", "intel/ice/ddp/ice.pkg"])),
         ]
         for (text, expected) in cases {
             XCTAssertEqual(ModInfo.parse(Array(text.utf8)), expected, text)

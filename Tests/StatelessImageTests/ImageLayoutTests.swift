@@ -18,6 +18,15 @@ final class ImageLayoutTests: XCTestCase {
         XCTAssertTrue(records.allSatisfy { $0.uid == 0 && $0.gid == 0 && $0.mtime == 0 })
     }
 
+    func testInitLinks() throws {
+        var tree = ImageTree()
+        try ImageBuilder.addInitLinks(to: &tree)
+        // The kernel's request_module() runs /sbin/modprobe: it must reach the modprobe applet.
+        XCTAssertEqual(tree["sbin/modprobe"], .symlink("sbin/modprobe", target: "/init"))
+        XCTAssertEqual(tree["usr/bin/stateless"], .symlink("usr/bin/stateless", target: "/init"))
+        XCTAssertEqual(tree["sbin"]?.kind, .directory)
+    }
+
     func testSkeletonCopySkipsProfilesAndKeepsLinksAndModes() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("skeleton-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

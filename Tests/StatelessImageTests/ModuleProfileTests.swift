@@ -59,6 +59,18 @@ final class ModuleProfileTests: XCTestCase {
         let profile = try ModuleProfile.parse("fs/nfs/**\n!fs/nfs/blocklayout/**\n?drivers/absent/*\ndrivers/block/loop.ko\n", source: "p")
         XCTAssertEqual(try profile.select(from: available), ["drivers/block/loop.ko", "fs/nfs/nfs.ko", "fs/nfs/nfsv4.ko"])
 
+        let filter = try ModuleProfile.parse("drivers/hid/**\n!drivers/hid/hid-sensor-*\ndrivers/hid/hid-sensor-hub.ko\n", source: "p")
+        let cases: [(String, Bool)] = [
+            ("drivers/hid/usbhid/usbhid.ko", true),
+            ("drivers/hid/hid-sensor-als.ko", false),   // excluded by the later line
+            ("drivers/hid/hid-sensor-hub.ko", true),    // brought back by the last line
+            ("drivers/gpu/drm/amd/amdgpu/amdgpu.ko", false),
+            ("", false),
+        ]
+        for (path, expected) in cases {
+            XCTAssertEqual(filter.admits(path), expected, path)
+        }
+
         let broken = try ModuleProfile.parse("fs/ext4/*\n# x\ndrivers/absent/*\nfs/xfs/xfs.ko\n", source: "generic.profile")
         XCTAssertThrowsError(try broken.select(from: available)) { error in
             XCTAssertEqual("\(error)", "apply module profile 'generic.profile': line 3 'drivers/absent/*', line 4 'fs/xfs/xfs.ko' match no module (prefix a line with '?' to make it optional)")

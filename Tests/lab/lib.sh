@@ -182,6 +182,21 @@ files	/var/lib/demo
 files	/var/lib/demo/nested
 EOF
   printf 'empty /srv/scratch\n' >"$st/etc/rwtab.d/extra"
+  # Entries that are symlinks, or below one, as stock distributions have them: left as
+  # they are (a bind mount cannot replace a link); one whose link climbs out is refused.
+  cat >"$st/etc/rwtab.d/symlinks" <<'EOF2'
+files	/etc/resolv.conf
+files	/etc/mtab
+empty	/var/lib/dangling
+empty	/var/lock/subsys
+files	/srv/climb/passwd
+EOF2
+  mkdir -p "$st/var/lib" "$st/srv"
+  ln -s ../run/resolv.conf "$st/etc/resolv.conf"
+  ln -s /proc/self/mounts "$st/etc/mtab"
+  ln -s /nonexistent/dangling "$st/var/lib/dangling"
+  ln -s /run/lock "$st/var/lock"
+  ln -s ../../../etc "$st/srv/climb"
 
   # empty: the image content must be hidden.
   mkdir -p "$st/var/tmp" "$st/srv/scratch"
@@ -239,6 +254,8 @@ for f in hello.txt secret old.txt sub/inner.txt nested/n.txt; do
   R "stat:$f=$(stat -c '%a %u %g %Y %F' /var/lib/demo/$f 2>&1)"
 done
 R "link=$(readlink /var/lib/demo/link 2>&1)"
+for l in /etc/resolv.conf /etc/mtab /var/lib/dangling /var/lock /srv/climb; do R "symlink:$l=$(readlink $l 2>&1)"; done
+R "symlink_mounts=$(awk '$2 ~ /resolv|mtab|dangling|lock|climb/ { printf "%s ", $2 }' /proc/mounts)"
 R "linkcontent=$(cat /var/lib/demo/link 2>&1)"
 R "xattr=$(getfattr --absolute-names --only-values -n @XATTR@ /var/lib/demo/hello.txt 2>&1)"
 R "uxattr=$(getfattr --absolute-names --only-values -n @UXATTR@ /var/lib/demo/hello.txt 2>&1)"
@@ -310,7 +327,7 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   if [ "${LAB_BOOT_TEE:-}" = 1 ]; then
     timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
   else
-    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' >>"$BOOT_LOG"
+    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | stdbuf -oL tr -d '\r' >>"$BOOT_LOG"
   fi
   BOOT_RC=${PIPESTATUS[0]}
   t1=$(date +%s.%N)
@@ -466,3 +483,6 @@ EOS
   (cd "$st" && find . | cpio -o -H newc --quiet) | zstd -q -19 -f -o "$out"
   rm -rf "$st"
 }
+
+# A real distribution root (Debian bookworm, debootstrap, cached): lab_debian_root.
+source "$LAB_DIR/debian-root.sh"

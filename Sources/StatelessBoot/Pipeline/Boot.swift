@@ -53,9 +53,18 @@ public struct Boot {
         context.savedDevkmsg = try? Posix.readText(Self.devkmsgSetting).trimmingNewline()
         log.kmsgUnlimited = (try? Posix.writeFile(Self.devkmsgSetting, "on\n")) != nil
         log.openKmsg()
-        let ignored = arguments.isEmpty ? "" : " (arguments from the kernel, not used: \(arguments.joined(separator: " ")))"
+        // The Swift runtime reads argv from /proc/self/cmdline, which did not exist yet
+        // when PID 1 started: read it now that /proc is mounted.
+        let given = arguments.isEmpty ? Self.ownArguments() : arguments
+        let ignored = given.isEmpty ? "" : " (arguments from the kernel, not used: \(given.joined(separator: " ")))"
         log.info("init", "stateless started at \(Uptime.now()) s uptime\(ignored)")
         registerModprobe()
+    }
+
+    static func ownArguments() -> [String] {
+        guard let bytes = try? Posix.readFile("/proc/self/cmdline") else { return [] }
+        return bytes.split(separator: 0, omittingEmptySubsequences: false).dropFirst().dropLast(bytes.last == 0 ? 1 : 0)
+            .map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The kernel's own module requests (`request_module`: a filesystem type, crypto,

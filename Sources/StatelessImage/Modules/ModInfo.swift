@@ -1,9 +1,9 @@
 /// What a kernel module says about itself in its `.modinfo` section.
 ///
 /// The section is a run of NUL-terminated `key=value` strings (`depends=jbd2,mbcache`,
-/// `alias=fs-ext4`, `softdep=pre: crc32c`, `name=ext4`), written by modpost. It is the
-/// source depmod itself uses, and the only one available when a kernel package ships
-/// without modules.dep.
+/// `alias=fs-ext4`, `softdep=pre: crc32c`, `name=ext4`, `firmware=tigon/tg3.bin`), written
+/// by modpost. It is the source depmod itself uses, and the only one available when a
+/// kernel package ships without modules.dep.
 public struct ModInfo: Equatable, Sendable {
     /// The module's name as the kernel knows it (normalized, '-' → '_'); nil if absent.
     public var name: String?
@@ -15,14 +15,17 @@ public struct ModInfo: Equatable, Sendable {
     public var softdepPre: [String] = []
     /// Soft dependencies to load after this module.
     public var softdepPost: [String] = []
+    /// Firmware files the module may request, relative to /lib/firmware (`tigon/tg3.bin`).
+    public var firmware: [String] = []
 
     public init(name: String? = nil, depends: [String] = [], aliases: [String] = [],
-                softdepPre: [String] = [], softdepPost: [String] = []) {
+                softdepPre: [String] = [], softdepPost: [String] = [], firmware: [String] = []) {
         self.name = name
         self.depends = depends
         self.aliases = aliases
         self.softdepPre = softdepPre
         self.softdepPost = softdepPost
+        self.firmware = firmware
     }
 
     /// Parses the raw section bytes. Strings without '=' and unknown keys are skipped:
@@ -47,6 +50,8 @@ public struct ModInfo: Equatable, Sendable {
                 let parsed = parseSoftdep(value)
                 info.softdepPre += parsed.pre
                 info.softdepPost += parsed.post
+            case "firmware":
+                if !value.isEmpty { info.firmware.append(value) }
             default:
                 continue
             }

@@ -62,24 +62,22 @@ public struct ModuleProfile: Equatable, Sendable {
     /// The module paths (relative to `kernel/`) the profile selects from `available`,
     /// sorted. Throws if a required include line matches nothing.
     public func select(from available: [String]) throws -> [String] {
-        var chosen = Set<String>()
-        var unmatched: [Entry] = []
-        for entry in entries {
-            let matches = available.filter { Glob.matches(entry.pattern, $0) }
-            switch entry.action {
-            case .include:
-                if matches.isEmpty && !entry.optional { unmatched.append(entry) }
-                chosen.formUnion(matches)
-            case .exclude:
-                chosen.subtract(matches)
-            }
+        let unmatched = entries.filter { entry in
+            entry.action == .include && !entry.optional && !available.contains { Glob.matches(entry.pattern, $0) }
         }
         if !unmatched.isEmpty {
             let lines = unmatched.map { "line \($0.line) '\($0.pattern)'" }.joined(separator: ", ")
             throw ImageError("apply module profile", source,
                              "\(lines) \(unmatched.count == 1 ? "matches" : "match") no module (prefix a line with '?' to make it optional)")
         }
-        return chosen.sorted()
+        return available.filter(admits).sorted()
+    }
+
+    /// Whether the profile takes the module at `path`: the last line matching it decides,
+    /// so an exclude removes what earlier lines included and a later include brings it
+    /// back. `--hostonly` uses this to keep only the host's modules in classes a boot needs.
+    public func admits(_ path: String) -> Bool {
+        entries.last { Glob.matches($0.pattern, path) }?.action == .include
     }
 }
 
