@@ -116,6 +116,17 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertEqual(options.mountTimeoutSeconds, 9)
     }
 
+    func testFallbackSurvivesABadOption() {
+        let line = KernelCommandLine(parsing: "rd.timeout=abc rd.emergency=reboot stateless.emergency-delay=1 rd.shell quiet")
+        XCTAssertThrowsError(try BootOptions(line))
+        let fallback = BootOptions(fallbackFrom: line)
+        XCTAssertEqual(fallback.emergencyAction, .reboot)
+        XCTAssertEqual(fallback.emergencyDelaySeconds, 1)
+        XCTAssertTrue(fallback.shellOnFailure)
+        XCTAssertTrue(fallback.quiet)
+        XCTAssertEqual(BootOptions(fallbackFrom: KernelCommandLine(parsing: "rd.emergency=boom stateless.emergency-delay=x")).emergencyAction, .halt)
+    }
+
     func testBreakPointsAreStages() throws {
         let cases: [(String, Set<Stage>)] = [
             ("rd.break", [.switchRoot]), ("rd.break=cmdline", [.cmdline]), ("rd.break=pre-udev", [.modules]),

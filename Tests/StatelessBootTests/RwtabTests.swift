@@ -157,3 +157,44 @@ final class ExecutableFormatTests: XCTestCase {
                        "it exists, but has no execute permission (mode 644)")
     }
 }
+
+final class FstabTests: XCTestCase {
+    let installed = """
+        # /etc/fstab: static file system information.
+        # <file system> <mount point>   <type>  <options>       <dump>  <pass>
+        UUID=5a7e-b00c /               ext4    errors=remount-ro 0       1
+        UUID=1234 /boot ext4 defaults 0 2
+        /swapfile none swap sw 0 0
+        """
+
+    func testRootEntryBecomesReadOnlyWithoutFsck() throws {
+        let text = try XCTUnwrap(Fstab.protectingRoot(installed, mode: .rwtab))
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains("UUID=5a7e-b00c\t/\text4\terrors=remount-ro,ro\t0\t0"), text)
+        XCTAssertTrue(lines.contains("# stateless: the root stays read-only; the image's line was: UUID=5a7e-b00c /               ext4    errors=remount-ro 0       1"))
+        XCTAssertTrue(lines.contains("UUID=1234 /boot ext4 defaults 0 2"), "other lines stay as they are")
+        XCTAssertTrue(lines.contains("/swapfile none swap sw 0 0"))
+    }
+
+    func testOverlayModeCommentsTheRootOut() throws {
+        let text = try XCTUnwrap(Fstab.protectingRoot(installed, mode: .overlayfs))
+        XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix("UUID=5a7e-b00c") }, text)
+        XCTAssertTrue(text.contains("UUID=1234 /boot"))
+    }
+
+    func testOptionsAndShortLines() {
+        XCTAssertEqual(Fstab.readOnly("defaults"), "defaults,ro")
+        XCTAssertEqual(Fstab.readOnly("rw,noatime"), "noatime,ro")
+        XCTAssertEqual(Fstab.readOnly("ro"), "ro")
+        XCTAssertEqual(Fstab.protectingRoot("/dev/vda /", mode: .rwtab),
+                       "# stateless: the root stays read-only; the image's line was: /dev/vda /\n/dev/vda\t/\tauto\tro\t0\t0")
+    }
+
+    func testNothingToProtect() {
+        let cases = ["", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", "#UUID=x / ext4 defaults 0 1",
+                     "UUID=x /home ext4 defaults 0 2", "/", "proc /proc proc defaults 0 0\n\n"]
+        for text in cases {
+            XCTAssertNil(Fstab.protectingRoot(text, mode: .rwtab), text)
+        }
+    }
+}

@@ -65,7 +65,7 @@ _debian_root_base() { # sets DEBIAN_ROOT_BASE
     lab_skip "no $DEBIAN_ROOT_SUITE mirror in /etc/apt/sources.list{,.d} (set DEBIAN_ROOT_MIRROR)"
   rm -rf "$LAB_CACHE"/debian-root/base-*
   tmp=$(mktemp -d "$LAB_CACHE/debian-root/debootstrap.XXXXXX")
-  lab_log "debootstrap $DEBIAN_ROOT_SUITE from $mirror (a few minutes, once)"
+  lab_log "debootstrap $DEBIAN_ROOT_SUITE from $mirror (about a minute, once per cache)"
   t0=$(date +%s)
   if ! debootstrap --variant="$DEBIAN_ROOT_VARIANT" --include="$DEBIAN_ROOT_INCLUDE" \
       "$DEBIAN_ROOT_SUITE" "$tmp/root" "$mirror" >"$LAB_LOGS/debootstrap.log" 2>&1; then
@@ -126,6 +126,12 @@ _debian_root_image() { # OUT
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
     "$DEBIAN_ROOT_HOSTNAME" >"$st/etc/hosts"
   rm -f "$st/etc/rwtab" && rm -rf "$st/etc/rwtab.d"
+  # The fstab an installer or image builder writes: it lists / (systemd would fsck it and
+  # remount it read-write with these options; the initramfs must keep it read-only).
+  printf '# /etc/fstab: static file system information.
+UUID=%s /               ext4    errors=remount-ro 0       1
+' \
+    "$DEBIAN_ROOT_UUID" >"$st/etc/fstab"
 
   # The report: a unit that starts after multi-user.target and a script.
   cat >"$st/etc/systemd/system/stateless-report.service" <<'EOF'
@@ -167,12 +173,14 @@ while IFS= read -r l; do R "job=$l"; done < <(systemctl list-jobs --no-legend --
 mu=$(systemctl show -P ActiveEnterTimestampMonotonic multi-user.target)
 R "multi_user=$(systemctl is-active multi-user.target)"
 R "multi_user_at=$(awk -v u="$mu" 'BEGIN { printf "%.2f", u / 1000000 }')"
+# When this root's systemd started (after any initramfs, its own systemd included): Tests/bench.
+R "systemd_at=$(awk -v u="$(systemctl show -P UserspaceTimestampMonotonic)" 'BEGIN { printf "%.2f", u / 1000000 }')"
 R "startup=$(systemd-analyze time 2>&1 | head -n 1)"
 R "memtotal=$(awk '$1 == "MemTotal:" { print $2 " " $3 }' /proc/meminfo)"
 R "cmdline=$(cat /proc/cmdline)"
 # What the booted system wrote (overlayfs mode), before this script does anything.
 upper=/run/stateless/overlay/upper
-[ -d "$upper" ] && (cd "$upper" && find . -mindepth 1 | sort) >/run/stateless-report.before
+[ -d "$upper" ] && (cd "$upper" && find . -mindepth 1 -printf '/%P\n') >/run/stateless-report.before
 
 R "machine_id=$(cat /etc/machine-id 2>&1)"
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
@@ -223,16 +231,15 @@ for f in /run/stateless/*.env /run/stateless/timeline; do
   while IFS= read -r l || [ -n "$l" ]; do R "run:$n:$l"; done <"$f"
 done
 
-# Measuring. overlayfs mode: every path in the upper dir (written by the booted system),
-# the ones that appeared while this script ran marked report:. rwtab mode: files in the
-# writable copies changed since the switch to the root.
+# Measuring. overlayfs mode: every path in the upper dir, i.e. written by the booted system
+# (`upper=TYPE PATH`, TYPE as find's %y: d, f, l, c = whiteout), as upper_report= the ones
+# that appeared while this script ran. rwtab mode: what changed in the writable copies since
+# the switch to the root.
 if [ -d "$upper" ]; then
-  (cd "$upper" && find . -mindepth 1 | sort) >/run/stateless-report.after
-  while IFS= read -r p; do
-    q=${p#.}
-    t=$(stat -c %F "$upper/$p" | tr ' ' _)
-    if grep -qxF -- "$p" /run/stateless-report.before; then R "upper=$t $q"; else R "upper_report=$t $q"; fi
-  done </run/stateless-report.after
+  (cd "$upper" && find . -mindepth 1 -printf '%y /%P\n' | sort -k2) |
+    awk 'NR == FNR { before[$0]; next }
+      { p = substr($0, 3); print "REPORT " ((p in before) ? "upper" : "upper_report") "=" $0 }' \
+      /run/stateless-report.before -
 fi
 if [ -d /run/stateless/writable ]; then
   (cd /run/stateless/writable && find . -mindepth 1 -newer /run/stateless/switch-root.env | sort) |

@@ -167,6 +167,21 @@ extension BootOptions {
         quiet = line.last("quiet") != nil
     }
 
+    /// Only what the fallback after a fatal error needs — `rd.shell`, `rd.emergency`,
+    /// `stateless.emergency-delay`, `quiet` — each ignored when unusable. For the
+    /// command line that failed to parse as a whole.
+    public init(fallbackFrom line: KernelCommandLine) {
+        self.init()
+        if let shell = line.last("rd.shell"), let value = try? Self.boolean(shell) { shellOnFailure = value }
+        if let action = line.last("rd.emergency"), let value: EmergencyAction = try? Self.keyword(action) {
+            emergencyAction = value
+        }
+        if let delay = line.last("stateless.emergency-delay"), let value = try? Self.seconds(delay, allowZero: true) {
+            emergencyDelaySeconds = value
+        }
+        quiet = line.last("quiet") != nil
+    }
+
     // MARK: Value parsers
 
     static func rootSource(_ parameter: KernelParameter) throws -> RootSource {

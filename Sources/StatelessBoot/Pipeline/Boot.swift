@@ -96,7 +96,15 @@ public struct Boot {
         let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
         let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
         let kernel = try Posix.readText("/proc/cmdline")
-        context.options = try BootOptions(KernelCommandLine(configFiles: texts, kernel: kernel))
+        let line = KernelCommandLine(configFiles: texts, kernel: kernel)
+        do {
+            context.options = try BootOptions(line)
+        } catch {
+            // One bad option must not cost the admin's fallback: rd.shell, rd.emergency
+            // and the delay still count if they themselves are usable.
+            context.options = BootOptions(fallbackFrom: line)
+            throw error
+        }
         log.verbose = !context.options.quiet
         if let root = context.options.root { log.info("cmdline", "root=\(root), overlay \(context.options.overlayMode.rawValue)") }
     }
@@ -120,7 +128,8 @@ public struct Boot {
         let places = WritablePlaces(root: RootStage.target, log: log) { type in
             modules?.loadFilesystem(type, reason: "overlay")
         }
-        let facts = try places.apply(context.options.overlayMode, tmpfsSize: context.options.writableSize)
+        let facts = try places.apply(context.options.overlayMode, tmpfsSize: context.options.writableSize,
+                                     protectFstab: !context.options.rootWritable)
         if let modules { saveLoadedModules(modules) }
         context.handOff("overlay", facts)
     }

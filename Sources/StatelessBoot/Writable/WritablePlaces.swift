@@ -25,16 +25,36 @@ public struct WritablePlaces {
         self.loadFilesystem = loadFilesystem
     }
 
-    /// Applies `mode` and returns the facts for /run/stateless/overlay.env.
-    public func apply(_ mode: OverlayMode, tmpfsSize: String?) throws -> [(String, String)] {
+    /// Applies `mode` and returns the facts for /run/stateless/overlay.env. With
+    /// `protectFstab` (a read-only root), the root's fstab is rewritten (see `Fstab`).
+    public func apply(_ mode: OverlayMode, tmpfsSize: String?, protectFstab: Bool) throws -> [(String, String)] {
+        var facts: [(String, String)]
         switch mode {
         case .none:
-            return [("OVERLAY_MODE", "none")]
+            facts = [("OVERLAY_MODE", "none")]
         case .rwtab:
-            return try applyRwtab(tmpfsSize: tmpfsSize)
+            facts = try applyRwtab(tmpfsSize: tmpfsSize)
         case .overlayfs:
-            return try applyOverlayfs(tmpfsSize: tmpfsSize)
+            facts = try applyOverlayfs(tmpfsSize: tmpfsSize)
         }
+        if protectFstab { facts.append(("FSTAB", try protectRootInFstab(mode) ?? "")) }
+        return facts
+    }
+
+    public static let fstabCopy = "/run/stateless/fstab"
+
+    /// Bind-mounts the rewritten fstab over the root's; returns the copy's path, or nil
+    /// when the root's fstab does not mount `/` (or is not a plain file).
+    func protectRootInFstab(_ mode: OverlayMode) throws -> String? {
+        let original = root + "/etc/fstab"
+        guard case .plain = Rwtab.placement(of: "/etc/fstab", readLink: { try? Posix.readLink(root + $0) }),
+              let info = try Posix.lstatIfPresent(original), info.st_mode & S_IFMT == S_IFREG,
+              let rewritten = Fstab.protectingRoot(try Posix.readText(original), mode: mode)
+        else { return nil }
+        try Posix.writeFile(Self.fstabCopy, rewritten)
+        try Posix.mount(source: Self.fstabCopy, target: original, type: nil, flags: UInt(MS_BIND))
+        log.info("overlay", "/etc/fstab mounts /: a copy that keeps it read-only is bound over it (\(Self.fstabCopy))")
+        return Self.fstabCopy
     }
 
     static func tmpfsOptions(_ size: String?) -> String {

@@ -1,0 +1,30 @@
+/// The root's /etc/fstab as the booted system should read it. An installed distribution
+/// lists `/` there (`UUID=… / ext4 errors=remount-ro 0 1`), and systemd then fscks the
+/// root and remounts it with those options — read-write, whatever the kernel's `ro` said.
+/// The boot bind-mounts a rewritten copy over /etc/fstab: the `/` entry says `ro` and is
+/// not fscked (rwtab and none modes), or is commented out (overlayfs mode, where `/` is
+/// our overlay and the disk's options do not apply). Every other line stays as it is.
+public enum Fstab {
+    /// The rewritten text, or nil when no entry mounts `/` (nothing to protect).
+    public static func protectingRoot(_ text: String, mode: OverlayMode) -> String? {
+        var changed = false
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, !fields[0].hasPrefix("#"), fields[1] == "/" else { return String(line) }
+            changed = true
+            let note = "# stateless: the root stays read-only; the image's line was: \(line)"
+            if mode == .overlayfs { return note }
+            let options = fields.count > 3 ? readOnly(String(fields[3])) : "ro"
+            let dump = fields.count > 4 ? String(fields[4]) : "0"
+            return note + "\n" + [String(fields[0]), "/", fields.count > 2 ? String(fields[2]) : "auto", options, dump, "0"]
+                .joined(separator: "\t")
+        }
+        return changed ? lines.joined(separator: "\n") : nil
+    }
+
+    /// The options with every `rw`/`ro` and `defaults`' implied rw replaced by one `ro`.
+    static func readOnly(_ options: String) -> String {
+        let kept = options.split(separator: ",").filter { $0 != "rw" && $0 != "ro" }.map(String.init)
+        return (kept + ["ro"]).joined(separator: ",")
+    }
+}
