@@ -147,6 +147,24 @@ _lab_copy_elf() { # STAGING PROGRAM : copy a dynamic program and its libraries a
   done
 }
 
+# A minimal 64-bit little-endian ELF executable header for MACHINE (62 x86_64, 183
+# aarch64), with a PT_INTERP program header naming LOADER when it is not empty. It never
+# runs: switch-root must recognise what is wrong with it before anything is destroyed.
+_lab_fake_elf() { # MACHINE LOADER > FILE
+  local machine=$1 loader=$2 phnum=0
+  le() { local v=$1 n=$2 i; for ((i = 0; i < n; i++)); do printf "\\x$(printf %02x $((v >> (8 * i) & 255)))"; done; }
+  [ -n "$loader" ] && phnum=1
+  printf '\x7fELF\x02\x01\x01'; le 0 9            # magic, 64-bit, LE, version; padding
+  le 2 2; le "$machine" 2; le 1 4; le 0 8            # ET_EXEC, e_machine, version, entry
+  le 64 8; le 0 8; le 0 4; le 64 2                   # phoff, shoff, flags, ehsize
+  le 56 2; le "$phnum" 2; le 64 2; le 0 2; le 0 2    # phentsize, phnum, shentsize, shnum, shstrndx
+  if [ -n "$loader" ]; then
+    le 3 4; le 4 4; le 120 8; le 120 8; le 120 8     # PT_INTERP, flags, offset, vaddr, paddr
+    le $((${#loader} + 1)) 8; le $((${#loader} + 1)) 8; le 1 8
+    printf '%s\0' "$loader"
+  fi
+}
+
 lab_testroot() { # OUT.img UUID LABEL
   local out=$1 uuid=$2 label=$3
   lab_need busybox mkfs.ext4 setfattr getfattr
@@ -277,6 +295,13 @@ sleep 5
 echo o >/proc/sysrq-trigger
 EOF
   chmod 0755 "$st/sbin/init"
+
+  # Inits that exist but cannot run, for fail-init-cannot-run: a script whose interpreter
+  # is missing, an ELF for another architecture, an ELF whose program loader is missing.
+  printf '#!/nonexistent/bash\necho unreachable\n' >"$st/sbin/init-script"
+  _lab_fake_elf 183 "" >"$st/sbin/init-aarch64"
+  _lab_fake_elf 62 /lib/ld-musl-x86_64.so.1 >"$st/sbin/init-musl"
+  chmod 0755 "$st/sbin/init-script" "$st/sbin/init-aarch64" "$st/sbin/init-musl"
 
   rm -f "$out"
   mkdir -p "$(dirname "$out")"
