@@ -1,9 +1,9 @@
 /// Attaches the root read-only at /sysroot by running the layers of its kind.
-/// Intermediate mounts of layered kinds live under /run/stateless/layers, so that they
-/// move with /run into the booted system and stay visible there.
+/// Intermediate mounts of layered kinds (an NFS export holding the image file, a live
+/// medium) go under /run/stateless/layers/, so that they move with /run into the booted
+/// system and stay visible there (ARCHITECTURE.md).
 public struct RootStage {
     public static let target = "/sysroot"
-    public static let layerDirectory = "/run/stateless/layers"
 
     let context: AttachContext
 
