@@ -28,11 +28,13 @@ let package = Package(
         // Kernel headers Glibc's module does not expose (netlink, reboot).
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CDevmapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
+        // Netlink messages (rtnetlink: links, addresses, routes) for the network stage.
+        .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
 
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings

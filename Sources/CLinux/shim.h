@@ -12,3 +12,8 @@
 // glibc 2.32+ (GNU extension; declared here because Swift's Glibc module is built
 // without _GNU_SOURCE): the symbolic name of an errno value, "ENOENT".
 extern const char *strerrorname_np(int errnum);
+
+// unshare(2) (sched.h declares it only with _GNU_SOURCE): the netlink host tests run in a
+// network namespace of their own.
+extern int unshare(int flags);
+#define STATELESS_CLONE_NEWNET 0x40000000

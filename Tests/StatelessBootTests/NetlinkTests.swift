@@ -1,0 +1,116 @@
+import CLinux
+import Foundation
+@testable import StatelessBoot
+import XCTest
+
+/// Host integration: rtnetlink through libmnl against the real kernel, inside a network
+/// namespace of its own (a namespace is per thread, so one thread unshares and the rest
+/// of the test process keeps the host's network). Needs root, as the lab does.
+final class NetlinkTests: XCTestCase {
+    /// Runs `body` on a thread in a new network namespace.
+    func inNewNetworkNamespace(_ body: @escaping @Sendable () throws -> Void) throws {
+        guard getuid() == 0 else {
+            throw XCTSkip("needs root for a network namespace")  // Tests/run runs as root; CI too
+        }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: Error?
+        let thread = Thread {
+            defer { done.signal() }
+            guard unshare(STATELESS_CLONE_NEWNET) == 0 else {
+                failure = BootError("unshare", "CLONE_NEWNET", errno: .init(rawValue: errno))
+                return
+            }
+            do { try body() } catch { failure = error }
+        }
+        thread.start()
+        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the namespace test finished in time")
+        if let failure { throw failure }
+    }
+
+    /// `ip` from the same thread, so it acts in the same namespace (test scaffolding only:
+    /// the boot code creates no links).
+    static func ip(_ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BootError("run", "ip \(arguments.joined(separator: " "))", detail: "exit \(process.terminationStatus)")
+        }
+    }
+
+    func testLinksAddressesRoutesAndErrors() throws {
+        try inNewNetworkNamespace {
+            let socket = try RouteSocket()
+            var links = try socket.links()
+            let loopback = try XCTUnwrap(links.first { $0.name == "lo" })
+            XCTAssertTrue(loopback.isLoopback)
+            XCTAssertFalse(loopback.isUp)
+            try socket.setLink(loopback, up: true)
+            XCTAssertTrue(try socket.links().first { $0.name == "lo" }?.isUp ?? false)
+
+            try Self.ip("link", "add", "v0", "type", "veth", "peer", "name", "v1")
+            links = try socket.links()
+            let v0 = try XCTUnwrap(links.first { $0.name == "v0" })
+            XCTAssertEqual(v0.mac.count, 6)
+            XCTAssertEqual(v0.macText.count, 17)
+            try socket.rename(v0, to: "uplink0")  // while down: older kernels refuse a live rename
+            try socket.setMTU(v0, 1400)
+            let uplink = try XCTUnwrap(try socket.links().first { $0.index == v0.index })
+            XCTAssertEqual(uplink.name, "uplink0")
+            XCTAssertEqual(uplink.mtu, 1400)
+
+            for link in try socket.links() where link.name == "uplink0" || link.name == "v1" {
+                try socket.setLink(link, up: true)
+            }
+            var carrier = false
+            for _ in 0..<40 where !carrier {
+                carrier = try socket.links().first { $0.index == v0.index }?.hasCarrier ?? false
+                if !carrier { usleep(50_000) }
+            }
+            XCTAssertTrue(carrier, "a veth pair with both ends up has carrier")
+
+            let address = try XCTUnwrap(IPv4Address(parsing: "10.9.8.7"))
+            try socket.addAddress(address, prefixLength: 24, to: uplink)
+            try socket.addAddress(address, prefixLength: 24, to: uplink)  // replacing is not an error
+            XCTAssertTrue(try socket.addresses().contains(LinkAddress(linkIndex: v0.index, address: address, prefixLength: 24)))
+
+            let gateway = try XCTUnwrap(IPv4Address(parsing: "10.9.8.1"))
+            try socket.addRoute(.defaultRoute(via: gateway, linkIndex: v0.index))
+            let network = try XCTUnwrap(IPv4Address(parsing: "192.168.50.0"))
+            try socket.addRoute(Route(destination: network, prefixLength: 24, gateway: IPv4Address(parsing: "10.9.8.2"),
+                                      linkIndex: v0.index, metric: 100))
+            let routes = try socket.routes()
+            XCTAssertTrue(routes.contains { $0.prefixLength == 0 && $0.gateway == gateway && $0.linkIndex == v0.index }, "\(routes)")
+            XCTAssertTrue(routes.contains { $0.destination == network && $0.prefixLength == 24 && $0.metric == 100 }, "\(routes)")
+
+            // The kernel's refusals come back as one line with the errno by name.
+            XCTAssertThrowsError(try socket.addRoute(.defaultRoute(via: IPv4Address(172, 16, 0, 1), linkIndex: v0.index))) {
+                XCTAssertTrue(String(describing: $0).contains("ENETUNREACH"), "\($0)")
+                XCTAssertTrue(String(describing: $0).contains("via 172.16.0.1"), "\($0)")
+            }
+
+            try socket.removeAddress(LinkAddress(linkIndex: v0.index, address: address, prefixLength: 24), from: uplink)
+            XCTAssertFalse(try socket.addresses().contains { $0.address == address })
+        }
+    }
+
+    func testIPv4AddressParsingAndMasks() {
+        let valid: [(String, IPv4Address)] = [("0.0.0.0", .any), ("255.255.255.255", .broadcast), ("10.0.2.15", IPv4Address(10, 0, 2, 15))]
+        for (text, address) in valid {
+            XCTAssertEqual(IPv4Address(parsing: text), address, text)
+            XCTAssertEqual(address.description, text)
+        }
+        for bad in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", " 1.2.3.4", "1.2.3.-4", "a.b.c.d", "1.2.3.4 "] {
+            XCTAssertNil(IPv4Address(parsing: bad), bad)
+        }
+        XCTAssertEqual(IPv4Address(prefixLength: 24).description, "255.255.255.0")
+        XCTAssertEqual(IPv4Address(prefixLength: 0), .any)
+        XCTAssertEqual(IPv4Address(prefixLength: 99), .broadcast)
+        XCTAssertEqual(IPv4Address(255, 255, 240, 0).prefixLength, 20)
+        XCTAssertEqual(IPv4Address.any.prefixLength, 0)
+        XCTAssertNil(IPv4Address(255, 0, 255, 0).prefixLength)
+        XCTAssertNil(IPv4Address(bytes: [1, 2, 3]))
+    }
+}
