@@ -17,3 +17,4 @@ extern const char *strerrorname_np(int errnum);
 // network namespace of their own.
 extern int unshare(int flags);
 #define STATELESS_CLONE_NEWNET 0x40000000
+extern int setns(int fd, int nstype);

@@ -28,16 +28,12 @@ final class NetlinkTests: XCTestCase {
     }
 
     /// `ip` from the same thread, so it acts in the same namespace (test scaffolding only:
-    /// the boot code creates no links).
+    /// the boot code creates no links). system(3) forks from this thread, whose network
+    /// namespace the child inherits.
     static func ip(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BootError("run", "ip \(arguments.joined(separator: " "))", detail: "exit \(process.terminationStatus)")
-        }
+        let command = "/usr/sbin/ip " + arguments.joined(separator: " ")
+        let status = system(command)
+        guard status == 0 else { throw BootError("run", command, detail: "exit status \(status)") }
     }
 
     func testLinksAddressesRoutesAndErrors() throws {
@@ -94,6 +90,72 @@ final class NetlinkTests: XCTestCase {
             try socket.removeAddress(LinkAddress(linkIndex: v0.index, address: address, prefixLength: 24), from: uplink)
             XCTAssertFalse(try socket.addresses().contains { $0.address == address })
         }
+    }
+
+    /// The client's socket on a link without an address: its broadcast reaches a server in
+    /// another namespace at the other end of a veth pair, and the server's broadcast reply
+    /// reaches it. (Both ends in one namespace would short-circuit through local delivery.)
+    func testDHCPSocketBroadcastsBeforeTheLinkHasAnAddress() throws {
+        let serverNamespace = "stateless-test-\(getpid())"
+        try Self.ip("netns", "add", serverNamespace)
+        defer { _ = system("/usr/sbin/ip netns del \(serverNamespace)") }
+        try inNewNetworkNamespace {
+            try Self.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", serverNamespace)
+            try Self.ip("-n", serverNamespace, "link", "set", "server0", "up")
+            try Self.ip("-n", serverNamespace, "addr", "add", "10.77.0.1/24", "dev", "server0")
+            let socket = try RouteSocket()
+            for link in try socket.links() where link.name == "client0" { try socket.setLink(link, up: true) }
+            let client = try DHCPSocket(interface: "client0")
+            let server = try Self.serverSocket(device: "server0", namespace: serverNamespace)
+            defer { close(server) }
+            usleep(300_000)  // carrier on both ends
+            try client.send(Array("discover".utf8))
+            var poller = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
+            XCTAssertEqual(poll(&poller, 1, 3000), 1, "the broadcast reached the server")
+            var request = [UInt8](repeating: 0, count: 64)
+            let received = request.withUnsafeMutableBytes { recv(server, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            XCTAssertEqual(received > 0 ? String(decoding: request[..<received], as: UTF8.self) : "", "discover")
+
+            var reply = DHCPSocket.socketAddress(.broadcast, port: DHCPSocket.clientPort)
+            let offer = Array("offer".utf8)
+            let sent = offer.withUnsafeBytes { buffer in
+                withUnsafePointer(to: &reply) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(server, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+            }
+            XCTAssertEqual(sent, offer.count)
+            XCTAssertEqual(client.receive(waitingUpTo: 3000).map { String(decoding: $0, as: UTF8.self) }, ["offer"])
+            XCTAssertEqual(client.receive(waitingUpTo: 10), [], "nothing else queued")
+        }
+    }
+
+    /// A plain UDP socket on port 67 of `device` in the named namespace, as a DHCP server
+    /// has. A socket belongs to the namespace it was created in, so a short-lived thread
+    /// joins that namespace to create it.
+    static func serverSocket(device: String, namespace: String) throws -> CInt {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var fd: CInt = -1
+        let thread = Thread {
+            defer { done.signal() }
+            let handle = open("/run/netns/\(namespace)", O_RDONLY)
+            guard handle >= 0, setns(handle, STATELESS_CLONE_NEWNET) == 0 else { return }
+            close(handle)
+            fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var yes: CInt = 1
+            setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &yes, socklen_t(MemoryLayout<CInt>.size))
+            _ = device.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
+            var address = DHCPSocket.socketAddress(.any, port: DHCPSocket.serverPort)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound != 0 { close(fd); fd = -1 }
+        }
+        thread.start()
+        _ = done.wait(timeout: .now() + 10)
+        guard fd >= 0 else { throw BootError("open", "test server socket in \(namespace)", errno: .init(rawValue: errno)) }
+        return fd
     }
 
     func testIPv4AddressParsingAndMasks() {
