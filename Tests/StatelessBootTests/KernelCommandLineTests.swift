@@ -27,6 +27,8 @@ final class KernelCommandLineTests: XCTestCase {
             ("x=\"unterminated\n tail", [KernelParameter("x", "unterminated\n tail")], []),
             ("\"--\" init-arg", [], ["init-arg"]),
             ("-- a=\"b c\"", [], ["a=b c"]),
+            // The kernel's second pass over init's words stops at the next `--`.
+            ("ro -- a -- b", [KernelParameter("ro")], ["a"]),
             // The kernel's ctype table makes 0xA0 a space: "à" (C3 A0) splits a word.
             ("x=\u{E0}y z", [KernelParameter("x", "\u{FFFD}"), KernelParameter("y"), KernelParameter("z")], []),
             ("LABEL=ÿé root=LABEL=ÿé", [KernelParameter("LABEL", "ÿé"), KernelParameter("root", "LABEL=ÿé")], []),
@@ -36,6 +38,12 @@ final class KernelCommandLineTests: XCTestCase {
             XCTAssertEqual(line.parameters, parameters, "parsing \(text.debugDescription)")
             XCTAssertEqual(line.initArguments, initArguments, "parsing \(text.debugDescription)")
         }
+    }
+
+    func testRawLatin1NoBreakSpaceSplitsBeforeDecoding() {
+        let bytes = Array("root=/dev/sda1".utf8) + [0xA0] + Array("quiet\n".utf8)
+        let line = KernelCommandLine(configFiles: [], kernel: bytes)
+        XCTAssertEqual(line.parameters, [KernelParameter("root", "/dev/sda1"), KernelParameter("quiet")])
     }
 
     func testProcCmdlineNewlineBelongsToNoValue() {

@@ -122,18 +122,22 @@ final class ExecutableFormatTests: XCTestCase {
     }
 
     func testHostileHeadersAreUnknownNotACrash() {
+        // Valid magic but a head that does not reach the loader path: an ELF, no verdict
+        // on its loader (a runnable init must never be refused for our short read).
         var truncated = elf64(machine: 62, interpreter: "/lib/ld.so")
         truncated.removeLast(400)
-        XCTAssertEqual(ExecutableFormat(head: truncated), .unknown)
+        XCTAssertEqual(ExecutableFormat(head: truncated), .elf(machine: 62, interpreter: nil))
         var huge = elf64(machine: 62, interpreter: "/lib/ld.so")
         for index in 32..<40 { huge[index] = 0xFF }  // e_phoff past everything
-        XCTAssertEqual(ExecutableFormat(head: huge), .unknown)
+        XCTAssertEqual(ExecutableFormat(head: huge), .elf(machine: 62, interpreter: nil))
         var badSize = elf64(machine: 62, interpreter: "/lib/ld.so")
         for index in 96..<104 { badSize[index] = 0xFF }  // p_filesz enormous
-        XCTAssertEqual(ExecutableFormat(head: badSize), .unknown)
+        XCTAssertEqual(ExecutableFormat(head: badSize), .elf(machine: 62, interpreter: nil))
         var badClass = elf64(machine: 62, interpreter: nil)
         badClass[4] = 9
-        XCTAssertEqual(ExecutableFormat(head: badClass), .unknown)
+        XCTAssertEqual(ExecutableFormat(head: badClass), .elf(machine: 0, interpreter: nil))
+        XCTAssertNil(InitProblem.check(.elf(machine: 62, interpreter: nil), exists: { _ in false }))
+        XCTAssertNil(InitProblem.check(.elf(machine: 0, interpreter: nil), exists: { _ in false }))
         for length in 0..<80 {
             _ = ExecutableFormat(head: Array(elf64(machine: 62, interpreter: "/x").prefix(length)))
         }
@@ -188,6 +192,15 @@ final class FstabTests: XCTestCase {
         XCTAssertEqual(Fstab.readOnly("ro"), "ro")
         XCTAssertEqual(Fstab.protectingRoot("/dev/vda /", mode: .rwtab),
                        "# stateless: the root stays read-only; the image's line was: /dev/vda /\n/dev/vda\t/\tauto\tro\t0\t0")
+    }
+
+    func testRootSpelledAsSystemdReadsIt() {
+        for field in ["/", "//", "/.", "/./", "///."] {
+            XCTAssertNotNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", mode: .rwtab), field)
+        }
+        for field in ["/home", "/..", "none", "."] {
+            XCTAssertNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", mode: .rwtab), field)
+        }
     }
 
     func testNothingToProtect() {

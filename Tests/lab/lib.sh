@@ -257,6 +257,7 @@ exec </dev/console >/dev/console 2>&1 || exec >/dev/kmsg 2>&1
 R() { echo "REPORT $*"; }
 R "uptime=$up"
 R "init=$0 pid=$$"
+R "args=$*"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
 while read -r l; do R "mount=$l"; done </proc/mounts

@@ -167,9 +167,10 @@ extension BootOptions {
         quiet = line.last("quiet") != nil
     }
 
-    /// Only what the fallback after a fatal error needs — `rd.shell`, `rd.emergency`,
-    /// `stateless.emergency-delay`, `quiet` — each ignored when unusable. For the
-    /// command line that failed to parse as a whole.
+    /// Only what the fallback after a fatal error and the kernel's module requests need —
+    /// `rd.shell`, `rd.emergency`, `stateless.emergency-delay`, `quiet`, the module
+    /// blacklist and timeout — each ignored when unusable. For a command line that failed
+    /// to parse as a whole.
     public init(fallbackFrom line: KernelCommandLine) {
         self.init()
         if let shell = line.last("rd.shell"), let value = try? Self.boolean(shell) { shellOnFailure = value }
@@ -180,6 +181,11 @@ extension BootOptions {
             emergencyDelaySeconds = value
         }
         quiet = line.last("quiet") != nil
+        moduleBlacklist = (line.all("modprobe.blacklist") + line.all("rd.driver.blacklist"))
+            .flatMap { (try? Self.moduleList($0)) ?? [] }
+        if let timeout = line.last("stateless.module-timeout"), let value = try? Self.seconds(timeout) {
+            moduleTimeoutSeconds = value
+        }
     }
 
     // MARK: Value parsers

@@ -32,7 +32,12 @@ public struct KernelCommandLine: Equatable, Sendable {
     }
 
     public init(parsing text: String) {
-        let bytes = Array(text.utf8)
+        self.init(parsing: Array(text.utf8))
+    }
+
+    /// From the raw bytes, as /proc/cmdline holds them: the kernel splits bytes, and a
+    /// lone 0xA0 (not UTF-8) must split here too before any decoding.
+    public init(parsing bytes: [UInt8]) {
         var parameters: [KernelParameter] = []
         var initArguments: [String] = []
         var index = Self.skipSpaces(bytes, from: 0)
@@ -41,6 +46,8 @@ public struct KernelCommandLine: Equatable, Sendable {
             let (parameter, next) = Self.nextArgument(bytes, from: index)
             index = next
             if afterSeparator {
+                // The kernel parses init's words once more, and that pass stops at `--` too.
+                if parameter.value == nil && parameter.key == "--" { break }
                 initArguments.append(parameter.value.map { parameter.key + "=" + $0 } ?? parameter.key)
             } else if parameter.value == nil && parameter.key == "--" {
                 afterSeparator = true
@@ -129,13 +136,17 @@ extension KernelCommandLine {
     /// split on its own, so an unterminated quote in one cannot swallow the kernel's line.
     /// The newline that /proc/cmdline appends is not part of the kernel's line either.
     public init(configFiles: [String], kernel: String) {
-        var kernelLine = Substring(kernel)
-        if kernelLine.last == "\n" { kernelLine = kernelLine.dropLast() }
+        self.init(configFiles: configFiles, kernel: Array(kernel.utf8))
+    }
+
+    public init(configFiles: [String], kernel: [UInt8]) {
+        var kernelLine = kernel[...]
+        if kernelLine.last == UInt8(ascii: "\n") { kernelLine = kernelLine.dropLast() }
         let fromFiles = configFiles.flatMap { text in
             let lines = text.split(separator: "\n").filter { !$0.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("#") }
             return KernelCommandLine(parsing: lines.joined(separator: " ")).parameters
         }
-        let fromKernel = KernelCommandLine(parsing: String(kernelLine))
+        let fromKernel = KernelCommandLine(parsing: Array(kernelLine))
         self.init(parameters: fromFiles + fromKernel.parameters, initArguments: fromKernel.initArguments)
     }
 }

@@ -56,8 +56,10 @@ struct Modprobe {
             log.error("modprobe", error.description)
             return 2
         }
-        let kernelLine = (try? Posix.readText("/proc/cmdline")).map { KernelCommandLine(configFiles: [], kernel: $0) }
-        let options = kernelLine.flatMap { try? BootOptions($0) } ?? BootOptions()
+        // The same options PID 1 runs with; if one of them is unusable, the module ones
+        // still count (the blacklist must hold for the kernel's requests too).
+        let line = try? Boot.readCommandLine()
+        let options = line.flatMap { try? BootOptions($0) } ?? line.map { BootOptions(fallbackFrom: $0) } ?? BootOptions()
         log.verbose = !request.quiet && !options.quiet
         let loader: ModuleLoader
         do {
@@ -72,7 +74,10 @@ struct Modprobe {
         }
         HandOff.recordLoadedModules(loader.takeUnreported(), log: log)
         if !missing.isEmpty {
-            log.warning("modprobe", "no module in this image serves \(missing.joined(separator: ", ")) (the kernel asked for it)")
+            // The kernel asks for many optional things (net-pf-10, crypto-…) and passes -q:
+            // then a miss is routine, not a warning.
+            let level: Logger.Level = request.quiet ? .info : .warning
+            log.write(level, "modprobe", "no module in this image serves \(missing.joined(separator: ", ")) (the kernel asked for it)")
             return 1
         }
         return 0

@@ -56,8 +56,9 @@ public struct Boot {
         // The Swift runtime reads argv from /proc/self/cmdline, which did not exist yet
         // when PID 1 started: read it now that /proc is mounted.
         let given = arguments.isEmpty ? Self.ownArguments() : arguments
-        let ignored = given.isEmpty ? "" : " (arguments from the kernel, not used: \(given.joined(separator: " ")))"
-        log.info("init", "stateless started at \(Uptime.now()) s uptime\(ignored)")
+        context.kernelArguments = given
+        let passed = given.isEmpty ? "" : " (arguments from the kernel, passed on to the real init: \(given.joined(separator: " ")))"
+        log.info("init", "stateless started at \(Uptime.now()) s uptime\(passed)")
         registerModprobe()
     }
 
@@ -92,11 +93,7 @@ public struct Boot {
 
     /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline.
     public func loadOptions() throws {
-        let directory = "/etc/cmdline.d"
-        let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
-        let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
-        let kernel = try Posix.readText("/proc/cmdline")
-        let line = KernelCommandLine(configFiles: texts, kernel: kernel)
+        let line = try Self.readCommandLine()
         do {
             context.options = try BootOptions(line)
         } catch {
@@ -107,6 +104,15 @@ public struct Boot {
         }
         log.verbose = !context.options.quiet
         if let root = context.options.root { log.info("cmdline", "root=\(root), overlay \(context.options.overlayMode.rawValue)") }
+    }
+
+    /// The command line every applet reads, PID 1 and the kernel's modprobe alike: the
+    /// image's /etc/cmdline.d/*.conf, then /proc/cmdline as raw bytes.
+    static func readCommandLine() throws -> KernelCommandLine {
+        let directory = "/etc/cmdline.d"
+        let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
+        let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
+        return KernelCommandLine(configFiles: texts, kernel: try Posix.readFile("/proc/cmdline"))
     }
 
     public func startModules() throws -> DeviceWatcher {
@@ -140,7 +146,7 @@ public struct Boot {
         let initPath = context.stage(.switchRoot) { try switcher.prepare(requestedInit: context.options.initPath) }
         context.breakPoint(.switchRoot)
         do {
-            try switcher.execute(init: initPath, arguments: context.options.initArguments) { facts in
+            try switcher.execute(init: initPath, arguments: context.kernelArguments ?? context.options.initArguments) { facts in
                 context.handOff("switch-root", facts)
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")

@@ -10,6 +10,9 @@ public final class BootContext {
     public let isInit: Bool
     /// printk_devkmsg as the kernel had it, restored before the real init starts.
     var savedDevkmsg: String?
+    /// What the kernel passed PID 1 after argv[0] (`single`, `splash`, the words after
+    /// `--`): the real init gets the same, as it would without an initramfs.
+    var kernelArguments: [String]?
 
     public init(log: Logger, isInit: Bool) {
         self.log = log

@@ -12,18 +12,20 @@ public enum Emergency {
     /// controlling tty, so Ctrl-C and job control work: /dev/console itself can never be
     /// a controlling terminal (the kernel opens it with noctty).
     public static func runShell() {
-        let terminal = consoleTerminal()
+        // Everything the child needs is built before fork: after it, only system calls.
+        let terminal = strdup(consoleTerminal())
+        var argv: [UnsafeMutablePointer<CChar>?] = [strdup(shell), strdup("-i"), nil]
+        defer { (argv + [terminal]).forEach { free($0) } }
         let pid = fork()
         if pid == 0 {
             setsid()
-            var fd = open(terminal, O_RDWR)
+            var fd = terminal.map { open($0, O_RDWR) } ?? -1
             if fd < 0 { fd = open("/dev/console", O_RDWR) }
             if fd >= 0 {
                 _ = ioctl(fd, UInt(TIOCSCTTY), 0)
                 for target in CInt(0)...2 { dup2(fd, target) }
                 if fd > 2 { close(fd) }
             }
-            var argv: [UnsafeMutablePointer<CChar>?] = [strdup(shell), strdup("-i"), nil]
             execv(shell, &argv)
             _exit(127)
         }

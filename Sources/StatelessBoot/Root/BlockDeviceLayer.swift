@@ -18,6 +18,7 @@ struct BlockDeviceLayer: RootLayer {
             return device != nil
         }
         guard let device else {
+            finder.probeAllForReport()
             throw BootError("wait for root device", reference.description,
                             detail: "no block device with \(reference) appeared within \(seconds) s (found: \(finder.foundInstead))",
                             option: "rd.timeout=")
@@ -33,6 +34,10 @@ struct BlockDeviceFinder {
     let reference: BlockDeviceReference
     private(set) var seen: [String: BlockIdentity] = [:]
     private var scanned = false
+    /// Devices that could not be read yet (a disc spinning up, a partition table being
+    /// read) are probed again this often.
+    static let retryUnreadableMilliseconds = 2000
+    private var nextRetry = Uptime.now().adding(milliseconds: retryUnreadableMilliseconds)
 
     init(reference: BlockDeviceReference) { self.reference = reference }
 
@@ -46,17 +51,36 @@ struct BlockDeviceFinder {
         }
         var names: [String] = []
         if !scanned || rescan {
-            names = (try? Posix.listDirectory("/sys/class/block")) ?? []
+            names = Self.allDevices()
             scanned = true
         }
         for event in events where event.subsystem == "block" && (event.action == "add" || event.action == "change") {
             if let name = event.devname { names.append(name) }
         }
-        for name in names {
-            // Unreadable (a CD drive without a disc) is still worth naming in the error.
+        if Uptime.now() >= nextRetry {
+            names += seen.filter { $0.value == BlockIdentity() }.map(\.key)
+            nextRetry = Uptime.now().adding(milliseconds: Self.retryUnreadableMilliseconds)
+        }
+        probe(names)
+        return seen.sorted { $0.key < $1.key }.first { reference.matches($0.value) }.map { "/dev/" + $0.key }
+    }
+
+    /// Unreadable ones (a CD drive without a disc) are still worth naming in the error.
+    private mutating func probe(_ names: [String]) {
+        for name in names where !Self.isSkipped(name) {
             seen[name] = BlockDevices.identity(of: "/dev/" + name) ?? BlockIdentity()
         }
-        return seen.sorted { $0.key < $1.key }.first { reference.matches($0.value) }.map { "/dev/" + $0.key }
+    }
+
+    /// Floppy drives: probing one without a disk can block for many seconds, and no
+    /// root lives there (udev's persistent-storage rules skip them too).
+    static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
+
+    static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
+
+    /// For the error line of a `/dev/…` root, which is never probed while waiting.
+    mutating func probeAllForReport() {
+        if seen.isEmpty { probe(Self.allDevices()) }
     }
 
     /// The devices seen, for the "found instead" half of an error line.

@@ -12,16 +12,31 @@ public enum BlockDevices {
         blkid_probe_set_superblocks_flags(probe, CInt(BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL))
         blkid_probe_enable_partitions(probe, 1)
         blkid_probe_set_partitions_flags(probe, CInt(BLKID_PARTS_ENTRY_DETAILS))
-        // Two signatures (-2) or an unreadable device: seen, but it names nothing.
-        guard blkid_do_safeprobe(probe) >= 0 else { return BlockIdentity() }
-        func value(_ name: String) -> String? {
-            var data: UnsafePointer<CChar>?
-            var length = 0
-            guard blkid_probe_lookup_value(probe, name, &data, &length) == 0, let data else { return nil }
-            return String(cString: data)
-        }
-        return BlockIdentity(type: value("TYPE"), uuid: value("UUID"), label: value("LABEL"),
-                             partUUID: value("PART_ENTRY_UUID"), partLabel: value("PART_ENTRY_NAME"))
+        let status = blkid_do_safeprobe(probe)
+        // Two filesystem signatures (-2) stop the probe before the partition table is
+        // read; the partition entry's tags (PARTUUID=) still name the device.
+        if status == -2 { return partitionEntry(of: device) }
+        guard status >= 0 else { return BlockIdentity() }
+        return BlockIdentity(type: lookup(probe, "TYPE"), uuid: lookup(probe, "UUID"), label: lookup(probe, "LABEL"),
+                             partUUID: lookup(probe, "PART_ENTRY_UUID"), partLabel: lookup(probe, "PART_ENTRY_NAME"))
+    }
+
+    /// PARTUUID and PARTLABEL only, with the superblock probe off.
+    static func partitionEntry(of device: String) -> BlockIdentity {
+        guard let probe = blkid_new_probe_from_filename(device) else { return BlockIdentity() }
+        defer { blkid_free_probe(probe) }
+        blkid_probe_enable_superblocks(probe, 0)
+        blkid_probe_enable_partitions(probe, 1)
+        blkid_probe_set_partitions_flags(probe, CInt(BLKID_PARTS_ENTRY_DETAILS))
+        guard blkid_do_safeprobe(probe) == 0 else { return BlockIdentity() }
+        return BlockIdentity(partUUID: lookup(probe, "PART_ENTRY_UUID"), partLabel: lookup(probe, "PART_ENTRY_NAME"))
+    }
+
+    static func lookup(_ probe: blkid_probe, _ name: String) -> String? {
+        var data: UnsafePointer<CChar>?
+        var length = 0
+        guard blkid_probe_lookup_value(probe, name, &data, &length) == 0, let data else { return nil }
+        return String(cString: data)
     }
 
     /// The filesystem type on `device` (e.g. "ext4"), nil when blkid recognises none.

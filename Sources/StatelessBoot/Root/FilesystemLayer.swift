@@ -46,7 +46,7 @@ struct FilesystemLayer: RootLayer {
         context.watcher.modules.loadFilesystem(type, reason: "root filesystem")
         guard Self.kernelFilesystems().contains(type) else {
             throw BootError("mount root", device,
-                            detail: "filesystem type \"\(type)\" is neither built into the kernel nor provided by a module in the image",
+                            detail: "filesystem type \"\(type)\" is not known to the kernel: not built in, and fs-\(type) did not load (no such module in the image, blacklisted, or its load failed: see the modules lines above)",
                             option: "rootfstype=")
         }
     }

@@ -3,6 +3,8 @@
 /// loader, a script whose interpreter is missing, another architecture) — exec(2) alone
 /// answers ENOENT for a missing loader, which reads as "no init".
 public enum ExecutableFormat: Equatable, Sendable {
+    /// `interpreter` is "" for a static executable, nil when the head read did not
+    /// reach it (the program headers or the path lie further in): then no verdict on it.
     case elf(machine: UInt16, interpreter: String?)
     case script(interpreter: String)
     case unknown
@@ -19,23 +21,28 @@ public enum ExecutableFormat: Equatable, Sendable {
             self = word.isEmpty ? .unknown : .script(interpreter: String(decoding: word, as: UTF8.self))
             return
         }
-        guard bytes.starts(with: Self.elfMagic), bytes.count >= 52,
-              let elf = ElfReader(bytes), let machine = elf.u16(18)
-        else {
+        guard bytes.starts(with: Self.elfMagic) else {
             self = .unknown
             return
         }
-        self = elf.interpreter().map { .elf(machine: machine, interpreter: $0) } ?? .unknown
+        // Valid magic: an ELF, even when the head is too short to say more.
+        let elf = bytes.count >= 52 ? ElfReader(bytes) : nil
+        guard let elf, let machine = elf.u16(18) else {
+            self = .elf(machine: 0, interpreter: nil)
+            return
+        }
+        self = .elf(machine: machine, interpreter: elf.interpreter())
     }
 
-    /// The ELF machine numbers this kernel runs: x86_64 also runs i386 binaries.
-    public static var runnableMachines: Set<UInt16> {
+    /// The ELF machine numbers this kernel runs (x86_64 also runs i386 binaries, arm64
+    /// 32-bit arm ones); nil on an architecture not listed here: then no verdict.
+    public static var runnableMachines: Set<UInt16>? {
         #if arch(x86_64)
         return [62, 3]
         #elseif arch(arm64)
-        return [183]
+        return [183, 40]
         #else
-        return []
+        return nil
         #endif
     }
 
@@ -104,7 +111,7 @@ public enum InitProblem: Equatable, Sendable, CustomStringConvertible {
     public static func check(_ format: ExecutableFormat, exists: (String) -> Bool) -> InitProblem? {
         switch format {
         case .elf(let machine, let interpreter):
-            guard ExecutableFormat.runnableMachines.contains(machine) else {
+            if machine != 0, let runnable = ExecutableFormat.runnableMachines, !runnable.contains(machine) {
                 return .otherArchitecture(ExecutableFormat.machineName(machine))
             }
             if let interpreter, !interpreter.isEmpty, !exists(interpreter) { return .missingLoader(interpreter) }

@@ -10,7 +10,7 @@ public enum Fstab {
         var changed = false
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard fields.count >= 2, !fields[0].hasPrefix("#"), fields[1] == "/" else { return String(line) }
+            guard fields.count >= 2, !fields[0].hasPrefix("#"), isRoot(fields[1]) else { return String(line) }
             changed = true
             let note = "# stateless: the root stays read-only; the image's line was: \(line)"
             if mode == .overlayfs { return note }
@@ -20,6 +20,13 @@ public enum Fstab {
                 .joined(separator: "\t")
         }
         return changed ? lines.joined(separator: "\n") : nil
+    }
+
+    /// Whether an fstab mount point names `/` as systemd reads it: octal escapes decoded
+    /// (`\\040`), repeated slashes and `.` components dropped, so `//` and `/.` count.
+    static func isRoot(_ field: Substring) -> Bool {
+        guard field.first == "/" else { return false }
+        return field.split(separator: "/").allSatisfy { $0 == "." }
     }
 
     /// The options with every `rw`/`ro` and `defaults`' implied rw replaced by one `ro`.

@@ -47,10 +47,14 @@ public struct WritablePlaces {
     /// when the root's fstab does not mount `/` (or is not a plain file).
     func protectRootInFstab(_ mode: OverlayMode) throws -> String? {
         let original = root + "/etc/fstab"
+        guard let info = try Posix.lstatIfPresent(original) else { return nil }
         guard case .plain = Rwtab.placement(of: "/etc/fstab", readLink: { try? Posix.readLink(root + $0) }),
-              let info = try Posix.lstatIfPresent(original), info.st_mode & S_IFMT == S_IFREG,
-              let rewritten = Fstab.protectingRoot(try Posix.readText(original), mode: mode)
-        else { return nil }
+              info.st_mode & S_IFMT == S_IFREG
+        else {
+            log.warning("overlay", "/etc/fstab is not a plain file; if it lists /, systemd may remount the root read-write")
+            return nil
+        }
+        guard let rewritten = Fstab.protectingRoot(try Posix.readText(original), mode: mode) else { return nil }
         try Posix.writeFile(Self.fstabCopy, rewritten)
         try Posix.mount(source: Self.fstabCopy, target: original, type: nil, flags: UInt(MS_BIND))
         log.info("overlay", "/etc/fstab mounts /: a copy that keeps it read-only is bound over it (\(Self.fstabCopy))")
