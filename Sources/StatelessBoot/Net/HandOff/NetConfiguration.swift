@@ -1,0 +1,62 @@
+/// How one interface was configured in the initramfs — from a DHCP lease or from `ip=` —
+/// in the terms the hand-off files need. The booted system is told to keep exactly this,
+/// and to ask for the same lease, because the address may carry the root filesystem.
+public struct NetConfiguration: Equatable, Sendable {
+    /// Where the configuration came from.
+    public enum Origin: Equatable, Sendable {
+        /// A static `ip=`.
+        case manual
+        /// A lease: the server that granted it, its length in seconds (0xffffffff is
+        /// "infinite", RFC 2132 9.2) and the client identifier (option 61, type byte
+        /// first) the lease was requested with.
+        case dhcp(server: IPv4Address, leaseSeconds: UInt32, clientIdentifier: [UInt8])
+    }
+
+    /// The name in the initramfs. The files match the link by `mac`: udev in the booted
+    /// system may give it another name.
+    public var interface: String
+    public var mac: MACAddress
+    public var address: IPv4Address
+    public var prefixLength: Int
+    public var gateway: IPv4Address?
+    /// Further routes (DHCP option 121, or static ones); a router of 0.0.0.0 is on-link.
+    public var routes: [DHCPRoute] = []
+    /// In the order the resolver should try them.
+    public var nameservers: [IPv4Address] = []
+    public var searchDomain: String?
+    public var hostname: String?
+    public var mtu: Int?
+    public var origin: Origin
+
+    public init(interface: String, mac: MACAddress, address: IPv4Address, prefixLength: Int, origin: Origin) {
+        self.interface = interface
+        self.mac = mac
+        self.address = address
+        self.prefixLength = prefixLength
+        self.origin = origin
+    }
+
+    /// A name safe in a file name, a keyfile and a comment: the kernel allows nearly any
+    /// byte in an interface name, so anything but letters, digits, `.`, `_` and `-` becomes `_`.
+    var fileName: String {
+        String(interface.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "_" })
+    }
+
+    /// `searchDomain` when it is a DNS name; a lease's domain comes from the network, and
+    /// one line break in it would add a line of its own to resolv.conf or a unit file.
+    var validSearchDomain: String? { searchDomain.flatMap(Self.dnsName) }
+    var validHostname: String? { hostname.flatMap(Self.dnsName) }
+
+    static func dnsName(_ name: String) -> String? {
+        guard (1...253).contains(name.utf8.count), name.first != "-", name.first != ".",
+              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") })
+        else { return nil }
+        return name
+    }
+
+    /// `10.0.0.0/8,10.0.0.1`, or `10.0.0.0/8` for an on-link route: NetworkManager's
+    /// `routeN=` syntax, also used in net.env.
+    static func routeText(_ route: DHCPRoute) -> String {
+        "\(route.destination)/\(route.prefixLength)" + (route.router == .any ? "" : ",\(route.router)")
+    }
+}
