@@ -12,7 +12,7 @@ public struct Boot {
     /// PID 1 of the initramfs. Never returns: it ends in exec of the real init or in the
     /// emergency fallback.
     /// - Parameter arguments: what the kernel passed after argv[0] (words it did not
-    ///   know, such as `splash`); logged, never acted on.
+    ///   know, such as `single`); never read as an applet, passed on to the real init.
     public func runInit(arguments: [String]) -> Never {
         context.stage(.`init`) { try mountEarlyFilesystems(arguments: arguments) }
         context.stage(.cmdline) { try loadOptions() }
