@@ -1,0 +1,169 @@
+import CLinux
+import Foundation
+@testable import StatelessBoot
+import XCTest
+
+/// Host integration: `DHCPSession` against a real server, dnsmasq, in a named network
+/// namespace at the far end of a veth pair, with the client in a namespace of its own on a
+/// thread (as NetlinkTests). Only the private 10.78.0.0/24 inside the namespaces is used.
+final class DHCPServerTests: XCTestCase {
+    static let dnsmasq = "/usr/sbin/dnsmasq"
+    static let serverAddress = IPv4Address(10, 78, 0, 1)
+
+    func testLeaseFromDnsmasqCarriesEveryOption() throws {
+        try requireDnsmasq()
+        try inLab(serving: true) { link, socket in
+            let started = Uptime.now()
+            let lease = try DHCPSession.lease(on: "client0", configuration: .init(hardwareAddress: link.mac),
+                                              deadline: started.adding(milliseconds: 20_000))
+            print("DHCPServerTests: lease after \(Self.seconds(since: started)) s: \(lease.address)/\(lease.prefixLength)",
+                  "server \(lease.serverIdentifier), lease \(lease.leaseTime) s (T1 \(lease.renewalTime), T2 \(lease.rebindingTime)),",
+                  "routers \(lease.routers), dns \(lease.dnsServers), domain \(lease.domainName ?? "-"),",
+                  "root-path \(lease.rootPath ?? "-"), mtu \(lease.mtu.map(String.init) ?? "-"), routes \(lease.classlessRoutes),",
+                  "ack flags \(lease.ack.flags)")
+            // dnsmasq pings a new address for 3 s before it offers it (--no-ping: 3 ms).
+            XCTAssertLessThan(Self.seconds(since: started), 8, "one DISCOVER is answered")
+            XCTAssertTrue((100...150).contains(lease.address.value - IPv4Address(10, 78, 0, 0).value), "\(lease.address)")
+            XCTAssertEqual(lease.prefixLength, 24)
+            XCTAssertEqual(lease.serverIdentifier, Self.serverAddress)
+            XCTAssertEqual(lease.leaseTime, 120)
+            XCTAssertEqual(lease.nextServer, Self.serverAddress, "dnsmasq names itself in siaddr")
+            XCTAssertEqual(lease.routers, [Self.serverAddress])
+            XCTAssertEqual(lease.dnsServers, [IPv4Address(10, 78, 0, 53)])
+            XCTAssertEqual(lease.domainName, "lab.example")
+            XCTAssertEqual(lease.rootPath, "10.78.0.1:/srv/root")
+            XCTAssertEqual(lease.mtu, 1400)
+            XCTAssertEqual(lease.classlessRoutes,
+                           [DHCPRoute(destination: IPv4Address(192, 168, 60, 0), prefixLength: 24, router: IPv4Address(10, 78, 0, 254))])
+
+            // The session only hands the lease back; configuring it is the caller's step.
+            XCTAssertFalse(try socket.addresses().contains { $0.address == lease.address })
+            try socket.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
+            XCTAssertTrue(try socket.addresses().contains(
+                LinkAddress(linkIndex: link.index, address: lease.address, prefixLength: lease.prefixLength)))
+        }
+    }
+
+    /// No server: both bounds end in one line naming the interface and the option, on time.
+    func testNoServerFailsWithinTheBound() throws {
+        try inLab(serving: false) { link, _ in
+            // The caller's deadline comes first (the client's own bound is 30 s).
+            var started = Uptime.now()
+            XCTAssertThrowsError(try DHCPSession.lease(on: "client0", configuration: .init(hardwareAddress: link.mac),
+                                                       deadline: started.adding(milliseconds: 6000))) { error in
+                let elapsed = Self.seconds(since: started)
+                print("DHCPServerTests: deadline after \(elapsed) s: \(error)")
+                XCTAssertTrue((5.9...7.0).contains(elapsed), "gave up after \(elapsed) s")
+                Self.assertFailureLine(error)
+            }
+            // The client's own bound (rd.net.timeout.dhcp=) comes first.
+            var configuration = DHCPClient.Configuration(hardwareAddress: link.mac)
+            configuration.timeoutSeconds = 3
+            started = Uptime.now()
+            XCTAssertThrowsError(try DHCPSession.lease(on: "client0", configuration: configuration,
+                                                       deadline: started.adding(milliseconds: 20_000))) { error in
+                let elapsed = Self.seconds(since: started)
+                print("DHCPServerTests: client gave up after \(elapsed) s: \(error)")
+                XCTAssertTrue((2.9...4.0).contains(elapsed), "gave up after \(elapsed) s")
+                Self.assertFailureLine(error)
+            }
+        }
+    }
+
+    static func assertFailureLine(_ error: Error, file: StaticString = #filePath, line: UInt = #line) {
+        let text = String(describing: error)
+        for part in ["client0", "rd.net.timeout.dhcp=", "waiting for an OFFER", "sent ", "DISCOVER", "received nothing"] {
+            XCTAssertTrue(text.contains(part), "\(part) in: \(text)", file: file, line: line)
+        }
+    }
+
+    static func seconds(since start: Uptime) -> Double {
+        Double(Uptime.now().nanoseconds - start.nanoseconds) / 1e9
+    }
+
+    /// dnsmasq is a lab prerequisite (Tests/lab/setup): under CI its absence fails the test.
+    func requireDnsmasq() throws {
+        guard access(Self.dnsmasq, X_OK) != 0 else { return }
+        let reason = "\(Self.dnsmasq) is missing: install dnsmasq-base (Tests/lab/setup)"
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            throw BootError("find", Self.dnsmasq, detail: reason)  // a thrown error fails the test with it
+        }
+        throw XCTSkip(reason)
+    }
+
+    /// The server namespace with server0 at 10.78.0.1/24 (and dnsmasq on it when
+    /// `serving`), client0 up with carrier in the client's namespace; `body` gets client0
+    /// and a route socket. dnsmasq is stopped and both namespaces go away in every case.
+    func inLab(serving: Bool, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
+        let namespace = "stateless-dhcp-\(getpid())"
+        try NetlinkTests.ip("netns", "add", namespace)
+        defer { _ = system("/usr/sbin/ip netns del \(namespace)") }
+        try inNewNetworkNamespace {
+            try NetlinkTests.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", namespace)
+            try NetlinkTests.ip("-n", namespace, "link", "set", "server0", "up")
+            try NetlinkTests.ip("-n", namespace, "addr", "add", "10.78.0.1/24", "dev", "server0")
+            let server = serving ? try Dnsmasq(namespace: namespace) : nil
+            defer { server?.stop() }
+            let socket = try RouteSocket()
+            let client = try XCTUnwrap(try socket.links().first { $0.name == "client0" })
+            try socket.setLink(client, up: true)
+            var carrier = false
+            for _ in 0..<60 where !carrier {
+                carrier = try socket.links().first { $0.index == client.index }?.hasCarrier ?? false
+                if !carrier { usleep(50_000) }
+            }
+            XCTAssertTrue(carrier, "client0 has carrier")
+            try server?.waitUntilReady()
+            try body(try XCTUnwrap(try socket.links().first { $0.index == client.index }), socket)
+        }
+    }
+}
+
+/// dnsmasq in the foreground in the server namespace (`ip netns exec` execs it, so the
+/// child's pid is dnsmasq's). With --no-daemon it writes no pid file: we hold the pid.
+final class Dnsmasq {
+    let process = Process()
+    let directory: URL
+    let log: URL
+
+    init(namespace: String) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stateless-dnsmasq-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        log = directory.appendingPathComponent("log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = [
+            "netns", "exec", namespace, DHCPServerTests.dnsmasq, "--no-daemon", "--port=0", "--interface=server0",
+            "--bind-interfaces", "--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,2m",
+            "--dhcp-option=3,10.78.0.1", "--dhcp-option=6,10.78.0.53", "--dhcp-option=15,lab.example",
+            "--dhcp-option=17,10.78.0.1:/srv/root", "--dhcp-option=26,1400",
+            "--dhcp-option=121,192.168.60.0/24,10.78.0.254", "--log-dhcp",
+            "--dhcp-leasefile=\(directory.appendingPathComponent("leases").path)", "--conf-file=/dev/null",
+        ]
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// Until dnsmasq has logged its DHCP range (it listens by then), at most 5 s.
+    func waitUntilReady() throws {
+        for _ in 0..<100 {
+            if logText.contains("DHCP, IP range") { return }
+            guard process.isRunning else { break }
+            usleep(50_000)
+        }
+        throw BootError("start", "dnsmasq", detail: "not ready within 5 s: \(logText)")
+    }
+
+    /// SIGTERM by pid, SIGKILL after 5 s; the log goes to the test output.
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for _ in 0..<100 where process.isRunning { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        print("dnsmasq log:\n\(logText)")
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
