@@ -95,26 +95,11 @@ final class DHCPServerTests: XCTestCase {
     /// `serving`), client0 up with carrier in the client's namespace; `body` gets client0
     /// and a route socket. dnsmasq is stopped and both namespaces go away in every case.
     func inLab(serving: Bool, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
-        let namespace = "stateless-dhcp-\(getpid())"
-        try NetlinkTests.ip("netns", "add", namespace)
-        defer { _ = system("/usr/sbin/ip netns del \(namespace)") }
-        try inNewNetworkNamespace {
-            try NetlinkTests.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", namespace)
-            try NetlinkTests.ip("-n", namespace, "link", "set", "server0", "up")
-            try NetlinkTests.ip("-n", namespace, "addr", "add", "10.78.0.1/24", "dev", "server0")
+        try inVethLab(serverAddress: "10.78.0.1/24") { namespace, client, socket in
             let server = serving ? try Dnsmasq(namespace: namespace) : nil
             defer { server?.stop() }
-            let socket = try RouteSocket()
-            let client = try XCTUnwrap(try socket.links().first { $0.name == "client0" })
-            try socket.setLink(client, up: true)
-            var carrier = false
-            for _ in 0..<60 where !carrier {
-                carrier = try socket.links().first { $0.index == client.index }?.hasCarrier ?? false
-                if !carrier { usleep(50_000) }
-            }
-            XCTAssertTrue(carrier, "client0 has carrier")
             try server?.waitUntilReady()
-            try body(try XCTUnwrap(try socket.links().first { $0.index == client.index }), socket)
+            try body(client, socket)
         }
     }
 }

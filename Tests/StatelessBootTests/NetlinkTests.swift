@@ -40,12 +40,7 @@ final class NetlinkTests: XCTestCase {
             for link in try socket.links() where link.name == "uplink0" || link.name == "v1" {
                 try socket.setLink(link, up: true)
             }
-            var carrier = false
-            for _ in 0..<40 where !carrier {
-                carrier = try socket.links().first { $0.index == v0.index }?.hasCarrier ?? false
-                if !carrier { usleep(50_000) }
-            }
-            XCTAssertTrue(carrier, "a veth pair with both ends up has carrier")
+            _ = try Self.waitForCarrier(v0, socket)  // a veth pair with both ends up has carrier
 
             let address = try XCTUnwrap(IPv4Address(parsing: "10.9.8.7"))
             try socket.addAddress(address, prefixLength: 24, to: uplink)
@@ -76,19 +71,10 @@ final class NetlinkTests: XCTestCase {
     /// another namespace at the other end of a veth pair, and the server's broadcast reply
     /// reaches it. (Both ends in one namespace would short-circuit through local delivery.)
     func testDHCPSocketBroadcastsBeforeTheLinkHasAnAddress() throws {
-        let serverNamespace = "stateless-test-\(getpid())"
-        try Self.ip("netns", "add", serverNamespace)
-        defer { _ = system("/usr/sbin/ip netns del \(serverNamespace)") }
-        try inNewNetworkNamespace {
-            try Self.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", serverNamespace)
-            try Self.ip("-n", serverNamespace, "link", "set", "server0", "up")
-            try Self.ip("-n", serverNamespace, "addr", "add", "10.77.0.1/24", "dev", "server0")
-            let socket = try RouteSocket()
-            for link in try socket.links() where link.name == "client0" { try socket.setLink(link, up: true) }
+        try inVethLab(serverAddress: "10.77.0.1/24") { serverNamespace, _, _ in
             let client = try DHCPSocket(interface: "client0")
             let server = try Self.serverSocket(device: "server0", namespace: serverNamespace)
             defer { close(server) }
-            usleep(300_000)  // carrier on both ends
             try client.send(Array("discover".utf8))
             var poller = pollfd(fd: server, events: Int16(POLLIN), revents: 0)
             XCTAssertEqual(poll(&poller, 1, 3000), 1, "the broadcast reached the server")
@@ -179,5 +165,35 @@ extension XCTestCase {
         thread.start()
         XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the namespace test finished in time")
         if let failure { throw failure }
+    }
+
+    /// A veth pair between two namespaces: client0 up, with carrier, in a new one on a
+    /// thread; server0 at `serverAddress` (CIDR) in a named one. `body` gets the server
+    /// namespace's name, client0 and a route socket; the named namespace goes away in
+    /// every case. (Both ends in one namespace would short-circuit through local delivery.)
+    func inVethLab(
+        serverAddress: String, _ body: @escaping @Sendable (String, NetworkLink, RouteSocket) throws -> Void
+    ) throws {
+        let namespace = "stateless-test-\(getpid())"
+        try NetlinkTests.ip("netns", "add", namespace)
+        defer { _ = system("/usr/sbin/ip netns del \(namespace)") }
+        try inNewNetworkNamespace {
+            try NetlinkTests.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", namespace)
+            try NetlinkTests.ip("-n", namespace, "link", "set", "server0", "up")
+            try NetlinkTests.ip("-n", namespace, "addr", "add", serverAddress, "dev", "server0")
+            let socket = try RouteSocket()
+            let client = try XCTUnwrap(try socket.links().first { $0.name == "client0" })
+            try socket.setLink(client, up: true)
+            try body(namespace, try Self.waitForCarrier(client, socket), socket)
+        }
+    }
+
+    /// The link as it is once it has carrier (bounded: 3 s).
+    static func waitForCarrier(_ link: NetworkLink, _ socket: RouteSocket) throws -> NetworkLink {
+        for _ in 0..<60 {
+            if let now = try socket.links().first(where: { $0.index == link.index }), now.hasCarrier { return now }
+            usleep(50_000)
+        }
+        throw BootError("wait for carrier on", link.name, detail: "none within 3 s")
     }
 }
