@@ -18,3 +18,7 @@ extern const char *strerrorname_np(int errnum);
 extern int unshare(int flags);
 #define STATELESS_CLONE_NEWNET 0x40000000
 extern int setns(int fd, int nstype);
+
+// AF_PACKET (sockaddr_ll) and ETH_P_ARP: the ARP probe before a DHCP client takes an address.
+#include <netpacket/packet.h>
+#include <linux/if_ether.h>

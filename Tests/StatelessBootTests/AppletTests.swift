@@ -45,7 +45,7 @@ final class AppletTests: XCTestCase {
             XCTAssertEqual(Stage.breakPoint(named: stage.rawValue), stage)
         }
         XCTAssertNil(Stage.breakPoint(named: "init"))
-        XCTAssertEqual(Stage.allCases.map(\.rawValue), ["init", "cmdline", "modules", "root", "overlay", "switch-root"])
+        XCTAssertEqual(Stage.allCases.map(\.rawValue), ["init", "cmdline", "modules", "net", "root", "overlay", "switch-root"])
     }
 
     func testModprobeRequests() throws {

@@ -130,7 +130,7 @@ final class BootOptionsTests: XCTestCase {
     func testBreakPointsAreStages() throws {
         let cases: [(String, Set<Stage>)] = [
             ("rd.break", [.switchRoot]), ("rd.break=cmdline", [.cmdline]), ("rd.break=pre-udev", [.modules]),
-            ("rd.break=pre-trigger", [.modules]), ("rd.break=initqueue", [.root]), ("rd.break=mount", [.overlay]),
+            ("rd.break=pre-trigger", [.modules]), ("rd.break=initqueue", [.net]), ("rd.break=mount", [.overlay]),
             ("rd.break=cleanup", [.switchRoot]), ("rd.break=overlay rd.break=root", [.overlay, .root]),
         ]
         for (text, points) in cases {

@@ -289,6 +289,12 @@ if [ -d /run/stateless/lower ]; then
   if touch /run/stateless/lower/.probe 2>/dev/null; then R "lower_write=ok"; else R "lower_write=fail"; fi
 fi
 R "modules=$(awk '{ printf "%s ", $1 }' /proc/modules)"
+# The network as the initramfs left it (busybox ip): links with state, IPv4 addresses, routes.
+R "net_links=$(ip -o link 2>&1 | awk -F': ' '{ printf "%s:%s:%s ", $2, ($3 ~ /[<,]UP[,>]/ ? "up" : "down"), ($3 ~ /LOWER_UP/ ? "carrier" : "nocarrier") }')"
+R "net_addresses=$(ip -o -4 addr 2>&1 | awk '{ printf "%s %s,", $2, $4 }')"
+R "net_routes=$(ip -4 route 2>&1 | tr '\n' ',')"
+R "hostname=$(hostname)"
+for f in /run/systemd/network/* /run/NetworkManager/system-connections/*; do [ -f "$f" ] && R "netfile=$f"; done
 R "done=yes"
 sync
 poweroff -f

@@ -87,8 +87,15 @@ public struct BootOptions: Equatable, Sendable {
     public var writableSize: String?
     /// `quiet`: progress lines go to /dev/kmsg only.
     public var quiet = false
+    public var net = NetOptions()
 
     public init() {}
+
+    /// Whether the net stage runs: the root needs the network, or `ip=`/`rd.neednet`
+    /// ask for it.
+    public var needsNetwork: Bool {
+        net.asksForNetwork || root?.needsNetwork == true
+    }
 }
 
 /// A known option with a value we cannot use. Printed as one line naming the option.
@@ -165,6 +172,7 @@ extension BootOptions {
             writableSize = try Self.tmpfsSize(size)
         }
         quiet = line.last("quiet") != nil
+        net = try NetOptions(line)
     }
 
     /// Only what the fallback after a fatal error and the kernel's module requests need —

@@ -7,7 +7,7 @@ public final class DeviceWatcher {
     private let log: Logger
     /// How often a wait re-checks its condition even without events (a device path
     /// that needs no event, such as one a daemon creates).
-    static let recheckMilliseconds = 250
+    public static let recheckMilliseconds = 250
 
     public init(modules: ModuleLoader, log: Logger) throws {
         self.socket = try UeventSocket()
@@ -28,7 +28,7 @@ public final class DeviceWatcher {
     /// again for modaliases and the condition should re-scan what it watches. `progress`
     /// prints the `still waiting` lines.
     public func wait(
-        until deadline: Uptime, progress: WaitProgress? = nil,
+        until deadline: Uptime, progress: WaitProgress? = nil, recheckMilliseconds: Int = recheckMilliseconds,
         for condition: (_ events: [Uevent], _ overflowed: Bool) throws -> Bool
     ) rethrows -> Bool {
         var progress = progress
@@ -36,7 +36,7 @@ public final class DeviceWatcher {
         while true {
             let left = deadline.millisecondsLeft()
             if left == 0 { return false }
-            let (events, overflowed) = socket.receive(waitingUpTo: min(left, Self.recheckMilliseconds))
+            let (events, overflowed) = socket.receive(waitingUpTo: min(left, recheckMilliseconds))
             events.forEach(handle)
             if overflowed {
                 log.warning("modules", "kernel events were lost (socket buffer full); scanning sysfs again")

@@ -99,6 +99,9 @@ public enum Applet: Equatable, Sendable {
                 _ = watcher.settle(quietMilliseconds: 1000, until: deadline)
                 boot.saveLoadedModules(watcher.modules)
             }
+        case .net:
+            context.stage(.cmdline) { try boot.loadOptions() }
+            context.stage(.net) { try boot.bringUpNetwork(nil) }  // udev (or `modules`) loads the drivers
         case .root:
             context.stage(.cmdline) { try boot.loadOptions() }
             let watcher = context.stage(.modules) { try boot.startModules() }

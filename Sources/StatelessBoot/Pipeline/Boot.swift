@@ -1,6 +1,7 @@
 import Glibc
 
-/// The boot pipeline (DESIGN.md): cmdline → modules → root → overlay → switch-root.
+/// The boot pipeline (DESIGN.md): cmdline → modules → net (when needed) → root → overlay
+/// → switch-root.
 /// `/init` runs all of it; each stage is also an applet that runs alone, reading what
 /// earlier ones left in /run/stateless, so dracut hooks can interleave them.
 public struct Boot {
@@ -21,6 +22,10 @@ public struct Boot {
         context.breakPoint(.cmdline)
         context.breakPoint(.modules)
         let watcher = context.stage(.modules) { try startModules() }
+        if context.options.needsNetwork {
+            context.breakPoint(.net)
+            context.stage(.net) { try bringUpNetwork(watcher) }
+        }
         context.breakPoint(.root)
         context.stage(.root) { try attachRoot(watcher) }
         context.breakPoint(.overlay)
@@ -122,6 +127,12 @@ public struct Boot {
         watcher.coldplug(preload: context.options.preloadModules)
         saveLoadedModules(loader)
         return watcher
+    }
+
+    /// Runs only when the root, `ip=` or `rd.neednet` asks for the network.
+    public func bringUpNetwork(_ watcher: DeviceWatcher?) throws {
+        defer { if let watcher { saveLoadedModules(watcher.modules) } }
+        _ = try NetStage(options: context.options.net, watcher: watcher, log: log).run()
     }
 
     public func attachRoot(_ watcher: DeviceWatcher) throws {

@@ -1,11 +1,11 @@
 /// The stages of the boot, in order (ARCHITECTURE.md). This one list names the applets
 /// that run a stage alone, the `rd.break=` points and the lines of the timeline, so the
-/// three can never disagree. A new stage (the network, next) is a new case here.
+/// three can never disagree. A new stage is a new case here.
 public enum Stage: String, CaseIterable, Sendable, Hashable {
     /// Mount /proc, /sys, /dev and /run; open /dev/kmsg. Not an applet of its own: only
     /// PID 1 may do it.
     case `init`
-    case cmdline, modules, root, overlay
+    case cmdline, modules, net, root, overlay
     case switchRoot = "switch-root"
 
     public var summary: String {
@@ -13,6 +13,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
         case .`init`: return "mount /proc, /sys, /dev and /run (PID 1 only)"
         case .cmdline: return "print the boot options parsed from the command line"
         case .modules: return "coldplug: load modules for every device, until events settle"
+        case .net: return "bring up the network when the root or ip=/rd.neednet asks (netlink, DHCPv4)"
         case .root: return "attach the root read-only at /sysroot"
         case .overlay: return "make the writable places on /sysroot (rwtab, overlayfs)"
         case .switchRoot: return "move mounts, empty the initramfs, exec the real init"
@@ -23,7 +24,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
     /// `rd.break=pre-mount` stops where a dracut user expects.
     static let dracutHooks: [String: Stage] = [
         "cmdline": .cmdline, "pre-udev": .modules, "pre-trigger": .modules,
-        "initqueue": .root, "pre-mount": .root, "mount": .overlay,
+        "initqueue": .net, "pre-mount": .root, "mount": .overlay,
         "pre-pivot": .switchRoot, "cleanup": .switchRoot,
     ]
 

@@ -99,13 +99,17 @@ extension DHCPClient {
         return send(renewalRequest(lease, now), to: destination) + [.setTimer(arm(due))]
     }
 
+    /// Gives a held lease back. One still being checked was never configured: the server
+    /// is told all the same, so it does not keep the address for a client that went away
+    /// (another link's lease won the race).
     mutating func release() -> [Action] {
-        let held = [.bound, .renewing, .rebinding].contains(state) ? lease : nil
+        let held = [.bound, .renewing, .rebinding, .checking].contains(state) ? lease : nil
+        let configured = state != .checking
         state = .stopped
         timer = nil
         lease = nil
         guard let held else { return [] }
-        return send(releaseMessage(held), to: .unicast(held.serverIdentifier)) + [.unconfigure(held)]
+        return send(releaseMessage(held), to: .unicast(held.serverIdentifier)) + (configured ? [.unconfigure(held)] : [])
     }
 
     mutating func giveUp(_ now: Uptime) -> [Action] {

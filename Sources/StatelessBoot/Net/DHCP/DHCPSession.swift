@@ -1,70 +1,89 @@
-/// The thin I/O driver of one `DHCPClient` on one interface, until the first lease: it
-/// owns the `DHCPSocket`, the one timer and the clock, and does what the client asks.
-/// It stops at `.configure` and hands the lease back rather than configuring it, because
-/// the network stage decides which of several links' leases wins and configures only
-/// that one through netlink (the rest are released, not left half-configured).
-public enum DHCPSession {
-    /// Runs DISCOVER … ACK on `interface` until a lease, the client's own give-up
-    /// (`configuration.timeoutSeconds`), or `deadline`, whichever comes first. Every wait
-    /// is a poll on the socket bounded by the client's timer and the deadline.
-    ///
-    /// `random` picks transaction ids and the retransmission jitter; the default reads
-    /// the kernel's generator, which is what keeps a fleet booting at once out of lockstep.
-    ///
-    /// Throws a `BootError` naming the interface, what was sent and what came back, and
-    /// `rd.net.timeout.dhcp=`, or the socket's own error.
-    public static func lease(
-        on interface: String, configuration: DHCPClient.Configuration, deadline: Uptime,
-        random: some RandomNumberGenerator = SystemRandomNumberGenerator()
-    ) throws -> DHCPLease {
-        let socket = try DHCPSocket(interface: interface)
-        var client = DHCPClient(configuration, random: random)
-        var actions = client.handle(.start, at: .now())
-        var timer: Uptime?
-        while true {
+/// One `DHCPClient` on one link with its `DHCPSocket` and its one timer: the thin I/O
+/// driver that does what the client asks. It stops at `.configure` and hands the lease up
+/// rather than configuring it, because the network stage decides which of several links'
+/// leases wins and configures only that one through netlink.
+final class DHCPSession {
+    let interface: String
+    let socket: DHCPSocket
+    var client: DHCPClient
+    var timer: Uptime?
+    /// Set when the client granted a lease (`.configure`) or gave up.
+    var lease: DHCPLease?
+    var failure: DHCPFailure?
+
+    init(interface: String, configuration: DHCPClient.Configuration, random: some RandomNumberGenerator) throws {
+        self.interface = interface
+        socket = try DHCPSocket(interface: interface)
+        client = DHCPClient(configuration, random: random)
+    }
+
+    var isRunning: Bool { lease == nil && failure == nil }
+
+    /// Feeds one event and performs the actions, answering a probe at once with `probe`
+    /// (true: the address is in use).
+    func handle(_ event: DHCPClient.Event, probe: (String, IPv4Address) -> Bool) throws {
+        var actions = client.handle(event, at: .now())
+        while !actions.isEmpty {
             var answers: [DHCPClient.Event] = []
             for action in actions {
                 switch action {
                 case .send(let message, let destination):
-                    try socket.send(message.encoded(), to: address(destination))
+                    let address: IPv4Address = switch destination {
+                    case .broadcast: .broadcast
+                    case .unicast(let server): server
+                    }
+                    try socket.send(message.encoded(), to: address)
                 case .setTimer(let due):
                     timer = due
-                case .probe:
-                    answers.append(.addressFree)  // The RFC 5227 ARP probe is a later piece.
-                case .configure(let lease):
-                    return lease
+                case .probe(let address):
+                    answers.append(probe(interface, address) ? .addressInUse : .addressFree)
+                case .configure(let granted):
+                    lease = granted
                 case .unconfigure:
-                    break  // Only a renewal or a lost lease undoes one; we return at the first.
-                case .giveUp(let failure):
-                    throw error(interface, failure)
+                    break  // Only a renewal or a release undoes a lease; a session ends at the first.
+                case .giveUp(let reason):
+                    failure = reason
                 }
             }
             actions = answers.flatMap { client.handle($0, at: .now()) }
-            guard actions.isEmpty else { continue }
-
-            let now = Uptime.now()
-            if now >= deadline {
-                actions = client.giveUp(now)  // the caller's bound: the same line as the client's own
-                continue
-            }
-            // The loop re-checks the clock anyway; the cap keeps the wait within poll's int.
-            let wake = min(timer ?? deadline, deadline)
-            let datagrams = socket.receive(waitingUpTo: min(wake.millisecondsLeft(from: now), 60_000))
-            let later = Uptime.now()
-            actions = datagrams.flatMap { client.handle(.received($0), at: later) }
-            // A reply may have set a new timer: apply it before looking at the old one.
-            if actions.isEmpty, let due = timer, later >= due {
-                timer = nil
-                actions = client.handle(.timer, at: later)
-            }
         }
     }
 
-    static func address(_ destination: DHCPClient.Destination) -> IPv4Address {
-        switch destination {
-        case .broadcast: .broadcast
-        case .unicast(let server): server
+    /// The datagrams queued on the socket, then the timer if it is due.
+    func handleReadyInput(probe: (String, IPv4Address) -> Bool) throws {
+        for datagram in socket.receiveQueued() where isRunning {
+            try handle(.received(datagram), probe: probe)
         }
+        if isRunning, let due = timer, Uptime.now() >= due {
+            timer = nil
+            try handle(.timer, probe: probe)
+        }
+    }
+
+    /// Past the caller's deadline: the client gives up with the same line as its own bound.
+    func giveUp() {
+        guard isRunning else { return }
+        for case .giveUp(let reason) in client.giveUp(.now()) { failure = reason }
+    }
+
+    /// Another link won: a lease this one holds goes back to the server.
+    func release() {
+        for case .send(let message, .unicast(let server)) in client.handle(.release, at: .now()) {
+            try? socket.send(message.encoded(), to: server)  // best effort: the server's lease times out anyway
+        }
+    }
+}
+
+extension DHCPSession {
+    /// Runs DISCOVER … ACK on one interface until a lease, the client's own give-up
+    /// (`configuration.timeoutSeconds`), or `deadline`. See `DHCPRace` for several links.
+    static func lease(
+        on interface: String, configuration: DHCPClient.Configuration, deadline: Uptime,
+        random: some RandomNumberGenerator = SystemRandomNumberGenerator()
+    ) throws -> DHCPLease {
+        var race = DHCPRace(random: random)
+        try race.join(interface, configuration)
+        return try race.run(until: deadline).lease
     }
 
     static func error(_ interface: String, _ failure: DHCPFailure) -> BootError {

@@ -56,6 +56,13 @@ extension RouteSocket {
         }
     }
 
+    /// Sets the hardware address (dracut's `ip=…:<macaddr>`); most drivers want the link down.
+    public func setMAC(_ link: NetworkLink, _ mac: MACAddress) throws {
+        try changeLink("set the MAC address of \(link.name) to \(mac)", link) { _, header in
+            try header.put(Int32(IFLA_ADDRESS), bytes: mac.bytes)
+        }
+    }
+
     /// Renames a link (`ifname=`). Do it while the link is down: kernels before 6.x
     /// refuse to rename a running link (EBUSY).
     public func rename(_ link: NetworkLink, to name: String) throws {

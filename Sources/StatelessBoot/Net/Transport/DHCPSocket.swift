@@ -68,10 +68,17 @@ public final class DHCPSocket {
         }
     }
 
-    /// Waits up to `milliseconds` for datagrams and returns all that are queued.
-    public func receive(waitingUpTo milliseconds: Int) -> [[UInt8]] {
-        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&poller, 1, CInt(max(0, milliseconds))) > 0 else { return [] }
+    /// Waits up to `milliseconds` until one of `sockets` has a datagram; returns the
+    /// indices of those that do (none when the time ran out). One poll(2) for every link
+    /// of a DHCP race.
+    public static func waitForAny(_ sockets: [DHCPSocket], milliseconds: Int) -> [Int] {
+        var pollers = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        guard poll(&pollers, nfds_t(pollers.count), CInt(max(0, min(milliseconds, 60_000)))) > 0 else { return [] }
+        return pollers.indices.filter { pollers[$0].revents != 0 }
+    }
+
+    /// Every datagram queued now, without waiting.
+    public func receiveQueued() -> [[UInt8]] {
         var datagrams: [[UInt8]] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -80,5 +87,10 @@ public final class DHCPSocket {
             guard count > 0 else { return datagrams }
             datagrams.append(Array(buffer[..<count]))
         }
+    }
+
+    /// Waits up to `milliseconds` for datagrams and returns all that are queued.
+    public func receive(waitingUpTo milliseconds: Int) -> [[UInt8]] {
+        Self.waitForAny([self], milliseconds: milliseconds).isEmpty ? [] : receiveQueued()
     }
 }

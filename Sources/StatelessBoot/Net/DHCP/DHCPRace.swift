@@ -1,0 +1,82 @@
+/// DHCP on several links at once, in one poll loop: the first lease wins, the other
+/// sessions stop and a lease one of them already holds is released, so no server keeps an
+/// address for a link that will not use it. A 16-port server takes as long as its fastest
+/// answering port, not the sum of their timeouts.
+///
+/// Links may join while the race runs (a link whose carrier comes up late): `newLinks`
+/// is asked every `joinIntervalMilliseconds` until `joinUntil`.
+struct DHCPRace {
+    var sessions: [DHCPSession] = []
+    var random: any RandomNumberGenerator
+    /// Answers the client's RFC 5227 probe: true when the address is in use.
+    var probe: (String, IPv4Address) -> Bool = { _, _ in false }
+
+    static let joinIntervalMilliseconds = 250
+
+    init(random: some RandomNumberGenerator = SystemRandomNumberGenerator()) {
+        self.random = random
+    }
+
+    /// Starts a client on `interface` (sends its DISCOVER).
+    mutating func join(_ interface: String, _ configuration: DHCPClient.Configuration) throws {
+        let session = try DHCPSession(interface: interface, configuration: configuration, random: SplitRandom(&random))
+        sessions.append(session)
+        try session.handle(.start, probe: probe)
+    }
+
+    /// Runs until one session holds a lease, every session has given up, or `deadline`.
+    /// Throws one line naming every interface that was tried, what it sent and what came back.
+    mutating func run(
+        until deadline: Uptime, joinUntil: Uptime? = nil,
+        newLinks: () throws -> [(String, DHCPClient.Configuration)] = { [] }
+    ) throws -> (interface: String, lease: DHCPLease) {
+        var nextJoin = Uptime.now()
+        while true {
+            if let winner = sessions.first(where: { $0.lease != nil }), let lease = winner.lease {
+                for other in sessions where other !== winner { other.release() }
+                return (winner.interface, lease)
+            }
+            let now = Uptime.now()
+            let joining = joinUntil.map { now < $0 } ?? false
+            if joining, now >= nextJoin {
+                for (interface, configuration) in try newLinks() { try join(interface, configuration) }
+                nextJoin = now.adding(milliseconds: Self.joinIntervalMilliseconds)
+            }
+            let running = sessions.filter(\.isRunning)
+            if now >= deadline || (running.isEmpty && !joining) {
+                running.forEach { $0.giveUp() }
+                throw failure()
+            }
+            var wake = running.compactMap(\.timer).min() ?? deadline
+            wake = min(wake, deadline)
+            if joining { wake = min(wake, nextJoin) }
+            _ = DHCPSocket.waitForAny(running.map(\.socket), milliseconds: wake.millisecondsLeft(from: now))
+            for session in running { try session.handleReadyInput(probe: probe) }
+        }
+    }
+
+    func failure() -> BootError {
+        let failed = sessions.compactMap { session in session.failure.map { (session.interface, $0) } }
+        if failed.count == 1, let (interface, reason) = failed.first { return DHCPSession.error(interface, reason) }
+        let names = failed.map(\.0).joined(separator: ", ")
+        return BootError("get a DHCP lease on", failed.isEmpty ? "any link" : "any of \(names)",
+                         detail: failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), option: "rd.net.timeout.dhcp=")
+    }
+}
+
+/// A generator of its own for each session, drawn from the race's: sessions must not
+/// share transaction ids or jitter, and a scripted generator in a test still decides all.
+struct SplitRandom: RandomNumberGenerator {
+    var state: UInt64
+
+    init(_ parent: inout any RandomNumberGenerator) { state = parent.next() }
+
+    /// SplitMix64.
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,156 @@
+import Glibc
+
+/// The net stage (ARCHITECTURE.md): loopback up, `ifname=` renames, the links of each
+/// `ip=` step up with carrier, then DHCP (every link with carrier in parallel unless one
+/// is named) or the static address, configured through netlink; last the hand-off files
+/// for the booted system. Every wait has its dracut bound: `rd.net.timeout.iflink=` for
+/// a link to appear, `.carrier=` for carrier, `.dhcp=` for a lease.
+struct NetStage {
+    let options: NetOptions
+    let log: Logger
+    let socket: RouteSocket
+    /// Loads drivers for devices that appear while the stage waits (a virtio NIC is
+    /// announced only once virtio_pci has probed); nil when run as an applet beside udev.
+    let watcher: DeviceWatcher?
+    init(options: NetOptions, watcher: DeviceWatcher?, log: Logger) throws {
+        self.options = options
+        self.watcher = watcher
+        self.log = log
+        socket = try RouteSocket()
+    }
+
+    static let pollMilliseconds = 50
+
+    /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
+    /// declined). A probe that cannot run is a warning, not a failure: the address is
+    /// most likely free, and the boot needs the network.
+    func probe(_ interface: String, _ address: IPv4Address) -> Bool {
+        do {
+            guard let link = try socket.links().first(where: { $0.name == interface }) else { return false }
+            guard let holder = try ARPProbe.conflict(for: address, on: link) else { return false }
+            log.warning("net", "\(interface): \(address) from the DHCP server is already used by \(holder) (ARP); declining it")
+            return true
+        } catch {
+            log.warning("net", "\(interface): cannot probe \(address) before using it: \(error)")
+            return false
+        }
+    }
+
+    /// Configures every step; returns what was configured, the boot's own first.
+    func run() throws -> [NetConfiguration] {
+        let plan = NetPlan(options)
+        try bringUpLoopback()
+        try waitForRenames()
+        var configured: [NetConfiguration] = []
+        for step in plan.steps {
+            let links = try waitForLinks(step.links)
+            try prepare(links, step.option)
+            let configuration = switch step.option.method {
+            case .dhcp: try lease(step, links)
+            case .manual(let address, let prefixLength):
+                try manual(step.option, try waitForCarrier(links[0]), address, prefixLength)
+            }
+            try apply(configuration)
+            configured.append(configuration)
+        }
+        try writeHandOff(configured)
+        return configured
+    }
+
+    func bringUpLoopback() throws {
+        for link in try socket.links() where link.isLoopback && !link.isUp {
+            try socket.setLink(link, up: true)  // the kernel adds 127.0.0.1/8 itself
+        }
+    }
+
+    /// Polls the links until `check` has an answer or `deadline` passes, loading drivers
+    /// for devices that appear meanwhile.
+    func poll<T>(until deadline: Uptime, _ check: ([NetworkLink]) throws -> T?) throws -> T? {
+        try withoutActuallyEscaping(check) { check in
+            var found: T?
+            let test = { (_: [Uevent], _: Bool) throws -> Bool in
+                found = try check(try socket.links())
+                return found != nil
+            }
+            if let watcher {
+                _ = try watcher.wait(until: deadline, recheckMilliseconds: Self.pollMilliseconds, for: test)
+                return found
+            }
+            while try !test([], false) {
+                if Uptime.now() >= deadline { return nil }
+                sleep(milliseconds: min(Self.pollMilliseconds, max(1, deadline.millisecondsLeft())))
+            }
+            return found
+        }
+    }
+
+    func seconds(_ value: Int) -> Uptime { Uptime.now().adding(milliseconds: value * 1000) }
+
+    func linkList(_ links: [NetworkLink]) -> String {
+        let shown = links.filter { !$0.isLoopback }.map { "\($0.name) (\($0.macText)\($0.hasCarrier ? ", carrier" : ""))" }
+        return shown.isEmpty ? "none" : shown.joined(separator: ", ")
+    }
+
+    /// `ifname=<name>:<mac>`: each link gets its name while still down. A link already
+    /// holding the name steps aside to `rename<index>`, as udev does.
+    func waitForRenames() throws {
+        guard !options.renames.isEmpty else { return }
+        let done = try poll(until: seconds(options.linkTimeoutSeconds)) { links -> Bool? in
+            var missing = false
+            for rename in options.renames {
+                guard let link = links.first(where: { $0.mac == rename.mac.bytes }) else { missing = true; continue }
+                guard link.name != rename.name else { continue }
+                if let holder = links.first(where: { $0.name == rename.name }) {
+                    try socket.setLink(holder, up: false)
+                    try socket.rename(holder, to: "rename\(holder.index)")
+                }
+                try socket.setLink(link, up: false)
+                try socket.rename(link, to: rename.name)
+                log.info("net", "renamed \(link.name) (\(link.macText)) to \(rename.name) (ifname=)")
+                return nil  // list again: names changed
+            }
+            return missing ? nil : true
+        }
+        guard done != nil else {
+            let links = (try? socket.links()) ?? []
+            let missing = options.renames.filter { rename in !links.contains { $0.mac == rename.mac.bytes } }
+            throw BootError("wait for network link", missing.map { "\($0.name) (\($0.mac))" }.joined(separator: ", "),
+                            detail: "no link with that MAC address within \(options.linkTimeoutSeconds) s; links present: \(linkList(links))",
+                            option: "rd.net.timeout.iflink=")
+        }
+    }
+
+    func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
+        if let links = try poll(until: seconds(options.linkTimeoutSeconds), { try NetPlan.resolve(wanted, among: $0) }) {
+            return links
+        }
+        throw BootError("wait for network link", wanted.description,
+                        detail: "none appeared within \(options.linkTimeoutSeconds) s; links present: \(linkList((try? socket.links()) ?? [])) "
+                            + "(named by \(wanted.option))",
+                        option: "rd.net.timeout.iflink=")
+    }
+
+    /// dracut's `<macaddr>` and `<mtu>` (set while down), then up.
+    func prepare(_ links: [NetworkLink], _ option: IPOption) throws {
+        for link in links {
+            if let mac = option.macAddress, link.mac != mac.bytes {
+                try socket.setLink(link, up: false)
+                try socket.setMAC(link, mac)
+            }
+            if let mtu = option.mtu, link.mtu != UInt32(mtu) { try socket.setMTU(link, UInt32(mtu)) }
+            if !link.isUp { try socket.setLink(link, up: true) }
+        }
+    }
+
+    func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
+        let found = try poll(until: seconds(options.carrierTimeoutSeconds)) { links in
+            links.first { $0.index == link.index && $0.hasCarrier }
+        }
+        guard let found else {
+            throw BootError("wait for carrier on", link.name,
+                            detail: "the link is up but has no carrier after \(options.carrierTimeoutSeconds) s (is the cable in, the switch port on?)",
+                            option: "rd.net.timeout.carrier=")
+        }
+        return found
+    }
+}
