@@ -22,3 +22,7 @@ extern int setns(int fd, int nstype);
 // AF_PACKET (sockaddr_ll) and ETH_P_ARP: the ARP probe before a DHCP client takes an address.
 #include <netpacket/packet.h>
 #include <linux/if_ether.h>
+
+// posix_spawn's POSIX_SPAWN_SETSID (spawn.h defines it only with _GNU_SOURCE): the lease
+// keeper runs in a session of its own, away from the console's.
+#define STATELESS_POSIX_SPAWN_SETSID 0x80

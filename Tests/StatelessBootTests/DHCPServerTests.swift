@@ -70,6 +70,37 @@ final class DHCPServerTests: XCTestCase {
         }
     }
 
+    /// dnsmasq's shortest lease, 2 minutes: the keeper renews it at T1 (60 s) with the
+    /// server by unicast, the address stays on the link, and the keeper stops when a
+    /// manager takes over.
+    func testLeaseKeeperRenewsAtT1() throws {
+        try requireDnsmasq()
+        try inLab(serving: true, seconds: 110) { link, socket in
+            let configuration = DHCPClient.Configuration(hardwareAddress: link.mac)
+            let lease = try DHCPSession.lease(on: "client0", configuration: configuration,
+                                              deadline: Uptime.now().adding(milliseconds: 20_000))
+            XCTAssertEqual(lease.leaseTime, 120)
+            XCTAssertEqual(lease.renewalTime, 60)
+            try socket.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
+            var renewals: [(at: Uptime, record: LeaseRecord)] = []
+            var keeper = LeaseKeeper(record: LeaseRecord(interface: "client0", lease: lease, configuration: configuration),
+                                     log: Logger(verbose: true))
+            keeper.renewed = { renewals.append((Uptime.now(), $0)) }
+            keeper.takenOver = { renewals.isEmpty ? nil : "a manager" }
+            keeper.checkMilliseconds = 1000
+            let deadline = lease.start.adding(milliseconds: 80_000)
+            XCTAssertEqual(try keeper.run { Uptime.now() >= deadline }, "a manager", "renewed, then stopped for the manager")
+            let renewal = try XCTUnwrap(renewals.first)
+            let afterStart = Double(renewal.at.nanoseconds - lease.start.nanoseconds) / 1e9
+            print("DHCPServerTests: renewed \(afterStart) s after the lease's REQUEST (T1 = \(lease.renewalTime) s)")
+            XCTAssertTrue((59.5...64.0).contains(afterStart), "renewed at T1, found \(afterStart) s")
+            XCTAssertEqual(renewal.record.lease.address, lease.address, "the same address")
+            XCTAssertEqual(renewal.record.lease.leaseTime, 120)
+            XCTAssertGreaterThan(renewal.record.lease.start, lease.start.adding(milliseconds: 59_000), "the new lease counts from the renewal")
+            XCTAssertTrue(try socket.addresses().contains { $0.address == lease.address && $0.linkIndex == link.index })
+        }
+    }
+
     static func assertFailureLine(_ error: Error, file: StaticString = #filePath, line: UInt = #line) {
         let text = String(describing: error)
         for part in ["client0", "rd.net.timeout.dhcp=", "waiting for an OFFER", "sent ", "DISCOVER", "received nothing"] {
@@ -94,8 +125,8 @@ final class DHCPServerTests: XCTestCase {
     /// The server namespace with server0 at 10.78.0.1/24 (and dnsmasq on it when
     /// `serving`), client0 up with carrier in the client's namespace; `body` gets client0
     /// and a route socket. dnsmasq is stopped and both namespaces go away in every case.
-    func inLab(serving: Bool, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
-        try inVethLab(serverAddress: "10.78.0.1/24") { namespace, client, socket in
+    func inLab(serving: Bool, seconds: Int = 60, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
+        try inVethLab(serverAddress: "10.78.0.1/24", seconds: seconds) { namespace, client, socket in
             let server = serving ? try Dnsmasq(namespace: namespace) : nil
             defer { server?.stop() }
             try server?.waitUntilReady()

@@ -145,7 +145,7 @@ final class NetlinkTests: XCTestCase {
 
 extension XCTestCase {
     /// Runs `body` on a thread in a new network namespace (NetlinkTests, DHCPServerTests).
-    func inNewNetworkNamespace(_ body: @escaping @Sendable () throws -> Void) throws {
+    func inNewNetworkNamespace(seconds: Int = 60, _ body: @escaping @Sendable () throws -> Void) throws {
         guard getuid() == 0 else {
             let reason = "needs root for a network namespace"
             // Under CI a test that cannot run fails with its reason; it never passes as a skip.
@@ -163,7 +163,7 @@ extension XCTestCase {
             do { try body() } catch { failure = error }
         }
         thread.start()
-        XCTAssertEqual(done.wait(timeout: .now() + 60), .success, "the namespace test finished in time")
+        XCTAssertEqual(done.wait(timeout: .now() + .seconds(seconds)), .success, "the namespace test finished in time")
         if let failure { throw failure }
     }
 
@@ -172,12 +172,12 @@ extension XCTestCase {
     /// namespace's name, client0 and a route socket; the named namespace goes away in
     /// every case. (Both ends in one namespace would short-circuit through local delivery.)
     func inVethLab(
-        serverAddress: String, _ body: @escaping @Sendable (String, NetworkLink, RouteSocket) throws -> Void
+        serverAddress: String, seconds: Int = 60, _ body: @escaping @Sendable (String, NetworkLink, RouteSocket) throws -> Void
     ) throws {
         let namespace = "stateless-test-\(getpid())"
         try NetlinkTests.ip("netns", "add", namespace)
         defer { _ = system("/usr/sbin/ip netns del \(namespace)") }
-        try inNewNetworkNamespace {
+        try inNewNetworkNamespace(seconds: seconds) {
             try NetlinkTests.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", namespace)
             try NetlinkTests.ip("-n", namespace, "link", "set", "server0", "up")
             try NetlinkTests.ip("-n", namespace, "addr", "add", serverAddress, "dev", "server0")

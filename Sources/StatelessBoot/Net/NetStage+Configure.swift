@@ -5,7 +5,7 @@ extension NetStage {
     /// DHCP on the step's links. A named link (or BOOTIF's) waits for its carrier; with
     /// none named, every link joins the race as its carrier comes up, until the carrier
     /// bound, and the first lease wins. Links that lost are set down again if they were down.
-    func lease(_ step: NetPlan.Step, _ links: [NetworkLink]) throws -> NetConfiguration {
+    func lease(_ step: NetPlan.Step, _ links: [NetworkLink], keep: inout [LeaseRecord]) throws -> NetConfiguration {
         let candidates = links.filter { $0.mac.count == 6 }  // DHCP over Ethernet-style links only
         var race = DHCPRace()
         race.probe = { probe($0, $1) }
@@ -47,7 +47,9 @@ extension NetStage {
         }
         log.info("net", "\(interface): lease \(lease.address)/\(lease.prefixLength) from \(lease.serverIdentifier) "
             + "for \(lease.isInfinite ? "ever" : "\(lease.leaseTime) s") after \(seconds(since: started)) s")
-        return configuration(lease, on: link, mac: mac, step.option, clientIdentifier: clientConfiguration(link, step.option).clientIdentifier)
+        let client = clientConfiguration(link, step.option)
+        if !lease.isInfinite { keep.append(LeaseRecord(interface: interface, lease: lease, configuration: client)) }
+        return configuration(lease, on: link, mac: mac, step.option, clientIdentifier: client.clientIdentifier)
     }
 
     func seconds(since start: Uptime) -> String {

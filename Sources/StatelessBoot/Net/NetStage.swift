@@ -42,11 +42,12 @@ struct NetStage {
         try bringUpLoopback()
         try waitForRenames()
         var configured: [NetConfiguration] = []
+        var leases: [LeaseRecord] = []
         for step in plan.steps {
             let links = try waitForLinks(step.links)
             try prepare(links, step.option)
             let configuration = switch step.option.method {
-            case .dhcp: try lease(step, links)
+            case .dhcp: try lease(step, links, keep: &leases)
             case .manual(let address, let prefixLength):
                 try manual(step.option, try waitForCarrier(links[0]), address, prefixLength)
             }
@@ -54,6 +55,7 @@ struct NetStage {
             configured.append(configuration)
         }
         try writeHandOff(configured)
+        for record in leases { KeeperProcess.start(record, log: log) }
         return configured
     }
 

@@ -9,12 +9,15 @@ public enum Applet: Equatable, Sendable {
     case stage(Stage)
     /// The kernel's module loader (`/sbin/modprobe -q -- NAME`, /proc/sys/kernel/modprobe).
     case modprobe
+    /// The DHCP lease keeper the net stage starts (`@keep-lease`), alive after switch-root.
+    case keepLease
 
     public var name: String {
         switch self {
         case .boot: return "init"
         case .stage(let stage): return stage.rawValue
         case .modprobe: return "modprobe"
+        case .keepLease: return KeeperProcess.appletName
         }
     }
 
@@ -23,10 +26,11 @@ public enum Applet: Equatable, Sendable {
         case .boot: return "the whole boot, as the initramfs's PID 1"
         case .stage(let stage): return stage.summary
         case .modprobe: return "load a module for the kernel's request_module() (modprobe -q -- NAME)"
+        case .keepLease: return "renew the boot's DHCP lease until a network manager takes over (started by net)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -76,6 +80,9 @@ public enum Applet: Equatable, Sendable {
             boot.runInit(arguments: arguments)
         case .modprobe:
             exit(Modprobe(log: context.log).run(arguments))
+        case .keepLease:
+            context.log.openKmsg()
+            exit(KeeperProcess.run(arguments, log: context.log))
         case .stage(let stage):
             runAlone(stage, boot)
         }

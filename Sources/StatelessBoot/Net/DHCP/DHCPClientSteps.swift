@@ -72,6 +72,17 @@ extension DHCPClient {
         return [.configure(lease)] + (lease.renewalAt.map { [.setTimer($0)] } ?? [])
     }
 
+    /// Takes up a lease granted earlier (by the boot's own client, in another process):
+    /// bound until T1, or renewing/rebinding at once when T1 or T2 has passed already.
+    mutating func resume(_ lease: DHCPLease, at now: Uptime) -> [Action] {
+        self.lease = lease
+        state = .bound
+        giveUpAt = nil
+        guard let renewalAt = lease.renewalAt else { return [] }
+        guard now >= renewalAt else { return [.setTimer(arm(renewalAt))] }
+        return renew(now)
+    }
+
     /// T1: ask the server that granted the lease, by unicast, under a new transaction.
     mutating func renew(_ now: Uptime) -> [Action] {
         state = .renewing

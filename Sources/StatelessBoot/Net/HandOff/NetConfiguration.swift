@@ -38,7 +38,9 @@ public struct NetConfiguration: Equatable, Sendable {
 
     /// A name safe in a file name, a keyfile and a comment: the kernel allows nearly any
     /// byte in an interface name, so anything but letters, digits, `.`, `_` and `-` becomes `_`.
-    var fileName: String {
+    var fileName: String { Self.fileName(interface) }
+
+    static func fileName(_ interface: String) -> String {
         String(interface.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "_" })
     }
 

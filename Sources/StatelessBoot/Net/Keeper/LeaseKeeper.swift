@@ -1,0 +1,89 @@
+/// Keeps the boot's DHCP lease alive after switch-root until a network manager of the
+/// booted system takes the interface over: renews at T1 with the server, rebinds at T2
+/// with any, puts a changed address on the link, and if the lease is lost asks for a new
+/// one. A network root must never lose its address because the booted system runs no
+/// DHCP client (or runs it later).
+///
+/// It is the loop of the `keep-lease` applet, a process started by the net stage as
+/// `@keep-lease` (systemd's mark: not killed at switch-root or shutdown), and is driven
+/// in-process by the host tests.
+struct LeaseKeeper {
+    let record: LeaseRecord
+    let log: Logger
+    /// Who took the interface over, checked at every wake-up; nil: keep going.
+    var takenOver: () -> String? = { nil }
+    /// Called with the record after every renewal (the lease file is rewritten).
+    var renewed: (LeaseRecord) -> Void = { _ in }
+    /// How often the takeover is checked while nothing else happens.
+    var checkMilliseconds = 10_000
+
+    /// Runs until a manager takes over (returns its name) or `stop` says so (nil).
+    func run(stop: () -> Bool = { false }) throws -> String? {
+        let interface = record.interface
+        let socket = try DHCPSocket(interface: interface)
+        let routes = try RouteSocket()
+        var client = DHCPClient(record.configuration, random: SystemRandomNumberGenerator())
+        var actions = client.resume(record.lease, at: .now())
+        var timer: Uptime?
+        var restartAt: Uptime?
+        while true {
+            var answers: [DHCPClient.Event] = []
+            for action in actions {
+                switch action {
+                case .send(let message, let destination):
+                    let address: IPv4Address = if case .unicast(let server) = destination { server } else { .broadcast }
+                    do { try socket.send(message.encoded(), to: address) } catch {
+                        log.warning("keep-lease", "\(interface): \(error); trying again at the next retransmission")
+                    }
+                case .setTimer(let due):
+                    timer = due
+                case .probe(let address):
+                    let link = try routes.links().first { $0.name == interface }
+                    let holder = try link.flatMap { try ARPProbe.conflict(for: address, on: $0) }
+                    answers.append(holder == nil ? .addressFree : .addressInUse)
+                case .configure(let lease):
+                    try configure(lease, routes)
+                case .unconfigure(let lease):
+                    try unconfigure(lease, routes)
+                case .giveUp(let failure):
+                    log.warning("keep-lease", "\(DHCPSession.error(interface, failure)); asking again in 60 s")
+                    restartAt = Uptime.now().adding(milliseconds: 60_000)
+                }
+            }
+            actions = answers.flatMap { client.handle($0, at: .now()) }
+            if !actions.isEmpty { continue }
+            if let manager = takenOver() { return manager }
+            if stop() { return nil }
+            let now = Uptime.now()
+            let wake = [timer, restartAt, now.adding(milliseconds: checkMilliseconds)].compactMap { $0 }.min() ?? now
+            let datagrams = socket.receive(waitingUpTo: wake.millisecondsLeft())
+            let later = Uptime.now()
+            actions = datagrams.flatMap { client.handle(.received($0), at: later) }
+            if let due = restartAt, later >= due {
+                restartAt = nil
+                actions += client.handle(.start, at: later)
+            }
+            if actions.isEmpty, let due = timer, later >= due {
+                timer = nil
+                actions = client.handle(.timer, at: later)
+            }
+        }
+    }
+
+    func configure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
+        guard let link = try routes.links().first(where: { $0.name == record.interface }) else { return }
+        try routes.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
+        if lease.address != record.lease.address, let gateway = lease.routes.first(where: { $0.prefixLength == 0 })?.router {
+            try routes.addRoute(.defaultRoute(via: gateway, linkIndex: link.index))
+        }
+        log.info("keep-lease", "\(record.interface): \(lease.address) renewed with \(lease.serverIdentifier) for \(lease.leaseTime) s")
+        renewed(LeaseRecord(interface: record.interface, lease: lease, configuration: record.configuration))
+    }
+
+    /// The server refused or the lease ran out: the address goes, as RFC 2131 requires.
+    func unconfigure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
+        guard let link = try routes.links().first(where: { $0.name == record.interface }) else { return }
+        log.warning("keep-lease", "\(record.interface): lost the lease of \(lease.address) (the server refused to renew it or it ran out); removing the address")
+        try routes.removeAddress(LinkAddress(linkIndex: link.index, address: lease.address, prefixLength: lease.prefixLength), from: link)
+    }
+}
