@@ -50,11 +50,10 @@ final class DHCPRaceTests: XCTestCase {
         let offered = IPv4Address(10, 79, 0, 77)
         let reason = "not on this network (test)"
         try inRaceLab(links: 1) { namespace, links in
-            let server = try FakeDHCPServer(sockets: [NetlinkTests.serverSocket(device: "server0", namespace: namespace)]) { request in
+            let server = try FakeDHCPServer(sockets: [NetlinkTests.serverSocket(device: "server0", namespace: namespace)]) { request, _ in
                 switch request.messageType {
-                case .discover?:
-                    return Self.reply(to: request, .offer, yiaddr: offered, [.leaseTime(120), .subnetMask(IPv4Address(prefixLength: 24))])
-                case .request?: return Self.reply(to: request, .nak, [.message(reason)])
+                case .discover?: return .init(Self.reply(to: request, .offer, yiaddr: offered, Self.leaseOptions))
+                case .request?: return .init(Self.reply(to: request, .nak, [.message(reason)]))
                 default: return nil
                 }
             }
@@ -72,16 +71,22 @@ final class DHCPRaceTests: XCTestCase {
                 XCTAssertTrue((7.9...8.6).contains(elapsed), "gave up after \(elapsed) s")
                 XCTAssertTrue(error is BootError, "\(type(of: error))")
 
-                // The line counts exactly what the server saw: every REQUEST was NAKed.
+                // The line counts exactly what the server saw: every REQUEST was NAKed. (A last
+                // DISCOVER in the bound's final 50 ms may have its exchange cut short by it.)
                 let discovers = seen.filter { $0.message.messageType == .discover }
                 let requests = seen.filter { $0.message.messageType == .request }
-                XCTAssertEqual(discovers.count, requests.count)
                 XCTAssertTrue((2...3).contains(discovers.count), "DISCOVERs at 0 s, 2 ± 1 s and then 4 ± 1 s after the second NAK")
                 let us = Self.serverAddress(0)
-                XCTAssertEqual("\(error)", "get a DHCP lease on client0: no lease within 8 s, waiting for a new DISCOVER after a NAK or DECLINE: "
-                    + "sent \(discovers.count) DISCOVER, \(requests.count) REQUEST for \(offered) to \(us); "
-                    + "received \(discovers.count) OFFER \(offered) from \(us), \(requests.count) NAK from \(us) (\"\(reason)\") "
-                    + "(controlled by rd.net.timeout.dhcp=)")
+                let line = "\(error)"
+                XCTAssertTrue(line.hasPrefix("get a DHCP lease on client0: no lease within 8 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                    + "sent \(discovers.count) DISCOVER, "), line)
+                if let last = discovers.last, Self.seconds(last.time, since: started) < 7.95 {
+                    XCTAssertEqual(discovers.count, requests.count)
+                    XCTAssertEqual(line, "get a DHCP lease on client0: no lease within 8 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                        + "sent \(discovers.count) DISCOVER, \(requests.count) REQUEST for \(offered) to \(us); "
+                        + "received \(discovers.count) OFFER \(offered) from \(us), \(requests.count) NAK from \(us) (\"\(reason)\") "
+                        + "(controlled by rd.net.timeout.dhcp=)")
+                }
 
                 // Each new DISCOVER waits out the NAK back-off: 2 ± 1 s, then 4 ± 1 s.
                 for (index, pair) in zip(requests, discovers.dropFirst()).enumerated() {
@@ -95,11 +100,14 @@ final class DHCPRaceTests: XCTestCase {
 
     /// dnsmasq hands out its one address, which the server itself holds: the client's ARP
     /// probe (the real one) finds the server's MAC, the client DECLINEs, starts over after
-    /// 11 ± 1 s, and gives up at its bound with the DECLINE in the line.
+    /// 11 ± 1 s, and gives up at its bound with the DECLINEs in the line.
     ///
-    /// dnsmasq (2.90) offers no address after the DECLINE: it keeps a declined address out
-    /// of use for 10 minutes (DECLINE_BACKOFF) and logs "no address available" for the
-    /// second DISCOVER, so the client ends waiting for an OFFER.
+    /// dnsmasq (2.90) offers the declined address again: it keeps a DECLINE only for a
+    /// dhcp-host address (10 minutes, DECLINE_BACKOFF); for a pool address it just moves
+    /// its starting point (addr_epoch++ in rfc2131.c), which in a one-address range lands
+    /// on the same address, and with --no-ping nothing tells it the address is in use. So
+    /// the second round is OFFER, ACK, probe, DECLINE again, and the 13 s bound ends the
+    /// wait for the third DISCOVER (due 11 ± 1 s after the second DECLINE).
     func testAddressInUseIsDeclined() throws {
         try Self.requireDnsmasq()
         let contested = IPv4Address(10, 79, 0, 100)
@@ -139,16 +147,22 @@ final class DHCPRaceTests: XCTestCase {
                 print("DHCPRaceTests: probes \(probes.values), probe errors \(failures.values);",
                       "gave up after \(elapsed) s: \(error)")
                 XCTAssertEqual(failures.values, [])
-                XCTAssertEqual(probes.values.map(\.address), [contested], "one probe, of the ACKed address")
-                XCTAssertEqual(probes.values.first?.holder, MACAddress(parsing: holderMAC), "the server answered for its address")
-                XCTAssertLessThan(probes.values.first?.seconds ?? 99, 1.0, "the holder answers the first probe at once")
+                let found = probes.values
+                XCTAssertEqual(found.map(\.address), [contested, contested], "one probe of the ACKed address per round")
+                XCTAssertEqual(found.map(\.holder), [MACAddress(parsing: holderMAC), MACAddress(parsing: holderMAC)],
+                               "the server answered for its address")
+                XCTAssertLessThan(found.first?.seconds ?? 99, 1.0, "the holder answers the first probe at once")
+                if found.count == 2 {
+                    let wait = found[1].seconds - found[0].seconds  // DECLINE → DISCOVER → OFFER → REQUEST → ACK → probe
+                    XCTAssertTrue((10 - 0.05...12 + 0.3).contains(wait), "second round \(wait) s after the first DECLINE, expected 11 ± 1 s")
+                }
                 XCTAssertTrue((12.9...13.6).contains(elapsed), "gave up after \(elapsed) s")
-                XCTAssertTrue(log.contains("DHCPDECLINE(server0) \(contested)"), "dnsmasq got the DECLINE:\n\(log)")
-                XCTAssertTrue(log.contains("no address available"), "dnsmasq keeps the declined address back:\n\(log)")
+                XCTAssertEqual(log.components(separatedBy: "DHCPDECLINE(server0) \(contested)").count - 1, 2, "dnsmasq got both DECLINEs:\n\(log)")
+                XCTAssertFalse(log.contains("no address available"), "dnsmasq offered the declined address again:\n\(log)")
                 let us = Self.serverAddress(0)
-                XCTAssertEqual("\(error)", "get a DHCP lease on client0: no lease within 13 s, waiting for an OFFER: "
-                    + "sent 2 DISCOVER, 1 REQUEST for \(contested) to \(us), 1 DECLINE for \(contested) to \(us); "
-                    + "received 1 OFFER \(contested) from \(us), 1 ACK \(contested) from \(us) "
+                XCTAssertEqual("\(error)", "get a DHCP lease on client0: no lease within 13 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                    + "sent 2 DISCOVER, 2 REQUEST for \(contested) to \(us), 2 DECLINE for \(contested) to \(us); "
+                    + "received 2 OFFER \(contested) from \(us), 2 ACK \(contested) from \(us) "
                     + "(controlled by rd.net.timeout.dhcp=)")
             }
         }
@@ -165,7 +179,7 @@ final class DHCPRaceTests: XCTestCase {
             let server = try FakeDHCPServer(sockets: [
                 NetlinkTests.serverSocket(device: "server0", namespace: namespace),
                 NetlinkTests.serverSocket(device: "server1", namespace: namespace),
-            ]) { _ in nil }
+            ]) { _, _ in nil }
             defer { server.stop() }
 
             var race = DHCPRace()
@@ -201,7 +215,7 @@ final class DHCPRaceTests: XCTestCase {
                                   "\(link.name): \(gap) s between DISCOVERs, expected \(step) ± 1 s")
                 }
                 for (discover, time) in zip(discovers, times[index]) {
-                    XCTAssertTrue(abs(Double(discover.message.secs) - time) <= 1.0, "secs \(discover.message.secs) at \(time) s")
+                    XCTAssertTrue(abs(Double(discover.message.secs) - time) <= 1.05, "secs \(discover.message.secs) at \(time) s")
                 }
             }
             guard times.count == 2, times.allSatisfy({ $0.count == 3 }) else { return }
@@ -211,6 +225,61 @@ final class DHCPRaceTests: XCTestCase {
             XCTAssertTrue(apart.contains { $0 > 0.05 }, "the clients retransmit in lockstep: \(times)")
             let xids = seen.filter { $0.message.messageType == .discover }.map(\.message.xid)
             XCTAssertEqual(Set(xids).count, 2, "two clients, two transaction ids")
+        }
+    }
+
+    /// Both links get a lease in one turn of the race's loop: client0's ACK comes first
+    /// (after 50 ms, so client1 has sent its REQUEST by then), its probe takes as long as a
+    /// real probe of a free address, and client1's ACK (after 150 ms) is read in the same
+    /// turn. client0, first in order, wins; client1 stops and sends a RELEASE of its lease.
+    ///
+    /// KNOWN DEFECT, asserted as it is today: the RELEASE never reaches the server. It is
+    /// unicast from a link without an address, so its source is 0.0.0.0, and the server's
+    /// kernel drops a unicast from 0.0.0.0 as a martian (with log_martians: "martian source
+    /// 10.79.1.1 from 0.0.0.0, on dev server1"), as any Linux-hosted server's would. When
+    /// DHCPSession.release is fixed, expect one RELEASE at the server instead of none.
+    func testLoserHoldingALeaseReleasesIt() throws {
+        try inRaceLab(links: 2) { namespace, links in
+            let server = try FakeDHCPServer(sockets: [
+                NetlinkTests.serverSocket(device: "server0", namespace: namespace),
+                NetlinkTests.serverSocket(device: "server1", namespace: namespace),
+            ]) { request, device in
+                let offered = IPv4Address(10, 79, UInt8(device), 77)
+                switch request.messageType {
+                case .discover?: return .init(Self.reply(to: request, .offer, from: device, yiaddr: offered, Self.leaseOptions))
+                case .request?:
+                    return .init(Self.reply(to: request, .ack, from: device, yiaddr: offered, Self.leaseOptions),
+                                 afterMilliseconds: device == 0 ? 50 : 150)
+                default: return nil
+                }
+            }
+            defer { server.stop() }
+
+            let probed = Recorder<String>()
+            var race = DHCPRace()
+            race.probe = { interface, _ in
+                if probed.values.isEmpty { usleep(300_000) }  // ARPProbe takes 0.6 s for a free address
+                probed.append(interface)
+                return false
+            }
+            let started = Uptime.now()
+            for link in links { try race.join(link.name, .init(hardwareAddress: link.mac)) }
+            let (interface, lease) = try race.run(until: started.adding(milliseconds: 5000))
+            let elapsed = Self.seconds(since: started)
+            let releases = server.records(.release, count: 1, waitingUpTo: 1000)
+            print("DHCPRaceTests: \(interface) won with \(lease.address) after \(elapsed) s; probed \(probed.values);",
+                  "RELEASEs \(releases.map { "of \($0.message.ciaddr) on server\($0.device) at \(Self.format($0.time, from: started)) s" })")
+
+            XCTAssertEqual(interface, "client0")
+            XCTAssertEqual(lease.address, IPv4Address(10, 79, 0, 77))
+            XCTAssertEqual(probed.values, ["client0", "client1"], "both leases were granted before the race ended")
+            XCTAssertLessThan(elapsed, 1.5)
+            let loser = try XCTUnwrap(race.sessions.first { $0.interface == "client1" })
+            XCTAssertEqual(loser.client.state, .stopped)
+            XCTAssertNil(loser.failure)
+            XCTAssertEqual(loser.client.sent.description, "1 RELEASE of 10.79.1.77 to \(Self.serverAddress(1))", "the loser sent its RELEASE")
+            XCTAssertEqual(server.records.filter { $0.message.messageType == .request }.count, 2, "both links asked")
+            XCTAssertEqual(releases.count, 0, "KNOWN DEFECT (see above): the unicast RELEASE from 0.0.0.0 is dropped")
         }
     }
 }
@@ -253,14 +322,16 @@ extension DHCPRaceTests {
 
     /// A reply to `request` as a server sends it: same transaction, client and flags,
     /// our server identifier.
-    static func reply(to request: DHCPMessage, _ type: DHCPMessageType, yiaddr: IPv4Address = .any,
+    static func reply(to request: DHCPMessage, _ type: DHCPMessageType, from link: Int = 0, yiaddr: IPv4Address = .any,
                       _ options: [DHCPOption] = []) -> DHCPMessage {
         var message = DHCPMessage(op: .reply, xid: request.xid, chaddr: request.chaddr, htype: request.htype,
-                                  options: [.messageType(type), .serverIdentifier(serverAddress(0))] + options)
+                                  options: [.messageType(type), .serverIdentifier(serverAddress(link))] + options)
         message.flags = request.flags
         message.yiaddr = yiaddr
         return message
     }
+
+    static let leaseOptions: [DHCPOption] = [.leaseTime(120), .subnetMask(IPv4Address(prefixLength: 24))]
 
     static func seconds(since start: Uptime) -> Double { seconds(.now(), since: start) }
 
@@ -283,7 +354,8 @@ final class Recorder<Value>: @unchecked Sendable {
 /// A DHCP server written for a test: UDP port 67 sockets (one per server link) read on a
 /// thread of its own; every decodable request is recorded with its arrival time and the
 /// index of the socket it came in on, and `answer`'s reply, if any, is broadcast to port 68
-/// on that link. `stop()` ends the thread and closes the sockets.
+/// on that link (after its delay, without holding up other requests). `stop()` ends the
+/// thread, drops replies not sent yet and closes the sockets.
 final class FakeDHCPServer: @unchecked Sendable {
     struct Record {
         var time: Uptime
@@ -291,14 +363,24 @@ final class FakeDHCPServer: @unchecked Sendable {
         var message: DHCPMessage
     }
 
+    struct Reply {
+        var message: DHCPMessage
+        var afterMilliseconds = 0
+
+        init(_ message: DHCPMessage, afterMilliseconds: Int = 0) {
+            self.message = message
+            self.afterMilliseconds = afterMilliseconds
+        }
+    }
+
     private let sockets: [CInt]
-    private let answer: @Sendable (DHCPMessage) -> DHCPMessage?
+    private let answer: @Sendable (DHCPMessage, Int) -> Reply?
     private let lock = NSLock()
     private var stopping = false
     private var seen: [Record] = []
     private let finished = DispatchSemaphore(value: 0)
 
-    init(sockets: [CInt], answer: @escaping @Sendable (DHCPMessage) -> DHCPMessage?) {
+    init(sockets: [CInt], answer: @escaping @Sendable (_ request: DHCPMessage, _ device: Int) -> Reply?) {
         self.sockets = sockets
         self.answer = answer
         Thread { [self] in
@@ -308,6 +390,16 @@ final class FakeDHCPServer: @unchecked Sendable {
     }
 
     var records: [Record] { lock.withLock { seen } }
+
+    /// The records of `type`, waiting up to `milliseconds` until there are `count`.
+    func records(_ type: DHCPMessageType, count: Int, waitingUpTo milliseconds: Int) -> [Record] {
+        let deadline = Uptime.now().adding(milliseconds: milliseconds)
+        while true {
+            let found = records.filter { $0.message.messageType == type }
+            if found.count >= count || Uptime.now() >= deadline { return found }
+            usleep(10_000)
+        }
+    }
 
     func stop() {
         lock.withLock { stopping = true }
@@ -325,14 +417,29 @@ final class FakeDHCPServer: @unchecked Sendable {
                 let count = buffer.withUnsafeMutableBytes { recv(poller.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
                 guard count > 0, let message = try? DHCPMessage(decoding: Array(buffer[..<count])) else { continue }
                 lock.withLock { seen.append(Record(time: now, device: device, message: message)) }
-                guard let reply = answer(message) else { continue }
-                var address = DHCPSocket.socketAddress(.broadcast, port: DHCPSocket.clientPort)
-                let bytes = reply.encoded()
-                _ = bytes.withUnsafeBytes { buffer in
-                    withUnsafePointer(to: &address) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                            sendto(poller.fd, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                        }
+                guard let reply = answer(message, device) else { continue }
+                let fd = poller.fd
+                guard reply.afterMilliseconds > 0 else {
+                    broadcast(reply.message, on: fd)
+                    continue
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(reply.afterMilliseconds)) { [self] in
+                    broadcast(reply.message, on: fd)
+                }
+            }
+        }
+    }
+
+    /// To 255.255.255.255:68 unless stopped (under the lock, so never on a closed socket).
+    private func broadcast(_ message: DHCPMessage, on fd: CInt) {
+        var address = DHCPSocket.socketAddress(.broadcast, port: DHCPSocket.clientPort)
+        let bytes = message.encoded()
+        lock.withLock {
+            guard !stopping else { return }
+            _ = bytes.withUnsafeBytes { buffer in
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
             }
@@ -377,11 +484,17 @@ final class LabDnsmasq: @unchecked Sendable {
         throw BootError("start", "dnsmasq", detail: "not ready within 5 s: \(logText)")
     }
 
-    /// SIGTERM by pid, SIGKILL after 5 s; the log goes to the test output.
+    /// SIGTERM by pid, SIGKILL after 5 s; the log goes to the test output. Exited means
+    /// a zombie too: Foundation's `isRunning` sometimes lags seconds behind the exit.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        for _ in 0..<100 where process.isRunning { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        let pid = process.processIdentifier
+        func exited() -> Bool {
+            guard process.isRunning, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        if !exited() { kill(pid, SIGTERM) }
+        for _ in 0..<100 where !exited() { usleep(50_000) }
+        if !exited() { kill(pid, SIGKILL) }
         print("dnsmasq log:\n\(logText)")
         try? FileManager.default.removeItem(at: directory)
     }

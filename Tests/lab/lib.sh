@@ -294,7 +294,7 @@ R "net_links=$(ip -o link 2>&1 | awk -F': ' '{ printf "%s:%s:%s ", $2, ($3 ~ /[<
 R "net_addresses=$(ip -o -4 addr 2>&1 | awk '{ printf "%s %s,", $2, $4 }')"
 R "net_routes=$(ip -4 route 2>&1 | tr '\n' ',')"
 R "hostname=$(hostname)"
-R "keeper=$(ps -o pid,args | awk '$2 == "@keep-lease" { printf "%s ", $1 }')"
+R "keeper=$(for p in /proc/[0-9]*; do [ "$(tr '\0' '\n' <$p/cmdline 2>/dev/null | head -n 1)" = @keep-lease ] && printf '%s ' ${p#/proc/}; done)"
 for f in /run/systemd/network/* /run/NetworkManager/system-connections/*; do [ -f "$f" ] && R "netfile=$f"; done
 R "done=yes"
 sync
@@ -370,6 +370,24 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   export BOOT_RC BOOT_WALL BOOT_LOG
 }
 
+# Starts the VM paused (qemu -S) with a monitor, sends COMMANDS (one per line) and `cont`
+# as soon as the monitor listens: for what must hold before the guest runs, such as a
+# NIC's link being off (`set_link`). Usage: lab_boot_with_monitor "COMMANDS" NAME INITRD
+# APPEND DISK [qemu args…]
+lab_boot_with_monitor() {
+  local commands=$1; shift
+  lab_need socat
+  local sock=$LAB_WORK/$1.monitor
+  rm -f "$sock"
+  (
+    for _ in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+    printf '%s\ncont\n' "$commands" | socat - "UNIX-CONNECT:$sock" >"$LAB_WORK/$1.monitor.log" 2>&1
+  ) &
+  local sender=$!
+  lab_boot "$@" -S -monitor "unix:$sock,server,nowait"
+  wait "$sender" 2>/dev/null
+}
+
 # --- assertions -------------------------------------------------------------
 
 ok() { LAB_PASSES=$((LAB_PASSES + 1)); echo "ok - $*"; }
@@ -438,6 +456,23 @@ assert_no_log() { # ERE [DESCRIPTION]
 }
 
 # The init powered off or rebooted on its own, within the qemu timeout.
+# Seconds between the kernel timestamps of the first lines matching START_ERE and END_ERE.
+log_span() {
+  awk -v a="$1" -v b="$2" '
+    function stamp(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line + 0 }
+    s == "" && $0 ~ a { s = stamp($0) }
+    s != "" && e == "" && $0 ~ b { e = stamp($0) }
+    END { if (s != "" && e != "") printf "%.3f", e - s }' "$BOOT_LOG"
+}
+
+assert_span() { # START_ERE END_ERE MIN MAX DESCRIPTION : the time between two log lines
+  local span
+  span=$(log_span "$1" "$2")
+  if [ -n "$span" ] && awk -v x="$span" -v lo="$3" -v hi="$4" 'BEGIN { exit !(x >= lo && x <= hi) }'; then
+    ok "$5: ${span} s (bound $3–$4 s)"
+  else not_ok "$5: between $3 and $4 s" "measured: '${span}' s from /$1/ to /$2/"; fi
+}
+
 assert_exited() { # [MAX_SECONDS]
   local max=${1:-$LAB_QEMU_TIMEOUT}
   if [ "$BOOT_RC" = 124 ] || [ "$BOOT_RC" = 137 ]; then

@@ -39,6 +39,8 @@ struct NetStage {
     /// Configures every step; returns what was configured, the boot's own first.
     func run() throws -> [NetConfiguration] {
         let plan = NetPlan(options)
+        log.info("net", "bringing up " + (plan.steps.isEmpty ? "loopback only (ip=off)"
+            : plan.steps.map { "\($0.links) (\($0.option.method == .dhcp ? "DHCP" : "static"))" }.joined(separator: ", ")))
         try bringUpLoopback()
         try waitForRenames()
         var configured: [NetConfiguration] = []
