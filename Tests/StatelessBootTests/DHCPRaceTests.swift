@@ -173,7 +173,7 @@ final class DHCPRaceTests: XCTestCase {
     /// instead of hitting the server in lockstep, and each stays within RFC 2131 4.1.
     ///
     /// Two independent uniform jitters land within 50 ms of each other with a chance of
-    /// about 5 %; both retransmissions of the pair do so with about 0.25 %.
+    /// about 5 %; both retransmissions of the pair do so with well under 1 % (about 0.2 %).
     func testRetransmissionsOfTwoClientsAreNotInLockstep() throws {
         try inRaceLab(links: 2) { namespace, links in
             let server = try FakeDHCPServer(sockets: [
@@ -232,13 +232,9 @@ final class DHCPRaceTests: XCTestCase {
     /// (after 50 ms, so client1 has sent its REQUEST by then), its probe takes as long as a
     /// real probe of a free address, and client1's ACK (after 150 ms) is read in the same
     /// turn. client0, first in order, wins; client1 stops and sends a RELEASE of its lease.
-    ///
-    /// KNOWN DEFECT, asserted as it is today: the RELEASE never reaches the server. It is
-    /// unicast from a link without an address, so its source is 0.0.0.0, and the server's
-    /// kernel drops a unicast from 0.0.0.0 as a martian (with log_martians: "martian source
-    /// 10.79.1.1 from 0.0.0.0, on dev server1"), as any Linux-hosted server's would. When
-    /// DHCPSession.release is fixed, expect one RELEASE at the server instead of none.
-    func testLoserHoldingALeaseReleasesIt() throws {
+    /// It goes out as a broadcast: the loser's link has no address, and a unicast from
+    /// 0.0.0.0 is dropped by the server's kernel as a martian.
+    func testLoserHoldingALeaseSendsARelease() throws {
         try inRaceLab(links: 2) { namespace, links in
             let server = try FakeDHCPServer(sockets: [
                 NetlinkTests.serverSocket(device: "server0", namespace: namespace),
@@ -266,7 +262,7 @@ final class DHCPRaceTests: XCTestCase {
             for link in links { try race.join(link.name, .init(hardwareAddress: link.mac)) }
             let (interface, lease) = try race.run(until: started.adding(milliseconds: 5000))
             let elapsed = Self.seconds(since: started)
-            let releases = server.records(.release, count: 1, waitingUpTo: 1000)
+            let releases = server.records(.release, count: 1, waitingUpTo: 500)
             print("DHCPRaceTests: \(interface) won with \(lease.address) after \(elapsed) s; probed \(probed.values);",
                   "RELEASEs \(releases.map { "of \($0.message.ciaddr) on server\($0.device) at \(Self.format($0.time, from: started)) s" })")
 
@@ -279,7 +275,8 @@ final class DHCPRaceTests: XCTestCase {
             XCTAssertNil(loser.failure)
             XCTAssertEqual(loser.client.sent.description, "1 RELEASE of 10.79.1.77 to \(Self.serverAddress(1))", "the loser sent its RELEASE")
             XCTAssertEqual(server.records.filter { $0.message.messageType == .request }.count, 2, "both links asked")
-            XCTAssertEqual(releases.count, 0, "KNOWN DEFECT (see above): the unicast RELEASE from 0.0.0.0 is dropped")
+            XCTAssertEqual(releases.map(\.message.ciaddr), [IPv4Address(10, 79, 1, 77)], "the server got the RELEASE")
+            XCTAssertEqual(releases.map(\.device), [1], "on the loser's link")
         }
     }
 }

@@ -83,7 +83,7 @@ final class DHCPServerTests: XCTestCase {
             XCTAssertEqual(lease.renewalTime, 60)
             try socket.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
             var renewals: [(at: Uptime, record: LeaseRecord)] = []
-            var keeper = LeaseKeeper(record: LeaseRecord(interface: "client0", lease: lease, configuration: configuration),
+            var keeper = LeaseKeeper(record: LeaseRecord(interface: "client0", index: link.index, lease: lease, configuration: configuration),
                                      log: Logger(verbose: true))
             keeper.renewed = { renewals.append((Uptime.now(), $0)) }
             keeper.takenOver = { renewals.isEmpty ? nil : "a manager" }

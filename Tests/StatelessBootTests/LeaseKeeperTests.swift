@@ -10,7 +10,7 @@ final class LeaseKeeperTests: XCTestCase {
         let lease = try XCTUnwrap(DHCPLease(ack: ack, server: DHCPClientTests.server, start: Uptime(nanoseconds: 5_000_000_000)))
         var configuration = DHCPClient.Configuration(hardwareAddress: DHCPClientTests.mac)
         configuration.hostName = "thin-7"
-        return LeaseRecord(interface: "eth0", lease: lease, configuration: configuration)
+        return LeaseRecord(interface: "eth0", index: 2, lease: lease, configuration: configuration)
     }
 
     func testRecordRoundTripsThroughArgv() throws {
@@ -36,6 +36,7 @@ final class LeaseKeeperTests: XCTestCase {
             words.map { $0.hasPrefix("INTERFACE=") ? "INTERFACE=" : $0 },
             words.map { $0.hasPrefix("REQUESTED_AT_NS=") ? "REQUESTED_AT_NS=-1" : $0 },
             words.map { $0.hasPrefix("SERVER=") ? "SERVER=10.0.0" : $0 },
+            words.map { $0.hasPrefix("INDEX=") ? "INDEX=0" : $0 },
         ]
         for (index, words) in cases.enumerated() {
             XCTAssertNil(LeaseRecord(words), "case \(index)")

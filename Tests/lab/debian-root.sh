@@ -213,6 +213,15 @@ R "hosts_nss=$(grep '^hosts:' /etc/nsswitch.conf)"
 R "resolve=$(timeout 15 getent hosts stateless-probe.localhost | xargs)"
 
 # Syslog: a marker through the journal's socket must reach /var/log/syslog.
+# The network the initramfs configured, as the booted system keeps it.
+R "net_addresses=$(ip -o -4 addr show scope global | awk '{ printf "%s %s,", $2, $4 }')"
+R "net_links=$(ip -o link | awk -F': ' '{ printf "%s:%s ", $2, ($3 ~ /LOWER_UP/ ? "carrier" : "nocarrier") }')"
+R "net_routes=$(ip -4 route | tr '\n' ',')"
+R "networkd=$(systemctl is-active systemd-networkd)"
+R "wait_online=$(systemctl is-active systemd-networkd-wait-online)"
+R "networkctl=$(networkctl list --no-legend --no-pager 2>&1 | awk '{ printf "%s:%s:%s ", $2, $4, $5 }')"
+R "keeper=$(for p in /proc/[0-9]*; do [ "$(tr '\0' '\n' <$p/cmdline 2>/dev/null | head -n 1)" = @keep-lease ] && printf '%s ' ${p#/proc/}; done)"
+R "keeper_log=$(journalctl -b -q --no-pager -o cat | grep -m1 'keep-lease:')"
 R "rsyslog=$(systemctl is-active rsyslog)"
 marker="stateless-report-$RANDOM$RANDOM"
 logger -t stateless-report "$marker"

@@ -48,7 +48,7 @@ extension NetStage {
         log.info("net", "\(interface): lease \(lease.address)/\(lease.prefixLength) from \(lease.serverIdentifier) "
             + "for \(lease.isInfinite ? "ever" : "\(lease.leaseTime) s") after \(seconds(since: started)) s")
         let client = clientConfiguration(link, step.option)
-        if !lease.isInfinite { keep.append(LeaseRecord(interface: interface, lease: lease, configuration: client)) }
+        if !lease.isInfinite { keep.append(LeaseRecord(interface: interface, index: link.index, lease: lease, configuration: client)) }
         return configuration(lease, on: link, mac: mac, step.option, clientIdentifier: client.clientIdentifier)
     }
 

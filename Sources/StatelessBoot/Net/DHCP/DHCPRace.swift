@@ -7,6 +7,8 @@
 /// is asked every `joinIntervalMilliseconds` until `joinUntil`.
 struct DHCPRace {
     var sessions: [DHCPSession] = []
+    /// Links that came up late but could not take part (no socket on them).
+    var joinFailures: [(String, Error)] = []
     var random: any RandomNumberGenerator
     /// Answers the client's RFC 5227 probe: true when the address is in use.
     var probe: (String, IPv4Address) -> Bool = { _, _ in false }
@@ -39,7 +41,9 @@ struct DHCPRace {
             let now = Uptime.now()
             let joining = joinUntil.map { now < $0 } ?? false
             if joining, now >= nextJoin {
-                for (interface, configuration) in try newLinks() { try join(interface, configuration) }
+                for (interface, configuration) in try newLinks() {
+                    do { try join(interface, configuration) } catch { joinFailures.append((interface, error)) }
+                }
                 nextJoin = now.adding(milliseconds: Self.joinIntervalMilliseconds)
             }
             let running = sessions.filter(\.isRunning)
@@ -51,13 +55,20 @@ struct DHCPRace {
             wake = min(wake, deadline)
             if joining { wake = min(wake, nextJoin) }
             _ = DHCPSocket.waitForAny(running.map(\.socket), milliseconds: wake.millisecondsLeft(from: now))
-            for session in running { try session.handleReadyInput(probe: probe) }
+            for session in running {
+                do { try session.handleReadyInput(probe: probe) } catch { session.brokenBy = error }
+            }
         }
     }
 
     func failure() -> BootError {
-        let failed = sessions.compactMap { session in session.failure.map { (session.interface, $0) } }
-        if failed.count == 1, let (interface, reason) = failed.first { return DHCPSession.error(interface, reason) }
+        if sessions.count == 1, let session = sessions.first {
+            if let broken = session.brokenBy { return broken as? BootError ?? BootError("get a DHCP lease on", session.interface, detail: "\(broken)") }
+            if let reason = session.failure { return DHCPSession.error(session.interface, reason) }
+        }
+        let failed = sessions.compactMap { session in
+            (session.failure.map(\.description) ?? session.brokenBy.map { "\($0)" }).map { (session.interface, $0) }
+        } + joinFailures.map { ($0.0, "\($0.1)") }
         let names = failed.map(\.0).joined(separator: ", ")
         return BootError("get a DHCP lease on", failed.isEmpty ? "any link" : "any of \(names)",
                          detail: failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), option: "rd.net.timeout.dhcp=")

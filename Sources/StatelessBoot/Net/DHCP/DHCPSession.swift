@@ -17,7 +17,7 @@ final class DHCPSession {
         client = DHCPClient(configuration, random: random)
     }
 
-    var isRunning: Bool { lease == nil && failure == nil }
+    var isRunning: Bool { lease == nil && failure == nil && brokenBy == nil }
 
     /// Feeds one event and performs the actions, answering a probe at once with `probe`
     /// (true: the address is in use).
@@ -66,12 +66,18 @@ final class DHCPSession {
         for case .giveUp(let reason) in client.giveUp(.now()) { failure = reason }
     }
 
-    /// Another link won: a lease this one holds goes back to the server.
+    /// Another link won: a lease this one holds goes back to the server. By broadcast:
+    /// the lease was never configured, and a unicast from 0.0.0.0 would be dropped by the
+    /// server's kernel as a martian. Best effort: the server's lease times out anyway.
     func release() {
-        for case .send(let message, .unicast(let server)) in client.handle(.release, at: .now()) {
-            try? socket.send(message.encoded(), to: server)  // best effort: the server's lease times out anyway
+        for case .send(let message, _) in client.handle(.release, at: .now()) {
+            try? socket.send(message.encoded(), to: .broadcast)
         }
     }
+
+    /// The session's link failed under it (it went away, its driver refused a send): the
+    /// session ends, the race goes on on the other links.
+    var brokenBy: Error?
 }
 
 extension DHCPSession {

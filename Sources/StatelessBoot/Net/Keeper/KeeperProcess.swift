@@ -60,8 +60,9 @@ enum KeeperProcess {
         let managers = NetworkManagers(run: runDescriptor)
         var keeper = LeaseKeeper(record: record, log: log)
         keeper.takenOver = {
-            guard let index = try? RouteSocket().links().first(where: { $0.name == record.interface })?.index else { return nil }
-            return managers.manager(of: record.interface, index: index)
+            let links = (try? RouteSocket().links()) ?? []
+            let name = links.first { $0.index == record.index }?.name ?? record.interface
+            return managers.manager(of: name, index: record.index)
         }
         keeper.renewed = { renewed in
             let fd = openat(runDescriptor, leaseFile(record.interface), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)

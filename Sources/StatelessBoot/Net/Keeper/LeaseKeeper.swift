@@ -15,7 +15,7 @@ struct LeaseKeeper {
     /// Called with the record after every renewal (the lease file is rewritten).
     var renewed: (LeaseRecord) -> Void = { _ in }
     /// How often the takeover is checked while nothing else happens.
-    var checkMilliseconds = 10_000
+    var checkMilliseconds = 2_000
 
     /// Runs until a manager takes over (returns its name) or `stop` says so (nil).
     func run(stop: () -> Bool = { false }) throws -> String? {
@@ -38,7 +38,7 @@ struct LeaseKeeper {
                 case .setTimer(let due):
                     timer = due
                 case .probe(let address):
-                    let link = try routes.links().first { $0.name == interface }
+                    let link = try routes.links().first { $0.index == record.index }
                     let holder = try link.flatMap { try ARPProbe.conflict(for: address, on: $0) }
                     answers.append(holder == nil ? .addressFree : .addressInUse)
                 case .configure(let lease):
@@ -71,18 +71,18 @@ struct LeaseKeeper {
     }
 
     func configure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
-        guard let link = try routes.links().first(where: { $0.name == record.interface }) else { return }
+        guard let link = try routes.links().first(where: { $0.index == record.index }) else { return }
         try routes.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
         if lease.address != record.lease.address, let gateway = lease.routes.first(where: { $0.prefixLength == 0 })?.router {
             try routes.addRoute(.defaultRoute(via: gateway, linkIndex: link.index))
         }
         log.info("keep-lease", "\(record.interface): \(lease.address) renewed with \(lease.serverIdentifier) for \(lease.leaseTime) s")
-        renewed(LeaseRecord(interface: record.interface, lease: lease, configuration: record.configuration))
+        renewed(LeaseRecord(interface: record.interface, index: record.index, lease: lease, configuration: record.configuration))
     }
 
     /// The server refused or the lease ran out: the address goes, as RFC 2131 requires.
     func unconfigure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
-        guard let link = try routes.links().first(where: { $0.name == record.interface }) else { return }
+        guard let link = try routes.links().first(where: { $0.index == record.index }) else { return }
         log.warning("keep-lease", "\(record.interface): lost the lease of \(lease.address) (the server refused to renew it or it ran out); removing the address")
         try routes.removeAddress(LinkAddress(linkIndex: link.index, address: lease.address, prefixLength: lease.prefixLength), from: link)
     }

@@ -4,13 +4,16 @@
 /// and passes whole through argv. The ACK is kept whole: the keeper rebuilds the lease
 /// from it exactly as the boot's client did.
 struct LeaseRecord: Equatable {
+    /// The name at boot; the booted system's udev may rename the link, so the keeper
+    /// follows it by `index`.
     var interface: String
+    var index: Int32
     var lease: DHCPLease
     var configuration: DHCPClient.Configuration
 
     /// The lines of the record, in a fixed order.
     var fields: [(String, String)] {
-        [("INTERFACE", Array(interface.utf8).plainHex), ("ADDRESS", lease.address.description),
+        [("INTERFACE", Array(interface.utf8).plainHex), ("INDEX", String(index)), ("ADDRESS", lease.address.description),
          ("SERVER", lease.serverIdentifier.description), ("LEASE_SECONDS", String(lease.leaseTime)),
          ("REQUESTED_AT_NS", String(lease.start.nanoseconds)),
          ("HARDWARE_ADDRESS", configuration.hardwareAddress.plainHex),
@@ -21,8 +24,9 @@ struct LeaseRecord: Equatable {
 
     var text: String { fields.map { "\($0.0)=\($0.1)\n" }.joined() }
 
-    init(interface: String, lease: DHCPLease, configuration: DHCPClient.Configuration) {
+    init(interface: String, index: Int32, lease: DHCPLease, configuration: DHCPClient.Configuration) {
         self.interface = interface
+        self.index = index
         self.lease = lease
         self.configuration = configuration
     }
@@ -36,6 +40,7 @@ struct LeaseRecord: Equatable {
             values[String(word[..<equals])] = String(word[word.index(after: equals)...])
         }
         guard let name = values["INTERFACE"].flatMap([UInt8].init(plainHex:)), !name.isEmpty,
+              let index = values["INDEX"].flatMap(Int32.init), index > 0,
               let mac = values["HARDWARE_ADDRESS"].flatMap([UInt8].init(plainHex:)),
               let identifier = values["CLIENT_ID"].flatMap([UInt8].init(plainHex:)),
               let hostName = values["HOSTNAME"].flatMap([UInt8].init(plainHex:)),
@@ -46,6 +51,7 @@ struct LeaseRecord: Equatable {
               let lease = DHCPLease(ack: ack, server: server, start: Uptime(nanoseconds: started))
         else { return nil }
         interface = String(decoding: name, as: UTF8.self)
+        self.index = index
         self.lease = lease
         configuration = DHCPClient.Configuration(hardwareAddress: mac)
         configuration.clientIdentifier = identifier
