@@ -4,7 +4,7 @@
 /// Every option has the name admins already write for dracut or the kernel: `ip=`
 /// (IPOption), `BOOTIF=` (PXELINUX, iPXE), `rd.bootif=0`, `ifname=`, `rd.neednet`,
 /// `nameserver=`, `rd.net.timeout.iflink=`, `rd.net.timeout.carrier=`,
-/// `rd.net.timeout.dhcp=`. Our own names would live under `stateless.net.*`, for settings
+/// `rd.net.timeout.dhcp=`, and the booted system's `net.ifnames=`. Our own names would live under `stateless.net.*`, for settings
 /// neither has; none is needed so far, so there are none.
 ///
 /// As everywhere, a wait has a bound: 0 ("forever" to some of dracut's tools) is refused.
@@ -43,6 +43,9 @@ public struct NetOptions: Equatable, Sendable {
     /// dhclient's `--timeout`, which waits 60 s without it; 30 is the DHCP client's own
     /// default, Net/DHCP/DHCPClient.swift).
     public var dhcpTimeoutSeconds = 30
+    /// `net.ifnames`: give links the names the booted system's udev will give them
+    /// (PredictableName); `net.ifnames=0` keeps the kernel's, as it does for udev.
+    public var predictableNames = true
 
     public init() {}
 
@@ -78,6 +81,7 @@ extension NetOptions {
         if let timeout = line.last("rd.net.timeout.iflink") { linkTimeoutSeconds = try BootOptions.seconds(timeout) }
         if let timeout = line.last("rd.net.timeout.carrier") { carrierTimeoutSeconds = try BootOptions.seconds(timeout) }
         if let timeout = line.last("rd.net.timeout.dhcp") { dhcpTimeoutSeconds = try BootOptions.seconds(timeout) }
+        if let names = line.last("net.ifnames") { predictableNames = try BootOptions.boolean(names) }
     }
 
     /// All `ip=` together. The same value twice (an image's cmdline.d and the boot loader)

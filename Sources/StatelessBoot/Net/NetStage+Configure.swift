@@ -8,7 +8,7 @@ extension NetStage {
     func lease(_ step: NetPlan.Step, _ links: [NetworkLink], keep: inout [LeaseRecord]) throws -> NetConfiguration {
         let candidates = links.filter { $0.mac.count == 6 }  // DHCP over Ethernet-style links only
         var race = DHCPRace()
-        race.probe = { probe($0, $1) }
+        race.probe = { [unowned self] in probe($0, $1) }
         let carrierDeadline = seconds(options.carrierTimeoutSeconds)
         if case .everyWithCarrier = step.links {
             let first = try poll(until: carrierDeadline) { now in

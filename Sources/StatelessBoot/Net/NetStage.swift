@@ -5,7 +5,7 @@ import Glibc
 /// is named) or the static address, configured through netlink; last the hand-off files
 /// for the booted system. Every wait has its dracut bound: `rd.net.timeout.iflink=` for
 /// a link to appear, `.carrier=` for carrier, `.dhcp=` for a lease.
-struct NetStage {
+final class NetStage {
     let options: NetOptions
     let log: Logger
     let socket: RouteSocket
@@ -20,6 +20,8 @@ struct NetStage {
     }
 
     static let pollMilliseconds = 50
+    /// Links already given their predictable name (or found to keep theirs), by index.
+    var named: Set<Int32> = []
 
     /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
     /// declined). A probe that cannot run is a warning, not a failure: the address is
@@ -73,7 +75,7 @@ struct NetStage {
         try withoutActuallyEscaping(check) { check in
             var found: T?
             let test = { (_: [Uevent], _: Bool) throws -> Bool in
-                found = try check(try socket.links())
+                found = try check(try self.namedLinks())
                 return found != nil
             }
             if let watcher {
@@ -86,6 +88,26 @@ struct NetStage {
             }
             return found
         }
+    }
+
+    /// The links, each new one first given the name the booted system's udev would give
+    /// it (PredictableName) while it is still down; not those `ifname=` names.
+    func namedLinks() throws -> [NetworkLink] {
+        var links = try socket.links()
+        guard options.predictableNames else { return links }
+        var renamed = false
+        for link in links where !link.isLoopback && !named.contains(link.index) {
+            named.insert(link.index)
+            guard !link.isUp, !options.renames.contains(where: { $0.mac.bytes == link.mac }),
+                  let facts = LinkFacts.read(link.name), let name = PredictableName.name(facts), name != link.name,
+                  !links.contains(where: { $0.name == name })
+            else { continue }
+            try socket.rename(link, to: name)
+            log.info("net", "renamed \(link.name) (\(link.macText)) to \(name), the name the booted system's udev gives it (net.ifnames=0 keeps \(link.name))")
+            renamed = true
+        }
+        if renamed { links = try socket.links() }
+        return links
     }
 
     func seconds(_ value: Int) -> Uptime { Uptime.now().adding(milliseconds: value * 1000) }

@@ -1,0 +1,78 @@
+/// The name the booted system's udev will give a network link, so that the net stage can
+/// give it first, before the link goes up.
+///
+/// Why: the root's udev renames `eth0` to `ens3` (systemd's predictable names), but the
+/// kernel (6.1) refuses to rename a link that is up, and the net stage keeps the root's
+/// link up through switch-root. udev then fails the rename, systemd-networkd waits for
+/// the link forever ("pending"), and the admin's configuration for `ens3` never applies.
+/// dracut and initramfs-tools avoid this by running udev, and its naming, in the
+/// initramfs; we name the link the same way ourselves.
+///
+/// This is systemd 252's default policy (99-default.link: `NamePolicy=keep kernel
+/// database onboard slot path`) for PCI devices, the case of every NIC in a server or a
+/// VM: `eno<index>` from the firmware's onboard index, else `ens<slot>` from a PCI
+/// hotplug slot, else `enp<bus>s<slot>`, with `f<function>` on multi-function devices and
+/// `n<port-name>` or `d<port>` for a second port, and `P<domain>` outside domain 0.
+/// Not followed: the hardware database (no entries for common NICs), `.link` files of the
+/// root (it is not mounted yet: use `ifname=`), USB, platform and s390 devices (they keep
+/// the kernel's name). `net.ifnames=0` turns it off, as in the booted system.
+struct PredictableName {
+    /// What sysfs says about one link.
+    struct Facts: Equatable {
+        /// /sys/class/net/X/name_assign_type: 1 enumerated by the kernel, 2 predictable,
+        /// 3 named by userspace, 4 renamed; nil when the driver does not say.
+        var nameAssignType: Int?
+        /// ARPHRD_* (/sys/class/net/X/type): 1 Ethernet, 32 InfiniBand.
+        var hardwareType: Int
+        /// The uevent's DEVTYPE: `wlan`, `wwan`, …
+        var deviceType: String?
+        var devicePort: Int?
+        var physicalPortName: String?
+        var pci: PCI?
+    }
+
+    struct PCI: Equatable {
+        var domain: Int, bus: Int, slot: Int, function: Int
+        var multifunction: Bool
+        /// `acpi_index`, else SMBIOS `index`.
+        var onboardIndex: Int?
+        /// The name of the hotplug slot whose address is this device's.
+        var hotplugSlot: Int?
+    }
+
+    /// The name udev would choose, or nil to keep the kernel's.
+    static func name(_ facts: Facts) -> String? {
+        if let assigned = facts.nameAssignType, [2, 3, 4].contains(assigned) { return nil }  // kernel, keep
+        guard let prefix = prefix(facts), let pci = facts.pci else { return nil }
+        let port = facts.physicalPortName.map { "n" + $0 } ?? facts.devicePort.flatMap { $0 > 0 ? "d\($0)" : nil } ?? ""
+        let function = pci.function > 0 || pci.multifunction ? "f\(pci.function)" : ""
+        let domain = pci.domain > 0 ? "P\(pci.domain)" : ""
+        var candidates: [String] = []
+        if let index = pci.onboardIndex, (1...16383).contains(index) { candidates.append("\(prefix)o\(index)\(port)") }
+        if let slot = pci.hotplugSlot { candidates.append("\(prefix)\(domain)s\(slot)\(function)\(port)") }
+        candidates.append("\(prefix)\(domain)p\(pci.bus)s\(pci.slot)\(function)\(port)")
+        return candidates.first { $0.utf8.count <= 15 }
+    }
+
+    static func prefix(_ facts: Facts) -> String? {
+        switch (facts.hardwareType, facts.deviceType) {
+        case (1, "wlan"?): "wl"
+        case (1, "wwan"?): "ww"
+        case (1, _): "en"
+        case (32, _): "ib"
+        default: nil
+        }
+    }
+
+    /// `0000:00:03.0` → domain, bus, slot, function (all hexadecimal in sysfs).
+    static func pciAddress(_ text: Substring) -> (domain: Int, bus: Int, slot: Int, function: Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2 else { return nil }
+        let slotAndFunction = parts[2].split(separator: ".", omittingEmptySubsequences: false)
+        guard slotAndFunction.count == 2, slotAndFunction[0].count == 2, slotAndFunction[1].count == 1,
+              let domain = Int(parts[0], radix: 16), let bus = Int(parts[1], radix: 16),
+              let slot = Int(slotAndFunction[0], radix: 16), let function = Int(slotAndFunction[1], radix: 16)
+        else { return nil }
+        return (domain, bus, slot, function)
+    }
+}
