@@ -17,7 +17,11 @@
 
 DEBIAN_ROOT_SUITE=bookworm
 DEBIAN_ROOT_VARIANT=minbase
-DEBIAN_ROOT_INCLUDE=systemd-sysv,udev,kmod,dbus,systemd-resolved,openssh-server,iproute2,rsyslog
+# wireless-regdb: systemd-networkd asks for nl80211, which loads cfg80211, which logs an
+# error-priority line on every boot without /lib/firmware/regulatory.db, with any
+# initramfs; the package that ships that file is installed here so the test can insist on
+# an error-free journal.
+DEBIAN_ROOT_INCLUDE=systemd-sysv,udev,kmod,dbus,systemd-resolved,openssh-server,iproute2,rsyslog,wireless-regdb
 DEBIAN_ROOT_UUID=5a7e1e55-deb1-4e00-8000-00000000b00c
 DEBIAN_ROOT_LABEL=DEBIAN-ROOT
 DEBIAN_ROOT_SIZE=2G
