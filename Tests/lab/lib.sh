@@ -459,7 +459,9 @@ assert_no_log() { # ERE [DESCRIPTION]
 # Seconds between the kernel timestamps of the first lines matching START_ERE and END_ERE.
 log_span() {
   awk -v a="$1" -v b="$2" '
-    function stamp(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line + 0 }
+    function stamp(line) {  # the kernel timestamp, also after console text on the same line
+      if (!match(line, /\[ *[0-9]+\.[0-9]+\]/)) return ""
+      line = substr(line, RSTART + 1, RLENGTH - 2); sub(/^ */, "", line); return line + 0 }
     s == "" && $0 ~ a { s = stamp($0) }
     s != "" && e == "" && $0 ~ b { e = stamp($0) }
     END { if (s != "" && e != "") printf "%.3f", e - s }' "$BOOT_LOG"
