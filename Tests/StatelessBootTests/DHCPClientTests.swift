@@ -169,7 +169,7 @@ final class DHCPClientTests: XCTestCase {
             (14.6, .timer, ["broadcast DISCOVER", "timer 18.600"]),
             (14.7, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 18.700"]),
             (14.8, .nak, ["timer 30.000"]),
-            (30, .timer, ["give up: no lease within 30 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+            (30, .timer, ["give up: no lease within 30 s, waiting for the pause after a NAK or DECLINE to end: "
                 + "sent 4 DISCOVER, 4 REQUEST for 192.168.1.50 to 192.168.1.1; "
                 + "received 4 OFFER 192.168.1.50 from 192.168.1.1, 4 NAK from 192.168.1.1 (\"wrong network\")"]),
         ])

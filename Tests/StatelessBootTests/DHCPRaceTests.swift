@@ -23,7 +23,7 @@ final class DHCPRaceTests: XCTestCase {
 
             var race = DHCPRace()
             let started = Uptime.now()
-            for link in links { try race.join(link.name, .init(hardwareAddress: link.mac)) }
+            for link in links { race.join(link.name, .init(hardwareAddress: link.mac)) }
             let (interface, lease) = try race.run(until: started.adding(milliseconds: 10_000))
             let elapsed = Self.seconds(since: started)
             print("DHCPRaceTests: race won by \(interface) after \(elapsed) s: \(lease.address)/\(lease.prefixLength)",
@@ -78,11 +78,11 @@ final class DHCPRaceTests: XCTestCase {
                 XCTAssertTrue((2...3).contains(discovers.count), "DISCOVERs at 0 s, 2 ± 1 s and then 4 ± 1 s after the second NAK")
                 let us = Self.serverAddress(0)
                 let line = "\(error)"
-                XCTAssertTrue(line.hasPrefix("get a DHCP lease on client0: no lease within 8 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                XCTAssertTrue(line.hasPrefix("get a DHCP lease on client0: no lease within 8 s, waiting for the pause after a NAK or DECLINE to end: "
                     + "sent \(discovers.count) DISCOVER, "), line)
                 if let last = discovers.last, Self.seconds(last.time, since: started) < 7.95 {
                     XCTAssertEqual(discovers.count, requests.count)
-                    XCTAssertEqual(line, "get a DHCP lease on client0: no lease within 8 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                    XCTAssertEqual(line, "get a DHCP lease on client0: no lease within 8 s, waiting for the pause after a NAK or DECLINE to end: "
                         + "sent \(discovers.count) DISCOVER, \(requests.count) REQUEST for \(offered) to \(us); "
                         + "received \(discovers.count) OFFER \(offered) from \(us), \(requests.count) NAK from \(us) (\"\(reason)\") "
                         + "(controlled by rd.net.timeout.dhcp=)")
@@ -140,7 +140,7 @@ final class DHCPRaceTests: XCTestCase {
             }
             var configuration = DHCPClient.Configuration(hardwareAddress: links[0].mac)
             configuration.timeoutSeconds = 13  // past the DECLINE's 11 ± 1 s, to see the second DISCOVER answered (or not)
-            try race.join("client0", configuration)
+            race.join("client0", configuration)
             XCTAssertThrowsError(try race.run(until: started.adding(milliseconds: 20_000))) { error in
                 let elapsed = Self.seconds(since: started)
                 let log = server.logText
@@ -160,7 +160,7 @@ final class DHCPRaceTests: XCTestCase {
                 XCTAssertEqual(log.components(separatedBy: "DHCPDECLINE(server0) \(contested)").count - 1, 2, "dnsmasq got both DECLINEs:\n\(log)")
                 XCTAssertFalse(log.contains("no address available"), "dnsmasq offered the declined address again:\n\(log)")
                 let us = Self.serverAddress(0)
-                XCTAssertEqual("\(error)", "get a DHCP lease on client0: no lease within 13 s, waiting for a new DISCOVER after a NAK or DECLINE: "
+                XCTAssertEqual("\(error)", "get a DHCP lease on client0: no lease within 13 s, waiting for the pause after a NAK or DECLINE to end: "
                     + "sent 2 DISCOVER, 2 REQUEST for \(contested) to \(us), 2 DECLINE for \(contested) to \(us); "
                     + "received 2 OFFER \(contested) from \(us), 2 ACK \(contested) from \(us) "
                     + "(controlled by rd.net.timeout.dhcp=)")
@@ -259,7 +259,7 @@ final class DHCPRaceTests: XCTestCase {
                 return false
             }
             let started = Uptime.now()
-            for link in links { try race.join(link.name, .init(hardwareAddress: link.mac)) }
+            for link in links { race.join(link.name, .init(hardwareAddress: link.mac)) }
             let (interface, lease) = try race.run(until: started.adding(milliseconds: 5000))
             let elapsed = Self.seconds(since: started)
             let releases = server.records(.release, count: 1, waitingUpTo: 500)

@@ -26,8 +26,11 @@ final class PredictableNameTests: XCTestCase {
             (Self.facts(Self.pci(bus: 0x3b, slot: 0, function: 1, multi: true)), "enp59s0f1", "bus numbers are decimal in the name"),
             (Self.facts(Self.pci(bus: 1, slot: 0, function: 0, multi: true)), "enp1s0f0", "function 0 of a multi-function card"),
             (Self.facts(Self.pci(onboard: 1, hotplug: 3)), "eno1", "onboard index first"),
-            (Self.facts(Self.pci(onboard: 0, hotplug: 3)), "ens3", "index 0 is no onboard index"),
-            (Self.facts(Self.pci(onboard: 20000)), "enp0s3", "an index over 16383 is ignored"),
+            (Self.facts(Self.pci(onboard: 0, hotplug: 3)), "eno0", "index 0 counts (NAMING_ZERO_ACPI_INDEX)"),
+            (Self.facts(Self.pci(onboard: 20000)), "eno20000", "16-bit indexes (NAMING_16BIT_INDEX)"),
+            (Self.facts(Self.pci(onboard: 70000)), "enp0s3", "an index over 65535 is ignored"),
+            (Self.facts(Self.pci(onboard: -1, hotplug: 3)), "ens3", "an unreadable acpi_index"),
+            (Self.facts(Self.pci(hotplug: 0)), "enp0s3", "slot 0 is no slot (a PCIe root port's)"),
             (Self.facts(Self.pci(bus: 1, slot: 0), port: 1), "enp1s0d1", "a second port"),
             (Self.facts(Self.pci(bus: 1, slot: 0), port: 1, portName: "p1"), "enp1s0np1", "the physical port name wins"),
             (Self.facts(Self.pci(hotplug: 7, domain: 1)), "enP1s7", "another PCI domain"),
@@ -35,6 +38,7 @@ final class PredictableNameTests: XCTestCase {
             (Self.facts(Self.pci(), type: 32), "ibp0s3", "InfiniBand"),
             (Self.facts(Self.pci(), type: 772), nil, "loopback"),
             (Self.facts(nil), nil, "not on PCI (USB, virtual): the kernel's name"),
+            (Facts(nameAssignType: 1, hardwareType: 1, xenVIF: 2), "enX2", "Xen netfront"),
             (Self.facts(Self.pci(), assign: 2), nil, "the kernel's name is predictable already"),
             (Self.facts(Self.pci(), assign: 3), nil, "named by userspace"),
             (Self.facts(Self.pci(), assign: 4), nil, "renamed already"),
@@ -79,5 +83,15 @@ final class PredictableNameTests: XCTestCase {
         XCTAssertEqual(facts.devicePort, 0)
         XCTAssertEqual(PredictableName.name(facts), "ens3f0")
         XCTAssertNil(LinkFacts.read("eth9", sysfs: root))
+
+        // A USB NIC below a PCI host controller is not named after the controller.
+        let usb = root + "/devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0"
+        try FileManager.default.createDirectory(atPath: usb + "/net/eth1", withIntermediateDirectories: true)
+        try write(usb + "/net/eth1/type", "1\n")
+        try FileManager.default.createSymbolicLink(atPath: usb + "/net/eth1/device", withDestinationPath: "../../../1-1:1.0")
+        try FileManager.default.createSymbolicLink(atPath: root + "/class/net/eth1", withDestinationPath: "../../devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/net/eth1")
+        let usbFacts = try XCTUnwrap(LinkFacts.read("eth1", sysfs: root))
+        XCTAssertNil(usbFacts.pci)
+        XCTAssertNil(PredictableName.name(usbFacts))
     }
 }

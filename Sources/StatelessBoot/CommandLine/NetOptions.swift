@@ -44,7 +44,8 @@ public struct NetOptions: Equatable, Sendable {
     /// default, Net/DHCP/DHCPClient.swift).
     public var dhcpTimeoutSeconds = 30
     /// `net.ifnames`: give links the names the booted system's udev will give them
-    /// (PredictableName); `net.ifnames=0` keeps the kernel's, as it does for udev.
+    /// (PredictableName); `net.ifnames=0` keeps the kernel's, as it does for udev, and so
+    /// does a `net.naming-scheme=` other than `v252` or `latest`.
     public var predictableNames = true
 
     public init() {}
@@ -82,6 +83,8 @@ extension NetOptions {
         if let timeout = line.last("rd.net.timeout.carrier") { carrierTimeoutSeconds = try BootOptions.seconds(timeout) }
         if let timeout = line.last("rd.net.timeout.dhcp") { dhcpTimeoutSeconds = try BootOptions.seconds(timeout) }
         if let names = line.last("net.ifnames") { predictableNames = try BootOptions.boolean(names) }
+        // Another naming scheme than the one PredictableName follows: leave the names to udev.
+        if let scheme = line.last("net.naming-scheme")?.value, scheme != "v252", scheme != "latest" { predictableNames = false }
     }
 
     /// All `ip=` together. The same value twice (an image's cmdline.d and the boot loader)

@@ -47,6 +47,16 @@ public final class DeviceWatcher {
         }
     }
 
+    /// Handles the events queued now, without waiting: for a loop that waits on other
+    /// sockets (the DHCP race) and must not leave late devices without their drivers.
+    public func handlePending() {
+        let (events, overflowed) = socket.receive(waitingUpTo: 0)
+        events.forEach(handle)
+        if overflowed {
+            for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
+        }
+    }
+
     /// Handles events until none arrived for `quietMilliseconds`, or `deadline` passes:
     /// the standalone `modules` applet uses this, like `udevadm settle`.
     public func settle(quietMilliseconds: Int, until deadline: Uptime) -> Bool {

@@ -43,13 +43,14 @@ struct NetPlan: Equatable {
     /// than one link is an error: which one the admin meant cannot be guessed.
     static func resolve(_ links: Links, among present: [NetworkLink]) throws -> [NetworkLink]? {
         let candidates = present.filter { !$0.isLoopback }
+        let ethernet = candidates.filter { $0.mac.count == 6 }  // not sit0, tunl0, …
         switch links {
         case .named(let name):
             return candidates.first { $0.name == name }.map { [$0] }
         case .bootInterface(let mac):
             return candidates.first { $0.mac == mac.bytes }.map { [$0] }
         case .everyWithCarrier:
-            return candidates.isEmpty ? nil : candidates
+            return ethernet.isEmpty ? nil : ethernet
         case .onlyLink:
             guard candidates.count <= 1 else {
                 throw OptionError(option: "ip", value: nil, expected: "an <iface> (field 6) for a static address: there are "

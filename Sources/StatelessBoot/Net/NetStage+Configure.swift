@@ -2,45 +2,67 @@ import Glibc
 
 /// Getting a configuration (a lease, or `ip=`'s address) and putting it on the link.
 extension NetStage {
-    /// DHCP on the step's links. A named link (or BOOTIF's) waits for its carrier; with
-    /// none named, every link joins the race as its carrier comes up, until the carrier
-    /// bound, and the first lease wins. Links that lost are set down again if they were down.
+    /// DHCP on the step's links. A named link (or BOOTIF's) waits for its carrier. With
+    /// none named, every Ethernet link takes part, also one whose driver binds late: each
+    /// is brought up when first seen and joins the race when its carrier comes up, until
+    /// the carrier bound; the first lease wins. Links that lost and were down are set down
+    /// again.
     func lease(_ step: NetPlan.Step, _ links: [NetworkLink], keep: inout [LeaseRecord]) throws -> NetConfiguration {
-        let candidates = links.filter { $0.mac.count == 6 }  // DHCP over Ethernet-style links only
         var race = DHCPRace()
         race.probe = { [unowned self] in probe($0, $1) }
         let carrierDeadline = seconds(options.carrierTimeoutSeconds)
-        if case .everyWithCarrier = step.links {
-            let first = try poll(until: carrierDeadline) { now in
-                let up = now.filter { link in link.hasCarrier && candidates.contains { $0.index == link.index } }
+        var wasDown = Set(links.filter { !$0.isUp }.map(\.index))
+        var tried: Set<Int32> = []
+        let every: Bool = if case .everyWithCarrier = step.links { true } else { false }
+        /// Every Ethernet link now (bringing up those seen for the first time), or the named one.
+        func candidates(_ present: [NetworkLink]) throws -> [NetworkLink] {
+            guard every else { return present.filter { link in links.contains { $0.index == link.index } } }
+            let ethernet = present.filter { !$0.isLoopback && $0.mac.count == 6 }
+            for link in ethernet where !link.isUp && !wasDown.contains(link.index) && !links.contains(where: { $0.index == link.index }) {
+                wasDown.insert(link.index)
+                try prepare([link], step.option)
+            }
+            return ethernet
+        }
+        func newlyUp(_ present: [NetworkLink]) throws -> [NetworkLink] {
+            let up = try candidates(present).filter { $0.hasCarrier && !tried.contains($0.index) }
+            tried.formUnion(up.map(\.index))
+            return up
+        }
+        if every {
+            let first = try poll(until: carrierDeadline,
+                                 progress: ("carrier on any network link", options.carrierTimeoutSeconds, "rd.net.timeout.carrier=")) { now in
+                let up = try newlyUp(now)
                 return up.isEmpty ? nil : up
             }
             guard let first else {
-                throw BootError("wait for carrier on", "any of \(candidates.map(\.name).joined(separator: ", "))",
-                                detail: "no link has carrier after \(options.carrierTimeoutSeconds) s; links present: "
-                                    + linkList((try? socket.links()) ?? []),
+                let present = (try? socket.links()) ?? []
+                throw BootError("wait for carrier on", "any of \((try candidates(present)).map(\.name).joined(separator: ", "))",
+                                detail: "no link has carrier after \(options.carrierTimeoutSeconds) s; links present: " + linkList(present),
                                 option: "rd.net.timeout.carrier=")
             }
-            for link in first { try race.join(link.name, clientConfiguration(link, step.option)) }
+            for link in first { race.join(link.name, clientConfiguration(link, step.option)) }
         } else {
-            let link = try waitForCarrier(candidates.first ?? links[0])
-            try race.join(link.name, clientConfiguration(link, step.option))
-        }
-        let joined = Set(race.sessions.map(\.interface))
-        log.info("net", "DHCP on \(joined.sorted().joined(separator: ", "))")
-        let started = Uptime.now()
-        var tried = joined
-        let (interface, lease) = try race.run(until: seconds(options.dhcpTimeoutSeconds), joinUntil: carrierDeadline) {
-            let late = try socket.links().filter { link in
-                link.hasCarrier && !tried.contains(link.name) && candidates.contains { $0.index == link.index }
+            guard links[0].mac.count == 6 else {
+                throw BootError("run DHCP on", links[0].name, detail: "not an Ethernet link (hardware address \(links[0].macText))",
+                                option: step.links.option)
             }
-            tried.formUnion(late.map(\.name))
+            let link = try waitForCarrier(links[0])
+            race.join(link.name, clientConfiguration(link, step.option))
+        }
+        log.info("net", "DHCP on \(race.sessions.map(\.interface).joined(separator: ", "))")
+        let started = Uptime.now()
+        let progress = WaitProgress(what: "a DHCP lease", seconds: options.dhcpTimeoutSeconds, option: "rd.net.timeout.dhcp=", stage: "net", log: log)
+        let (interface, lease) = try race.run(until: seconds(options.dhcpTimeoutSeconds), joinUntil: every ? carrierDeadline : nil,
+                                              progress: progress) {
+            watcher?.handlePending()
+            let late = try newlyUp(try namedLinks())
             if !late.isEmpty { log.info("net", "DHCP also on \(late.map(\.name).joined(separator: ", ")) (carrier came up)") }
             return late.map { ($0.name, clientConfiguration($0, step.option)) }
         }
         let present = try socket.links()
-        for link in links where link.name != interface && !link.isUp {
-            if let now = present.first(where: { $0.index == link.index }) { try? socket.setLink(now, up: false) }
+        for link in present where link.name != interface && wasDown.contains(link.index) && link.isUp {
+            try? socket.setLink(link, up: false)
         }
         guard let link = present.first(where: { $0.name == interface }), let mac = MACAddress(bytes: link.mac) else {
             throw BootError("configure", interface, detail: "the link went away after its DHCP lease")
@@ -70,16 +92,11 @@ extension NetStage {
     func configuration(
         _ lease: DHCPLease, on link: NetworkLink, mac: MACAddress, _ option: IPOption, clientIdentifier: [UInt8]
     ) -> NetConfiguration {
-        var c = NetConfiguration(interface: link.name, mac: mac, address: lease.address, prefixLength: lease.prefixLength,
-                                 origin: .dhcp(server: lease.serverIdentifier, leaseSeconds: lease.leaseTime,
-                                               clientIdentifier: clientIdentifier))
-        let routes = lease.routes
-        c.gateway = option.gateway ?? routes.first { $0.prefixLength == 0 }?.router
-        c.routes = routes.filter { $0.prefixLength != 0 }
-        c.nameservers = unique(options.nameservers + option.nameservers + lease.dnsServers)
-        c.searchDomain = lease.domainName
-        c.hostname = option.hostname ?? lease.hostName
-        c.mtu = option.mtu ?? lease.mtu.map(Int.init)
+        var c = NetConfiguration(lease: lease, interface: link.name, mac: mac, clientIdentifier: clientIdentifier)
+        c.gateway = option.gateway ?? c.gateway
+        c.nameservers = unique(options.nameservers + option.nameservers + c.nameservers)
+        c.hostname = option.hostname ?? c.hostname
+        c.mtu = option.mtu ?? c.mtu
         return c
     }
 
@@ -99,19 +116,13 @@ extension NetStage {
         addresses.reduce(into: []) { list, address in if !list.contains(address) { list.append(address) } }
     }
 
-    /// MTU, address, then routes (on-link ones first: a router must be reachable before a
-    /// route can go through it), and the host name, as the kernel's ipconfig sets it.
+    /// MTU, address and routes (NetInstall), and the host name, as the kernel's ipconfig
+    /// sets it.
     func apply(_ c: NetConfiguration) throws {
         guard let link = try socket.links().first(where: { $0.name == c.interface }) else {
             throw BootError("configure", c.interface, detail: "the link went away")
         }
-        if let mtu = c.mtu, link.mtu != UInt32(mtu) { try socket.setMTU(link, UInt32(mtu)) }
-        try socket.addAddress(c.address, prefixLength: c.prefixLength, to: link)
-        for route in c.routes.sorted(by: { $0.router == .any && $1.router != .any }) {
-            try socket.addRoute(Route(destination: route.destination, prefixLength: route.prefixLength,
-                                      gateway: route.router == .any ? nil : route.router, linkIndex: link.index))
-        }
-        if let gateway = c.gateway { try socket.addRoute(.defaultRoute(via: gateway, linkIndex: link.index)) }
+        try socket.install(c, on: link, log: log)
         if let name = c.validHostname {
             if sethostname(name, name.utf8.count) != 0 {
                 log.warning("net", "cannot set the host name \(name): \(BootError("sethostname", name, errno: Posix.lastErrno))")

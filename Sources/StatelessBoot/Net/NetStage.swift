@@ -22,6 +22,8 @@ final class NetStage {
     static let pollMilliseconds = 50
     /// Links already given their predictable name (or found to keep theirs), by index.
     var named: Set<Int32> = []
+    /// New name → the kernel's, for the failure line of an `ip=` that used the old one.
+    var renamedFrom: [String: String] = [:]
 
     /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
     /// declined). A probe that cannot run is a warning, not a failure: the address is
@@ -71,19 +73,24 @@ final class NetStage {
 
     /// Polls the links until `check` has an answer or `deadline` passes, loading drivers
     /// for devices that appear meanwhile.
-    func poll<T>(until deadline: Uptime, _ check: ([NetworkLink]) throws -> T?) throws -> T? {
-        try withoutActuallyEscaping(check) { check in
+    func poll<T>(
+        until deadline: Uptime, progress: (what: String, seconds: Int, option: String)? = nil,
+        _ check: ([NetworkLink]) throws -> T?
+    ) throws -> T? {
+        var waiting = progress.map { WaitProgress(what: $0.what, seconds: $0.seconds, option: $0.option, stage: "net", log: log) }
+        return try withoutActuallyEscaping(check) { check in
             var found: T?
             let test = { (_: [Uevent], _: Bool) throws -> Bool in
                 found = try check(try self.namedLinks())
                 return found != nil
             }
             if let watcher {
-                _ = try watcher.wait(until: deadline, recheckMilliseconds: Self.pollMilliseconds, for: test)
+                _ = try watcher.wait(until: deadline, progress: waiting, recheckMilliseconds: Self.pollMilliseconds, for: test)
                 return found
             }
             while try !test([], false) {
                 if Uptime.now() >= deadline { return nil }
+                waiting?.tick()
                 sleep(milliseconds: min(Self.pollMilliseconds, max(1, deadline.millisecondsLeft())))
             }
             return found
@@ -92,17 +99,25 @@ final class NetStage {
 
     /// The links, each new one first given the name the booted system's udev would give
     /// it (PredictableName) while it is still down; not those `ifname=` names.
+    /// Not beside udev (the `net` applet under dracut): udev names the links there.
     func namedLinks() throws -> [NetworkLink] {
         var links = try socket.links()
-        guard options.predictableNames else { return links }
+        guard options.predictableNames, watcher != nil else { return links }
+        var taken = Set(links.map(\.name))
         var renamed = false
         for link in links where !link.isLoopback && !named.contains(link.index) {
             named.insert(link.index)
             guard !link.isUp, !options.renames.contains(where: { $0.mac.bytes == link.mac }),
-                  let facts = LinkFacts.read(link.name), let name = PredictableName.name(facts), name != link.name,
-                  !links.contains(where: { $0.name == name })
+                  let facts = LinkFacts.read(link.name), let name = PredictableName.name(facts), !taken.contains(name)
             else { continue }
-            try socket.rename(link, to: name)
+            do {
+                try socket.rename(link, to: name)
+            } catch {
+                log.warning("net", "\(link.name) keeps its name: \(error) (the booted system's udev will try again)")
+                continue
+            }
+            taken.insert(name)
+            renamedFrom[name] = link.name
             log.info("net", "renamed \(link.name) (\(link.macText)) to \(name), the name the booted system's udev gives it (net.ifnames=0 keeps \(link.name))")
             renamed = true
         }
@@ -121,7 +136,8 @@ final class NetStage {
     /// holding the name steps aside to `rename<index>`, as udev does.
     func waitForRenames() throws {
         guard !options.renames.isEmpty else { return }
-        let done = try poll(until: seconds(options.linkTimeoutSeconds)) { links -> Bool? in
+        let done = try poll(until: seconds(options.linkTimeoutSeconds),
+                            progress: ("the links ifname= names", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links -> Bool? in
             var missing = false
             for rename in options.renames {
                 guard let link = links.first(where: { $0.mac == rename.mac.bytes }) else { missing = true; continue }
@@ -147,9 +163,15 @@ final class NetStage {
     }
 
     func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
-        if let links = try poll(until: seconds(options.linkTimeoutSeconds), { try NetPlan.resolve(wanted, among: $0) }) {
-            return links
+        let found = try poll(until: seconds(options.linkTimeoutSeconds), progress: ("network link \(wanted)", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links in
+            if case .named(let name) = wanted, let new = self.renamedFrom.first(where: { $0.value == name })?.key {
+                throw BootError("configure network link", name, detail: "it is called \(new) now, the name the booted system's udev gives it; "
+                                    + "write ip=\(new):…, or keep kernel names with net.ifnames=0, or name it with ifname=",
+                                option: "ip=")
+            }
+            return try NetPlan.resolve(wanted, among: links)
         }
+        if let found { return found }
         throw BootError("wait for network link", wanted.description,
                         detail: "none appeared within \(options.linkTimeoutSeconds) s; links present: \(linkList((try? socket.links()) ?? [])) "
                             + "(named by \(wanted.option))",
@@ -169,7 +191,8 @@ final class NetStage {
     }
 
     func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
-        let found = try poll(until: seconds(options.carrierTimeoutSeconds)) { links in
+        let found = try poll(until: seconds(options.carrierTimeoutSeconds),
+                             progress: ("carrier on \(link.name)", options.carrierTimeoutSeconds, "rd.net.timeout.carrier=")) { links in
             links.first { $0.index == link.index && $0.hasCarrier }
         }
         guard let found else {

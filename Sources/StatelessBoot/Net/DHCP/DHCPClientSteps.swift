@@ -128,7 +128,7 @@ extension DHCPClient {
         case .selecting: "an OFFER"
         case .requesting: offer.map { "an ACK for \($0.address) from \($0.server)" } ?? "an ACK"
         case .checking: lease.map { "the ARP probe of \($0.address)" } ?? "the ARP probe"
-        default: "a new DISCOVER after a NAK or DECLINE"
+        default: "the pause after a NAK or DECLINE to end"
         }
         let seconds = Int((now.nanoseconds - min(now.nanoseconds, acquisitionStart.nanoseconds)) / 1_000_000_000)
         state = .stopped

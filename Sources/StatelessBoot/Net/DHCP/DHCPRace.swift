@@ -19,19 +19,28 @@ struct DHCPRace {
         self.random = random
     }
 
-    /// Starts a client on `interface` (sends its DISCOVER).
-    mutating func join(_ interface: String, _ configuration: DHCPClient.Configuration) throws {
-        let session = try DHCPSession(interface: interface, configuration: configuration, random: SplitRandom(&random))
+    /// Starts a client on `interface` (sends its DISCOVER). A link that cannot take part
+    /// (no socket, a refused send) is recorded for the failure line; the others go on.
+    mutating func join(_ interface: String, _ configuration: DHCPClient.Configuration) {
+        let session: DHCPSession
+        do {
+            session = try DHCPSession(interface: interface, configuration: configuration, random: SplitRandom(&random))
+        } catch {
+            joinFailures.append((interface, error))
+            return
+        }
         sessions.append(session)
-        try session.handle(.start, probe: probe)
+        do { try session.handle(.start, probe: probe) } catch { session.brokenBy = error }
     }
 
     /// Runs until one session holds a lease, every session has given up, or `deadline`.
     /// Throws one line naming every interface that was tried, what it sent and what came back.
+    /// `progress` prints the `still waiting` lines (checked at least once a second).
     mutating func run(
-        until deadline: Uptime, joinUntil: Uptime? = nil,
+        until deadline: Uptime, joinUntil: Uptime? = nil, progress: WaitProgress? = nil,
         newLinks: () throws -> [(String, DHCPClient.Configuration)] = { [] }
     ) throws -> (interface: String, lease: DHCPLease) {
+        var progress = progress
         var nextJoin = Uptime.now()
         while true {
             if let winner = sessions.first(where: { $0.lease != nil }), let lease = winner.lease {
@@ -41,9 +50,7 @@ struct DHCPRace {
             let now = Uptime.now()
             let joining = joinUntil.map { now < $0 } ?? false
             if joining, now >= nextJoin {
-                for (interface, configuration) in try newLinks() {
-                    do { try join(interface, configuration) } catch { joinFailures.append((interface, error)) }
-                }
+                for (interface, configuration) in try newLinks() { join(interface, configuration) }
                 nextJoin = now.adding(milliseconds: Self.joinIntervalMilliseconds)
             }
             let running = sessions.filter(\.isRunning)
@@ -54,6 +61,8 @@ struct DHCPRace {
             var wake = running.compactMap(\.timer).min() ?? deadline
             wake = min(wake, deadline)
             if joining { wake = min(wake, nextJoin) }
+            if progress != nil { wake = min(wake, now.adding(milliseconds: 1000)) }
+            progress?.tick(now: now)
             _ = DHCPSocket.waitForAny(running.map(\.socket), milliseconds: wake.millisecondsLeft(from: now))
             for session in running {
                 do { try session.handleReadyInput(probe: probe) } catch { session.brokenBy = error }

@@ -88,7 +88,7 @@ extension DHCPSession {
         random: some RandomNumberGenerator = SystemRandomNumberGenerator()
     ) throws -> DHCPLease {
         var race = DHCPRace(random: random)
-        try race.join(interface, configuration)
+        race.join(interface, configuration)
         return try race.run(until: deadline).lease
     }
 

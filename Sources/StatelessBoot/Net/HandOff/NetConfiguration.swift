@@ -62,3 +62,28 @@ public struct NetConfiguration: Equatable, Sendable {
         "\(route.destination)/\(route.prefixLength)" + (route.router == .any ? "" : ",\(route.router)")
     }
 }
+
+extension NetConfiguration {
+    /// The smallest MTU taken from a lease: dhclient ignores anything under 576 (RFC 791's
+    /// datagram every host must accept); a server's typo must not cut the root's link.
+    static let smallestLeaseMTU = 576
+
+    /// A lease in these terms: the default route's router as the gateway, the other routes
+    /// (option 121) as routes, DNS, domain, host name and a usable MTU.
+    init(lease: DHCPLease, interface: String, mac: MACAddress, clientIdentifier: [UInt8]) {
+        self.init(interface: interface, mac: mac, address: lease.address, prefixLength: lease.prefixLength,
+                  origin: .dhcp(server: lease.serverIdentifier, leaseSeconds: lease.leaseTime, clientIdentifier: clientIdentifier))
+        gateway = lease.routes.first { $0.prefixLength == 0 }?.router
+        routes = lease.routes.filter { $0.prefixLength != 0 }
+        nameservers = lease.dnsServers
+        searchDomain = lease.domainName
+        hostname = lease.hostName
+        mtu = lease.mtu.map(Int.init).flatMap { $0 >= Self.smallestLeaseMTU ? $0 : nil }
+    }
+
+    /// Whether `router` is inside the address's own network (reachable without a route).
+    func isOnLink(_ router: IPv4Address) -> Bool {
+        let mask = IPv4Address(prefixLength: prefixLength).value
+        return prefixLength < 32 && router.value & mask == address.value & mask
+    }
+}

@@ -59,10 +59,11 @@ enum KeeperProcess {
         }
         let managers = NetworkManagers(run: runDescriptor)
         var keeper = LeaseKeeper(record: record, log: log)
+        let routes = try? RouteSocket()
         keeper.takenOver = {
-            let links = (try? RouteSocket().links()) ?? []
-            let name = links.first { $0.index == record.index }?.name ?? record.interface
-            return managers.manager(of: name, index: record.index)
+            guard let links = try? routes?.links() else { return nil }
+            guard let link = links.first(where: { $0.index == record.index }) else { return "the link is gone; nothing to keep" }
+            return managers.manager(of: link.name, index: record.index).map { "\($0) manages the link now; the lease is its to renew" }
         }
         keeper.renewed = { renewed in
             let fd = openat(runDescriptor, leaseFile(record.interface), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)
@@ -72,9 +73,7 @@ enum KeeperProcess {
             _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         }
         do {
-            if let manager = try keeper.run() {
-                log.info(appletName, "\(record.interface): \(manager) manages the link now; the lease is its to renew")
-            }
+            if let reason = try keeper.run() { log.info(appletName, "\(record.interface): \(reason)") }
             return 0
         } catch {
             log.error(appletName, "\(record.interface): \(error)")

@@ -10,14 +10,17 @@
 struct LeaseKeeper {
     let record: LeaseRecord
     let log: Logger
-    /// Who took the interface over, checked at every wake-up; nil: keep going.
+    /// Why to stop, checked at every wake-up (a manager took the link over, the link is
+    /// gone); nil: keep going.
     var takenOver: () -> String? = { nil }
     /// Called with the record after every renewal (the lease file is rewritten).
     var renewed: (LeaseRecord) -> Void = { _ in }
     /// How often the takeover is checked while nothing else happens.
     var checkMilliseconds = 2_000
 
-    /// Runs until a manager takes over (returns its name) or `stop` says so (nil).
+    /// Runs until `takenOver` gives a reason (returned) or `stop` says so (nil). Trouble
+    /// on the way (a refused send, a netlink or ARP error) is a warning and is tried again
+    /// at the next timer: the keeper must outlive a network blip.
     func run(stop: () -> Bool = { false }) throws -> String? {
         let interface = record.interface
         let socket = try DHCPSocket(interface: interface)
@@ -29,25 +32,28 @@ struct LeaseKeeper {
         while true {
             var answers: [DHCPClient.Event] = []
             for action in actions {
-                switch action {
-                case .send(let message, let destination):
-                    let address: IPv4Address = if case .unicast(let server) = destination { server } else { .broadcast }
-                    do { try socket.send(message.encoded(), to: address) } catch {
-                        log.warning("keep-lease", "\(interface): \(error); trying again at the next retransmission")
+                do {
+                    switch action {
+                    case .send(let message, let destination):
+                        let address: IPv4Address = if case .unicast(let server) = destination { server } else { .broadcast }
+                        try socket.send(message.encoded(), to: address)
+                    case .setTimer(let due):
+                        timer = due
+                    case .probe(let address):
+                        let link = try routes.links().first { $0.index == record.index }
+                        let holder = try link.flatMap { try ARPProbe.conflict(for: address, on: $0) }
+                        answers.append(holder == nil ? .addressFree : .addressInUse)
+                    case .configure(let lease):
+                        try configure(lease, routes)
+                    case .unconfigure(let lease):
+                        try unconfigure(lease, routes)
+                    case .giveUp(let failure):
+                        log.warning("keep-lease", "\(DHCPSession.error(interface, failure)); asking again in 60 s")
+                        restartAt = Uptime.now().adding(milliseconds: 60_000)
                     }
-                case .setTimer(let due):
-                    timer = due
-                case .probe(let address):
-                    let link = try routes.links().first { $0.index == record.index }
-                    let holder = try link.flatMap { try ARPProbe.conflict(for: address, on: $0) }
-                    answers.append(holder == nil ? .addressFree : .addressInUse)
-                case .configure(let lease):
-                    try configure(lease, routes)
-                case .unconfigure(let lease):
-                    try unconfigure(lease, routes)
-                case .giveUp(let failure):
-                    log.warning("keep-lease", "\(DHCPSession.error(interface, failure)); asking again in 60 s")
-                    restartAt = Uptime.now().adding(milliseconds: 60_000)
+                } catch {
+                    log.warning("keep-lease", "\(interface): \(error); trying again at the next timer")
+                    if case .probe = action { answers.append(.addressFree) }
                 }
             }
             actions = answers.flatMap { client.handle($0, at: .now()) }
@@ -70,13 +76,14 @@ struct LeaseKeeper {
         }
     }
 
+    /// The renewed (or re-acquired) lease on the link, routes included: when the last
+    /// address went, the kernel flushed the link's routes with it.
     func configure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
-        guard let link = try routes.links().first(where: { $0.index == record.index }) else { return }
-        try routes.addAddress(lease.address, prefixLength: lease.prefixLength, to: link)
-        if lease.address != record.lease.address, let gateway = lease.routes.first(where: { $0.prefixLength == 0 })?.router {
-            try routes.addRoute(.defaultRoute(via: gateway, linkIndex: link.index))
-        }
-        log.info("keep-lease", "\(record.interface): \(lease.address) renewed with \(lease.serverIdentifier) for \(lease.leaseTime) s")
+        guard let link = try routes.links().first(where: { $0.index == record.index }), let mac = MACAddress(bytes: link.mac) else { return }
+        let configuration = NetConfiguration(lease: lease, interface: link.name, mac: mac,
+                                             clientIdentifier: record.configuration.clientIdentifier)
+        try routes.install(configuration, on: link, log: log)
+        log.info("keep-lease", "\(link.name): \(lease.address) renewed with \(lease.serverIdentifier) for \(lease.leaseTime) s")
         renewed(LeaseRecord(interface: record.interface, index: record.index, lease: lease, configuration: record.configuration))
     }
 

@@ -9,13 +9,19 @@
 /// initramfs; we name the link the same way ourselves.
 ///
 /// This is systemd 252's default policy (99-default.link: `NamePolicy=keep kernel
-/// database onboard slot path`) for PCI devices, the case of every NIC in a server or a
-/// VM: `eno<index>` from the firmware's onboard index, else `ens<slot>` from a PCI
-/// hotplug slot, else `enp<bus>s<slot>`, with `f<function>` on multi-function devices and
-/// `n<port-name>` or `d<port>` for a second port, and `P<domain>` outside domain 0.
-/// Not followed: the hardware database (no entries for common NICs), `.link` files of the
-/// root (it is not mounted yet: use `ifname=`), USB, platform and s390 devices (they keep
-/// the kernel's name). `net.ifnames=0` turns it off, as in the booted system.
+/// database onboard slot path`, udev-builtin-net_id.c) for PCI devices (virtio ones
+/// through their PCI function), the case of every NIC in a server or a VM: `eno<index>`
+/// from the firmware's onboard index (0–65535, `acpi_index`, else SMBIOS `index`), else
+/// `ens<slot>` from the device's own PCI hotplug slot (slot numbers above 0), else
+/// `enp<bus>s<slot>`, with `f<function>` on multi-function devices, `n<port-name>` or
+/// `d<port>` for a second port, `P<domain>` outside domain 0; and Xen's `enX<vif>`.
+/// A rename sticks: udev's `keep` then leaves a name we chose, so where we cannot be sure
+/// we keep the kernel's name: USB, platform, devicetree and s390 devices, SR-IOV virtual
+/// functions, and any `net.naming-scheme=` but `v252` and `latest`. ARI functions are
+/// numbered as udev does. Not followed, so named differently from udev: a multi-function
+/// NIC behind a bridge that has the hotplug slot (udev: `ens<bridge slot>f<n>`, here
+/// `enp…`), and the root's `.link` files (use `ifname=`). `net.ifnames=0` turns it off, as
+/// in the booted system.
 struct PredictableName {
     /// What sysfs says about one link.
     struct Facts: Equatable {
@@ -29,12 +35,14 @@ struct PredictableName {
         var devicePort: Int?
         var physicalPortName: String?
         var pci: PCI?
+        /// Xen netfront's `vif-N` (the device's own name).
+        var xenVIF: Int?
     }
 
     struct PCI: Equatable {
         var domain: Int, bus: Int, slot: Int, function: Int
         var multifunction: Bool
-        /// `acpi_index`, else SMBIOS `index`.
+        /// `acpi_index`, else SMBIOS `index` (only when there is no `acpi_index`).
         var onboardIndex: Int?
         /// The name of the hotplug slot whose address is this device's.
         var hotplugSlot: Int?
@@ -43,13 +51,15 @@ struct PredictableName {
     /// The name udev would choose, or nil to keep the kernel's.
     static func name(_ facts: Facts) -> String? {
         if let assigned = facts.nameAssignType, [2, 3, 4].contains(assigned) { return nil }  // kernel, keep
-        guard let prefix = prefix(facts), let pci = facts.pci else { return nil }
+        guard let prefix = prefix(facts) else { return nil }
+        if let vif = facts.xenVIF { return "\(prefix)X\(vif)" }
+        guard let pci = facts.pci else { return nil }
         let port = facts.physicalPortName.map { "n" + $0 } ?? facts.devicePort.flatMap { $0 > 0 ? "d\($0)" : nil } ?? ""
         let function = pci.function > 0 || pci.multifunction ? "f\(pci.function)" : ""
         let domain = pci.domain > 0 ? "P\(pci.domain)" : ""
         var candidates: [String] = []
-        if let index = pci.onboardIndex, (1...16383).contains(index) { candidates.append("\(prefix)o\(index)\(port)") }
-        if let slot = pci.hotplugSlot { candidates.append("\(prefix)\(domain)s\(slot)\(function)\(port)") }
+        if let index = pci.onboardIndex, (0...65535).contains(index) { candidates.append("\(prefix)o\(index)\(port)") }
+        if let slot = pci.hotplugSlot, slot > 0 { candidates.append("\(prefix)\(domain)s\(slot)\(function)\(port)") }
         candidates.append("\(prefix)\(domain)p\(pci.bus)s\(pci.slot)\(function)\(port)")
         return candidates.first { $0.utf8.count <= 15 }
     }

@@ -22,6 +22,8 @@ public final class RouteSocket {
             throw BootError("bind", "rtnetlink socket", errno: error)
         }
         self.socket = socket
+        // Close-on-exec: the lease keeper the net stage spawns must not inherit it.
+        _ = fcntl(mnl_socket_get_fd(socket), F_SETFD, FD_CLOEXEC)
         portID = mnl_socket_get_portid(socket)
         sequence = UInt32(truncatingIfNeeded: Uptime.now().nanoseconds)
     }

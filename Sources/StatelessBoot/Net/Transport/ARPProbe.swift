@@ -79,7 +79,8 @@ public enum ARPProbe {
             if poll(&poller, 1, CInt(min(left, Int(CInt.max)))) < 0 && errno != EINTR {
                 throw BootError("wait for ARP replies for", object, errno: Posix.lastErrno)
             }
-            while true {
+            // Until the queue is empty or the deadline passes: an ARP storm cannot hold the boot.
+            while deadline.millisecondsLeft() > 0 {
                 let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if count < 0 && errno == EINTR { continue }
                 if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { break }

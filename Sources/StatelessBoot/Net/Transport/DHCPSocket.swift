@@ -77,16 +77,18 @@ public final class DHCPSocket {
         return pollers.indices.filter { pollers[$0].revents != 0 }
     }
 
-    /// Every datagram queued now, without waiting.
-    public func receiveQueued() -> [[UInt8]] {
+    /// The datagrams queued now, without waiting; at most `limit`, so a broadcast storm
+    /// cannot hold the caller past its deadline (the rest wait for the next call).
+    public func receiveQueued(limit: Int = 64) -> [[UInt8]] {
         var datagrams: [[UInt8]] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
+        while datagrams.count < limit {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return datagrams }
             datagrams.append(Array(buffer[..<count]))
         }
+        return datagrams
     }
 
     /// Waits up to `milliseconds` for datagrams and returns all that are queued.
