@@ -89,4 +89,29 @@ final class DHCPFuzzTests: XCTestCase {
         XCTAssertGreaterThan(decoded, FuzzTests.inputCount / 20, "enough inputs must decode to reach the option parsers")
         print("fuzz: \(FuzzTests.inputCount) DHCP packets, \(decoded) decoded, \(bound) leases bound by the client")
     }
+
+    /// The ARP verdict reads every frame on the link during a probe: random frames, and a
+    /// probe frame with a few bytes changed (so ARP headers are often well formed).
+    func testARPVerdict() throws {
+        var generator = Generator(state: FuzzTests.seed &+ 5)
+        let ours = try XCTUnwrap(MACAddress(parsing: "52:54:00:12:34:56"))
+        let candidate = IPv4Address(10, 0, 2, 15)
+        let probe = ARPPacket.probe(for: candidate, from: try XCTUnwrap(MACAddress(parsing: "02:00:00:00:00:09")))
+        var conflicts = 0
+        for index in 0..<FuzzTests.inputCount {
+            var frame: [UInt8]
+            if index % 2 == 0 {
+                frame = (0..<Int.random(in: 0...64, using: &generator)).map { _ in byte(&generator) }
+            } else {
+                frame = probe
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    frame[Int.random(in: 0..<frame.count, using: &generator)] = byte(&generator)
+                }
+                if Bool.random(using: &generator) { frame.removeLast(Int.random(in: 0...frame.count, using: &generator)) }
+            }
+            if case .conflict = ARPPacket.verdict(on: frame, probing: candidate, ourMAC: ours) { conflicts += 1 }
+        }
+        XCTAssertGreaterThan(conflicts, 0, "some mutated probes must still be conflicts")
+        print("fuzz: \(FuzzTests.inputCount) ARP frames, \(conflicts) conflicts")
+    }
 }
