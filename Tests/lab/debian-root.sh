@@ -222,6 +222,7 @@ R "net_addresses=$(ip -o -4 addr show scope global | awk '{ printf "%s %s,", $2,
 R "net_links=$(ip -o link | awk -F': ' '{ printf "%s:%s ", $2, ($3 ~ /LOWER_UP/ ? "carrier" : "nocarrier") }')"
 R "net_routes=$(ip -4 route | tr '\n' ',')"
 R "networkd=$(systemctl is-active systemd-networkd)"
+R "resolved_dns=$(resolvectl dns 2>&1 | tr '\n' ' ')"
 R "wait_online=$(systemctl is-active systemd-networkd-wait-online)"
 R "networkctl=$(networkctl list --no-legend --no-pager 2>&1 | awk '{ printf "%s:%s:%s ", $2, $4, $5 }')"
 R "keeper=$(for p in /proc/[0-9]*; do [ "$(tr '\0' '\n' <$p/cmdline 2>/dev/null | head -n 1)" = @keep-lease ] && printf '%s ' ${p#/proc/}; done)"
