@@ -179,14 +179,18 @@ final class NetStage {
     }
 
     /// dracut's `<macaddr>` and `<mtu>` (set while down), then up.
+    /// A `<macaddr>` only for a step on one named link: one address on several links
+    /// would clash.
     func prepare(_ links: [NetworkLink], _ option: IPOption) throws {
         for link in links {
-            if let mac = option.macAddress, link.mac != mac.bytes {
-                try socket.setLink(link, up: false)
+            var up = link.isUp
+            if let mac = option.macAddress, links.count == 1, link.mac != mac.bytes {
+                if up { try socket.setLink(link, up: false) }
+                up = false
                 try socket.setMAC(link, mac)
             }
             if let mtu = option.mtu, link.mtu != UInt32(mtu) { try socket.setMTU(link, UInt32(mtu)) }
-            if !link.isUp { try socket.setLink(link, up: true) }
+            if !up { try socket.setLink(link, up: true) }
         }
     }
 
