@@ -444,8 +444,9 @@ final class FakeDHCPServer: @unchecked Sendable {
     }
 }
 
-/// dnsmasq in the foreground on one interface of the server namespace, with the DHCP
-/// arguments a test gives (as `Dnsmasq` in DHCPServerTests, whose range is fixed).
+/// dnsmasq in the foreground on one interface of the server namespace (`ip netns exec`
+/// execs it, so the child's pid is dnsmasq's; with --no-daemon it writes no pid file),
+/// with the DHCP arguments a test gives.
 final class LabDnsmasq: @unchecked Sendable {
     let process = Process()
     let directory: URL

@@ -122,64 +122,23 @@ final class DHCPServerTests: XCTestCase {
         throw XCTSkip(reason)
     }
 
+    /// Every option the client reads, on a 2-minute lease (dnsmasq's shortest).
+    static let dnsmasqArguments = [
+        "--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,2m",
+        "--dhcp-option=3,10.78.0.1", "--dhcp-option=6,10.78.0.53", "--dhcp-option=15,lab.example",
+        "--dhcp-option=17,10.78.0.1:/srv/root", "--dhcp-option=26,1400",
+        "--dhcp-option=121,192.168.60.0/24,10.78.0.254",
+    ]
+
     /// The server namespace with server0 at 10.78.0.1/24 (and dnsmasq on it when
     /// `serving`), client0 up with carrier in the client's namespace; `body` gets client0
     /// and a route socket. dnsmasq is stopped and both namespaces go away in every case.
     func inLab(serving: Bool, seconds: Int = 60, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
         try inVethLab(serverAddress: "10.78.0.1/24", seconds: seconds) { namespace, client, socket in
-            let server = serving ? try Dnsmasq(namespace: namespace) : nil
+            let server = serving ? try LabDnsmasq(namespace: namespace, interface: "server0", arguments: Self.dnsmasqArguments) : nil
             defer { server?.stop() }
             try server?.waitUntilReady()
             try body(client, socket)
         }
-    }
-}
-
-/// dnsmasq in the foreground in the server namespace (`ip netns exec` execs it, so the
-/// child's pid is dnsmasq's). With --no-daemon it writes no pid file: we hold the pid.
-final class Dnsmasq {
-    let process = Process()
-    let directory: URL
-    let log: URL
-
-    init(namespace: String) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stateless-dnsmasq-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        log = directory.appendingPathComponent("log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = [
-            "netns", "exec", namespace, DHCPServerTests.dnsmasq, "--no-daemon", "--port=0", "--interface=server0",
-            "--bind-interfaces", "--dhcp-range=10.78.0.100,10.78.0.150,255.255.255.0,2m",
-            "--dhcp-option=3,10.78.0.1", "--dhcp-option=6,10.78.0.53", "--dhcp-option=15,lab.example",
-            "--dhcp-option=17,10.78.0.1:/srv/root", "--dhcp-option=26,1400",
-            "--dhcp-option=121,192.168.60.0/24,10.78.0.254", "--log-dhcp",
-            "--dhcp-leasefile=\(directory.appendingPathComponent("leases").path)", "--conf-file=/dev/null",
-        ]
-        let output = try FileHandle(forWritingTo: log)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-    }
-
-    var logText: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-    /// Until dnsmasq has logged its DHCP range (it listens by then), at most 5 s.
-    func waitUntilReady() throws {
-        for _ in 0..<100 {
-            if logText.contains("DHCP, IP range") { return }
-            guard process.isRunning else { break }
-            usleep(50_000)
-        }
-        throw BootError("start", "dnsmasq", detail: "not ready within 5 s: \(logText)")
-    }
-
-    /// SIGTERM by pid, SIGKILL after 5 s; the log goes to the test output.
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        for _ in 0..<100 where process.isRunning { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        print("dnsmasq log:\n\(logText)")
-        try? FileManager.default.removeItem(at: directory)
     }
 }

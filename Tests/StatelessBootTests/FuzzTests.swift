@@ -1,4 +1,4 @@
-import StatelessBoot
+@testable import StatelessBoot
 import XCTest
 
 /// Seeded random and mutated inputs for the parsers that read what the admin and the
@@ -7,17 +7,9 @@ import XCTest
 /// thrown error. The suite runs a few thousand inputs each; `Tests/fuzz` runs 10⁶.
 /// `STATELESS_FUZZ_INPUTS` sets the count, `STATELESS_FUZZ_SEED` the seed.
 final class FuzzTests: XCTestCase {
-    /// SplitMix64: tiny, seedable, good enough to spread inputs.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// SplitMix64 (the DHCP race's own per-session generator): tiny, seedable, good
+    /// enough to spread inputs.
+    typealias SeededGenerator = SplitRandom
 
     static var inputCount: Int {
         ProcessInfo.processInfo.environment["STATELESS_FUZZ_INPUTS"].flatMap(Int.init) ?? 5000

@@ -91,6 +91,8 @@ struct SplitRandom: RandomNumberGenerator {
 
     init(_ parent: inout any RandomNumberGenerator) { state = parent.next() }
 
+    init(state: UInt64) { self.state = state }
+
     /// SplitMix64.
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
