@@ -140,8 +140,7 @@ extension NetStage {
         let files = configured.flatMap(NetHandOff.files) + NetHandOff.bootFiles(for: boot, interfaces: configured.map(\.interface))
         for file in files {
             do {
-                let directory = String(file.path[..<(file.path.lastIndex(of: "/") ?? file.path.endIndex)])
-                try Posix.makeDirectories(directory)
+                try Posix.makeParentDirectories(of: file.path)
                 try Posix.writeFile(file.path, file.contents, mode: file.mode)
             } catch {
                 log.warning("net", "cannot write the hand-off file: \(error)")

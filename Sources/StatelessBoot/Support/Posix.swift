@@ -44,6 +44,11 @@ public enum Posix {
         }
     }
 
+    /// `mkdir -p` of the directory holding `path` (a file about to be written).
+    public static func makeParentDirectories(of path: String) throws {
+        try makeDirectories(String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]))
+    }
+
     /// `mkdir -p`: every missing component of `path` is created with `mode`.
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         var prefix = ""

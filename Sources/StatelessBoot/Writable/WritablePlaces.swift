@@ -84,7 +84,7 @@ public struct WritablePlaces {
                 continue
             }
             let copy = Self.writableDirectory + path
-            try Posix.makeDirectories(String(copy[..<(copy.lastIndex(of: "/") ?? copy.endIndex)]))
+            try Posix.makeParentDirectories(of: copy)
             if !step.bindMount && step.entry.kind == .empty {
                 var remover = RemoveTree()  // nested `empty` inside a copied tree: empty it
                 try remover.removeContents(of: copy)

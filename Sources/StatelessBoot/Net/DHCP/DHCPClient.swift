@@ -54,6 +54,14 @@ public struct DHCPClient {
         /// 255.255.255.255 from 0.0.0.0 (or our address while rebinding).
         case broadcast
         case unicast(IPv4Address)
+
+        /// Where the datagram goes on the wire.
+        public var address: IPv4Address {
+            switch self {
+            case .broadcast: .broadcast
+            case .unicast(let server): server
+            }
+        }
     }
 
     public enum Action: Equatable, Sendable {

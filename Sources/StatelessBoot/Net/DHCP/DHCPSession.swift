@@ -28,11 +28,7 @@ final class DHCPSession {
             for action in actions {
                 switch action {
                 case .send(let message, let destination):
-                    let address: IPv4Address = switch destination {
-                    case .broadcast: .broadcast
-                    case .unicast(let server): server
-                    }
-                    try socket.send(message.encoded(), to: address)
+                    try socket.send(message.encoded(), to: destination.address)
                 case .setTimer(let due):
                     timer = due
                 case .probe(let address):

@@ -35,8 +35,7 @@ struct LeaseKeeper {
                 do {
                     switch action {
                     case .send(let message, let destination):
-                        let address: IPv4Address = if case .unicast(let server) = destination { server } else { .broadcast }
-                        try socket.send(message.encoded(), to: address)
+                        try socket.send(message.encoded(), to: destination.address)
                     case .setTimer(let due):
                         timer = due
                     case .probe(let address):
