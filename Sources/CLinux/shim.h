@@ -26,3 +26,8 @@ extern int setns(int fd, int nstype);
 // posix_spawn's POSIX_SPAWN_SETSID (spawn.h defines it only with _GNU_SOURCE): the lease
 // keeper runs in a session of its own, away from the console's.
 #define STATELESS_POSIX_SPAWN_SETSID 0x80
+
+// Loop devices (NFS-loopback and live roots): LOOP_CTL_GET_FREE, LOOP_CONFIGURE (5.8+)
+// with struct loop_config, LO_FLAGS_*. The ioctl numbers are macros Swift imports as
+// plain integers.
+#include <linux/loop.h>

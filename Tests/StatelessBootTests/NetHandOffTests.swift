@@ -15,6 +15,8 @@ final class NetHandOffTests: XCTestCase {
         c.searchDomain = "lab.example"
         c.hostname = "client1"
         c.mtu = 1500
+        c.bootServer = IPv4Address(10, 0, 2, 4)
+        c.rootPath = "10.0.2.4:/srv/it's ${mac}"
         return c
     }
 
@@ -44,6 +46,8 @@ final class NetHandOffTests: XCTestCase {
             NET_DHCP_SERVER=10.0.2.2
             NET_LEASE_SECONDS=86400
             NET_CLIENT_ID=01:52:54:00:12:34:56
+            NET_BOOT_SERVER=10.0.2.4
+            NET_ROOT_PATH='10.0.2.4:/srv/it'\\''s ${mac}'
 
             """)
     }
@@ -65,6 +69,8 @@ final class NetHandOffTests: XCTestCase {
             NET_DHCP_SERVER=''
             NET_LEASE_SECONDS=''
             NET_CLIENT_ID=''
+            NET_BOOT_SERVER=''
+            NET_ROOT_PATH=''
 
             """)
     }

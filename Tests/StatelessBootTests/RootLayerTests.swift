@@ -28,8 +28,10 @@ final class RootLayerTests: XCTestCase {
             FakeLayer(name: "nfs", hands: .directory("/run/stateless/layers/nfs"), fails: false, journal: journal),
             FakeLayer(name: "loop", hands: .blockDevice("/dev/loop0"), fails: false, journal: journal),
         ]
-        let (resource, facts) = try LayerStack.attach(layers.map { layer in { try layer.attach($0) } })
+        var pending = layers.makeIterator()
+        let (resource, attached, facts) = try LayerStack.attach(next: { _ in pending.next() }) { try $0.attach($1) }
         XCTAssertEqual(resource, .blockDevice("/dev/loop0"))
+        XCTAssertEqual(attached.map(\.name), ["net", "nfs", "loop"])
         XCTAssertEqual(facts.map(\.0), ["NET", "NFS", "LOOP"])
         XCTAssertEqual(journal.lines, ["attach net on nothing", "attach nfs on nothing",
                                        "attach loop on directory(\"/run/stateless/layers/nfs\")"])
@@ -43,14 +45,29 @@ final class RootLayerTests: XCTestCase {
             FakeLayer(name: "c", hands: .nothing, fails: true, journal: journal),
             FakeLayer(name: "d", hands: .nothing, fails: false, journal: journal),
         ]
-        XCTAssertThrowsError(try LayerStack.attach(layers.map { layer in { try layer.attach($0) } }))
+        var pending = layers.makeIterator()
+        XCTAssertThrowsError(try LayerStack.attach(next: { _ in pending.next() }) { try $0.attach($1) })
         XCTAssertEqual(journal.lines, ["attach a on nothing", "attach b on blockDevice(\"/dev/a\")",
                                        "attach c on directory(\"/x\")", "undo b", "undo a"])
     }
 
-    func testBlockRootIsDeviceThenFilesystem() {
-        let (kind, layers) = RootStage.layers(for: .block(.tag(name: "UUID", value: "u")))
-        XCTAssertEqual(kind, "block")
-        XCTAssertEqual(layers.map(\.name), ["block-device", "filesystem"])
+    /// Which layer goes on what: the kinds branch on what the layer below handed up.
+    func testNextLayerByKindAndResource() {
+        let block = RootSource.block(.tag(name: "UUID", value: "u"))
+        let nfs = RootSource.nfs(NFSRootSpec(version: .nfs, server: "10.0.2.2", path: "/root", options: [], port: nil))
+        let cases: [(RootSource, RootResource, String?)] = [
+            (block, .nothing, "block-device"), (block, .blockDevice("/dev/vda"), "filesystem"), (block, .directory("/sysroot"), nil),
+            (nfs, .nothing, "nfs"), (nfs, .directory("/sysroot"), nil), (nfs, .file("/run/stateless/nfs/os.squashfs"), "loop-device"),
+            (nfs, .blockDevice("/dev/loop0"), "filesystem"),
+        ]
+        for (source, below, expected) in cases {
+            XCTAssertEqual(RootStage.nextLayer(for: source, on: below)?.name, expected, "\(source) on \(below)")
+        }
+    }
+
+    func testKindNames() {
+        XCTAssertEqual(RootStage.kind(of: ["block-device", "filesystem"]), "block")
+        XCTAssertEqual(RootStage.kind(of: ["nfs"]), "nfs")
+        XCTAssertEqual(RootStage.kind(of: ["nfs", "loop-device", "filesystem"]), "nfs-loop")
     }
 }

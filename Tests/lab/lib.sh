@@ -167,9 +167,21 @@ _lab_fake_elf() { # MACHINE LOADER > FILE
 
 lab_testroot() { # OUT.img UUID LABEL
   local out=$1 uuid=$2 label=$3
-  lab_need busybox mkfs.ext4 setfattr getfattr
+  lab_need mkfs.ext4
   local st
   st=$(mktemp -d "$LAB_WORK/testroot.XXXXXX")
+  lab_testroot_tree "$st"
+  rm -f "$out"
+  mkdir -p "$(dirname "$out")"
+  if ! mkfs.ext4 -q -F -d "$st" -U "$uuid" -L "$label" "$out" 64M; then
+    rm -rf "$st"; echo "not ok - mkfs.ext4 of the test root failed"; exit 1
+  fi
+  rm -rf "$st"
+}
+
+lab_testroot_tree() { # DIR : the test root's files (as lab_testroot's image holds them) in DIR
+  local st=$1
+  lab_need busybox setfattr getfattr
   mkdir -p "$st"/{bin,sbin,usr/bin,usr/sbin,etc/rwtab.d,proc,sys,dev,run,tmp,sysroot,root}
   chmod 1777 "$st/tmp"
 
@@ -310,13 +322,6 @@ EOF
   _lab_fake_elf 183 "" >"$st/sbin/init-aarch64"
   _lab_fake_elf 62 /lib/ld-musl-x86_64.so.1 >"$st/sbin/init-musl"
   chmod 0755 "$st/sbin/init-script" "$st/sbin/init-aarch64" "$st/sbin/init-musl"
-
-  rm -f "$out"
-  mkdir -p "$(dirname "$out")"
-  if ! mkfs.ext4 -q -F -d "$st" -U "$uuid" -L "$label" "$out" 64M; then
-    rm -rf "$st"; echo "not ok - mkfs.ext4 of the test root failed"; exit 1
-  fi
-  rm -rf "$st"
 }
 
 lab_uuid() { cat /proc/sys/kernel/random/uuid; }

@@ -1,12 +1,20 @@
-/// Where the root filesystem comes from. One case per root kind; network kinds (NFS,
-/// an image on NFS, iSCSI) and live media join as further cases.
+/// Where the root filesystem comes from. One case per root kind; iSCSI and live media
+/// join as further cases.
 public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     /// A block device named by path or by a tag libblkid can evaluate.
     case block(BlockDeviceReference)
+    /// An NFS export, or a filesystem image file on one (found when it is mounted):
+    /// `root=nfs:…`, `nfs4:…`, `nfs://…`, `root=/dev/nfs nfsroot=…`, `netroot=nfs:…`.
+    case nfs(NFSRootSpec)
+    /// Whatever the DHCP lease's root-path (option 17) names: `root=dhcp`, `netroot=dhcp`,
+    /// `root=/dev/nfs` without `nfsroot=`, or no `root=` at all on a network boot.
+    case dhcp
 
     public var description: String {
         switch self {
         case .block(let reference): return reference.description
+        case .nfs(let spec): return spec.description
+        case .dhcp: return "dhcp"
         }
     }
 
@@ -14,6 +22,7 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     public var needsNetwork: Bool {
         switch self {
         case .block: return false
+        case .nfs, .dhcp: return true
         }
     }
 }
@@ -76,8 +85,8 @@ public struct BootOptions: Equatable, Sendable {
     /// `rd.timeout`: seconds to wait for the root device.
     public var deviceTimeoutSeconds = 30
     /// `rd.retry`: seconds to keep retrying a root that was found but failed to attach
-    /// with an error that can be transient.
-    public var retrySeconds = 5
+    /// with an error that can be transient; nil: `defaultRetrySeconds`.
+    public var retrySeconds: Int?
     /// Modules never loaded for a device alias (`modprobe.blacklist`, `rd.driver.blacklist`).
     public var moduleBlacklist: [String] = []
     /// Modules loaded before coldplug (`rd.driver.pre`).
@@ -90,6 +99,11 @@ public struct BootOptions: Equatable, Sendable {
     public var net = NetOptions()
 
     public init() {}
+
+    /// A disk that is there mounts at once or not at all; a server may be rebooting with
+    /// the clients it serves (after a power cut, all at once), so a network root waits
+    /// longer by default.
+    public func retryBound(network: Bool) -> Int { retrySeconds ?? (network ? 60 : 5) }
 
     /// Whether the net stage runs: the root needs the network, or `ip=`/`rd.neednet`
     /// ask for it.
@@ -116,7 +130,6 @@ extension BootOptions {
     public init(_ commandLine: KernelCommandLine) throws {
         self.init()
         let line = commandLine
-        if let root = line.last("root") { self.root = try Self.rootSource(root) }
         rootFilesystemType = try line.last("rootfstype").map { try Self.word($0, "a filesystem type such as ext4") }
         rootFlags = try line.last("rootflags").map { try Self.text($0, "mount options such as noatime,errors=remount-ro") }
         if let mode = line.last("stateless.root") {
@@ -173,6 +186,7 @@ extension BootOptions {
         }
         quiet = line.last("quiet") != nil
         net = try NetOptions(line)
+        root = try Self.rootSource(line, network: net)
     }
 
     /// Only what the fallback after a fatal error and the kernel's module requests need —
@@ -198,12 +212,34 @@ extension BootOptions {
 
     // MARK: Value parsers
 
+    /// `root=`, with `netroot=` and `nfsroot=` where they apply: `netroot=` names a
+    /// network root when `root=` is absent or `dhcp` (dracut); `nfsroot=` counts only with
+    /// `root=/dev/nfs` (the kernel). Without any, a network boot (`ip=`, `rd.neednet=1`,
+    /// `BOOTIF=`) takes its root from the DHCP root-path, as dracut and the kernel do.
+    static func rootSource(_ line: KernelCommandLine, network: NetOptions) throws -> RootSource? {
+        var root: RootSource?
+        if let parameter = line.last("root"), parameter.value == "/dev/nfs" {
+            root = try line.last("nfsroot").map { .nfs(try NFSRootSpec.kernel(try text($0, "[<server-ip>:]<root-dir>[,<nfs-options>]"))) } ?? .dhcp
+        } else {
+            root = try line.last("root").map(rootSource)
+        }
+        if let netroot = line.last("netroot") {
+            let value = netroot.value ?? ""
+            guard root == nil || root == .dhcp else {
+                throw OptionError(option: "netroot", value: value, expected: "root= absent or root=dhcp: both name the root, as root=\(root!)")
+            }
+            root = value == "dhcp" ? .dhcp : .nfs(try NFSRootSpec.parse(value, option: "netroot"))
+        }
+        if root == nil, network.asksForNetwork || network.bootInterface != nil { root = .dhcp }
+        return root
+    }
+
     static func rootSource(_ parameter: KernelParameter) throws -> RootSource {
         let value = parameter.value ?? ""
-        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID= or PARTLABEL="
-        if value == "/dev/nfs" || value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") {
-            throw OptionError(option: "root", value: value,
-                              expected: "a local block device: NFS roots (root=/dev/nfs nfsroot=…, root=nfs:…) are not supported yet")
+        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://… or dhcp"
+        if value == "dhcp" { return .dhcp }
+        if value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") {
+            return .nfs(try NFSRootSpec.parse(value, option: "root"))
         }
         if value.hasPrefix("/dev/disk/") {
             return .block(try diskLink(value))
@@ -226,8 +262,8 @@ extension BootOptions {
                 return .block(.tag(name: name, value: tagValue))
             }
         }
-        for networkPrefix in ["iscsi:", "live:", "dhcp"] where value.hasPrefix(networkPrefix) {
-            throw OptionError(option: "root", value: value, expected: "\(expected) (this release boots local block devices only)")
+        for prefix in ["iscsi:", "live:"] where value.hasPrefix(prefix) {
+            throw OptionError(option: "root", value: value, expected: "\(expected) (iSCSI and live roots are not supported yet)")
         }
         throw OptionError(option: "root", value: value, expected: expected)
     }

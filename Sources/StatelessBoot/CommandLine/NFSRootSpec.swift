@@ -1,5 +1,5 @@
-/// An NFS root as the command line or a DHCP root-path names it, before the network is up
-/// (issue "Diskless thin clients"; parsed and tested here, not yet mounted).
+/// An NFS root as the command line or a DHCP root-path names it, before the network is up.
+/// NFSMountPlan turns it into mount(2) calls once the address and server are known.
 ///
 /// The forms admins copy from dracut.cmdline(7) and the kernel's nfsroot.rst:
 /// - `root=nfs:[<server>:]<path>[:<options>]`, `root=nfs4:…`, `netroot=nfs:…`, and a DHCP
@@ -13,9 +13,10 @@
 /// address without one (the kernel and dracut), and `${ip}`, `${mac}` (`aa-bb-…`, as
 /// PXELINUX names per-machine files) and `${hostname}` are ours. A missing server comes
 /// from `ip=`'s `<server-IP>` or the lease (next-server, then the server identifier).
-public struct NFSRootSpec: Equatable, Sendable {
+public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
     public enum Version: String, Equatable, Sendable {
-        /// `nfs:`: NFSv3 unless the options ask for `vers=4…` (dracut's rule).
+        /// `nfs:`: what `mount -t nfs` (dracut's) does: NFSv4 first, NFSv3 when the server
+        /// has no v4, unless the options name a version.
         case nfs
         /// `nfs4:`: NFSv4, the minor version negotiated.
         case nfs4
@@ -30,6 +31,11 @@ public struct NFSRootSpec: Equatable, Sendable {
     public var options: [String]
     /// `nfs://server:port/`.
     public var port: Int?
+
+    /// In dracut's form, for log lines: `nfs4:10.0.2.2:/srv/root:vers=4.1`.
+    public var description: String {
+        "\(version.rawValue):\(server.map { $0 + ":" } ?? "")\(path)" + (options.isEmpty ? "" : ":" + options.joined(separator: ","))
+    }
 
     static let forms = "nfs:[<server>:]<path>[:<options>], nfs4:…, or nfs://<server>[:<port>]/<path>"
 

@@ -97,6 +97,7 @@ extension NetStage {
         c.nameservers = unique(options.nameservers + option.nameservers + c.nameservers)
         c.hostname = option.hostname ?? c.hostname
         c.mtu = option.mtu ?? c.mtu
+        c.bootServer = option.server ?? c.bootServer
         return c
     }
 
@@ -109,6 +110,7 @@ extension NetStage {
         c.nameservers = unique(options.nameservers + option.nameservers)
         c.hostname = option.hostname
         c.mtu = option.mtu
+        c.bootServer = option.server
         return c
     }
 

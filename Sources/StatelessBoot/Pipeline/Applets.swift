@@ -131,7 +131,7 @@ extension BootOptions {
         [("ROOT", root?.description ?? ""), ("ROOTFSTYPE", rootFilesystemType ?? ""),
          ("ROOTFLAGS", rootFlags ?? ""), ("ROOT_WRITABLE", rootWritable ? "1" : "0"),
          ("INIT", initPath ?? ""), ("OVERLAY_MODE", overlayMode.rawValue),
-         ("RD_TIMEOUT", String(deviceTimeoutSeconds)), ("RD_RETRY", String(retrySeconds)),
+         ("RD_TIMEOUT", String(deviceTimeoutSeconds)), ("RD_RETRY", String(retryBound(network: root?.needsNetwork == true))),
          ("RD_SHELL", shellOnFailure ? "1" : "0"), ("RD_EMERGENCY", emergencyAction.rawValue),
          ("EMERGENCY_DELAY", String(emergencyDelaySeconds)),
          ("MODULE_TIMEOUT", String(moduleTimeoutSeconds)), ("MOUNT_TIMEOUT", String(mountTimeoutSeconds)),

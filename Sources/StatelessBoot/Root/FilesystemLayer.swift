@@ -56,7 +56,7 @@ struct FilesystemLayer: RootLayer {
     func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
         try Posix.makeDirectories(target)
         let options = context.options
-        let deadline = Uptime.now().adding(milliseconds: options.retrySeconds * 1000)
+        let deadline = Uptime.now().adding(milliseconds: options.retryBound(network: false) * 1000)
         let data = mountOptions.data.isEmpty ? nil : mountOptions.data
         while true {
             do {

@@ -5,16 +5,19 @@ public enum RootResource: Equatable, Sendable {
     /// A block device node: a disk, a partition, later a loop, nbd or dm device.
     case blockDevice(String)
     /// A mounted tree: the root itself at /sysroot, or an intermediate mount under
-    /// /run/stateless (an NFS export holding an image file, a live medium).
+    /// /run/stateless (a live medium).
     case directory(String)
+    /// A filesystem image file on a mounted tree (NFS-loopback: the image on its export).
+    case file(String)
 }
 
 /// One step of attaching a root. Root kinds are stacks of layers, each building on what
 /// the one below handed up (ARCHITECTURE.md):
 ///
 ///     block      block device → filesystem
-///     nfs-loop   network → NFS mount → loop device → filesystem     (next issues)
-///     live       medium → squashfs → device-mapper snapshot → filesystem
+///     nfs        NFS mount
+///     nfs-loop   NFS mount → loop device → filesystem
+///     live       medium → squashfs → device-mapper snapshot → filesystem   (next issues)
 public protocol RootLayer {
     /// For log lines and root.env's ROOT_LAYERS: "block-device", "filesystem".
     var name: String { get }
@@ -46,21 +49,25 @@ public struct AttachedLayer {
 }
 
 public enum LayerStack {
-    /// Attaches the steps bottom-up, each on what the one below handed up. When one
-    /// fails, the ones already attached are undone top-down and the error is passed on.
-    public static func attach(_ steps: [(RootResource) throws -> AttachedLayer]) throws -> (RootResource, [(String, String)]) {
-        var attached: [AttachedLayer] = []
+    /// Attaches layers bottom-up: `next` names the layer to put on what the one below
+    /// handed up (nil: the root is complete), so a kind can branch on what it finds — an
+    /// NFS path that turns out to be an image file goes on through a loop device. When
+    /// one fails, the ones already attached are undone top-down and the error is passed on.
+    public static func attach<Layer>(
+        next: (RootResource) -> Layer?, _ attach: (Layer, RootResource) throws -> AttachedLayer
+    ) throws -> (resource: RootResource, layers: [Layer], facts: [(String, String)]) {
+        var attached: [(Layer, AttachedLayer)] = []
         var resource = RootResource.nothing
-        for step in steps {
+        while let layer = next(resource) {
             do {
-                let layer = try step(resource)
-                attached.append(layer)
-                resource = layer.resource
+                let done = try attach(layer, resource)
+                attached.append((layer, done))
+                resource = done.resource
             } catch {
-                for done in attached.reversed() { done.undo() }
+                for (_, done) in attached.reversed() { done.undo() }
                 throw error
             }
         }
-        return (resource, attached.flatMap(\.facts))
+        return (resource, attached.map(\.0), attached.flatMap(\.1.facts))
     }
 }

@@ -1,7 +1,7 @@
 /// Attaches the root read-only at /sysroot by running the layers of its kind.
 /// Intermediate mounts of layered kinds (an NFS export holding the image file, a live
-/// medium) go under /run/stateless/layers/, so that they move with /run into the booted
-/// system and stay visible there (ARCHITECTURE.md).
+/// medium) go under /run/stateless/, so that they move with /run into the booted system
+/// and stay visible there (ARCHITECTURE.md).
 public struct RootStage {
     public static let target = "/sysroot"
 
@@ -11,21 +11,58 @@ public struct RootStage {
         context = AttachContext(options: options, watcher: watcher, log: log)
     }
 
-    /// The layers, bottom-up, for one root source.
-    static func layers(for source: RootSource) -> (kind: String, layers: [RootLayer]) {
-        switch source {
-        case .block(let reference):
-            return ("block", [BlockDeviceLayer(reference: reference), FilesystemLayer(target: target)])
+    /// The layer to put on what the one below handed up; nil once the root is mounted.
+    static func nextLayer(for source: RootSource, on below: RootResource) -> RootLayer? {
+        switch (source, below) {
+        case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
+        case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
+        case (_, .file(let image)): return LoopDeviceLayer(image: image)
+        case (_, .blockDevice): return FilesystemLayer(target: target)
+        case (_, .directory), (.dhcp, _): return nil
+        }
+    }
+
+    /// root.env's ROOT_KIND, from the layers that were attached.
+    static func kind(of layers: [String]) -> String {
+        switch layers.first {
+        case "nfs": return layers.contains("loop-device") ? "nfs-loop" : "nfs"
+        default: return "block"
         }
     }
 
     /// Returns the facts for /run/stateless/root.env.
     public func attach() throws -> [(String, String)] {
-        guard let source = context.options.root else {
+        guard var source = context.options.root else {
             throw BootError("find root", "root=", detail: "the kernel command line names no root", option: "root=")
         }
-        let (kind, layers) = Self.layers(for: source)
-        let (_, facts) = try LayerStack.attach(layers.map { layer in { try layer.attach($0, context) } })
-        return [("ROOT_KIND", kind), ("ROOT_LAYERS", layers.map(\.name).joined(separator: " "))] + facts
+        var facts: [(String, String)] = []
+        if source == .dhcp {
+            let (spec, path) = try Self.rootFromLease(try BootNetwork.current())
+            source = .nfs(spec)
+            facts.append(("ROOT_PATH_DHCP", path))
+            context.log.info("root", "the DHCP root-path names \(spec)")
+        }
+        let (resource, layers, layerFacts) = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0) }) { layer, below in
+            try layer.attach(below, context)
+        }
+        guard resource == .directory(Self.target) else {
+            throw BootError("attach root", "\(source)", detail: "the layers ended in \(resource), not a tree at \(Self.target)")
+        }
+        let names = layers.map(\.name)
+        return [("ROOT_KIND", Self.kind(of: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + layerFacts
+    }
+
+    /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut
+    /// reads it (`nfs:` optional). Other network kinds join here as they land.
+    static func rootFromLease(_ network: BootNetwork) throws -> (NFSRootSpec, String) {
+        guard let path = network.rootPath else {
+            throw BootError("find root", "root=dhcp", detail: "the DHCP lease of \(network.interface) (server \(network.dhcpServer?.description ?? "none")) carries no root-path (option 17)",
+                            option: "root=, netroot=, or option 17 on the DHCP server")
+        }
+        do {
+            return (try NFSRootSpec.parse(path, option: "root-path (DHCP option 17)", allowBare: true), path)
+        } catch let error as OptionError {
+            throw BootError("find root", "root=dhcp", detail: "\(error)", option: "option 17 on the DHCP server")
+        }
     }
 }

@@ -103,17 +103,21 @@ public enum Posix {
         return names.sorted()
     }
 
+    /// open(2) with O_CLOEXEC; the error names the path.
+    public static func open(_ path: String, _ mode: FileDescriptor.AccessMode) throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(FilePath(path), mode, options: [.closeOnExec])
+        } catch let errno as Errno {
+            throw BootError("open", path, errno: errno)
+        }
+    }
+
     // MARK: Whole files
 
     /// Reads a whole file, or its first `limit` bytes. Files under /proc and /sys report
     /// size 0, so this reads until end of file instead of trusting st_size.
     public static func readFile(_ path: String, limit: Int = .max) throws -> [UInt8] {
-        let fd: FileDescriptor
-        do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec])
-        } catch let errno as Errno {
-            throw BootError("open", path, errno: errno)
-        }
+        let fd = try open(path, .readOnly)
         return try fd.closeAfter {
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 16384)

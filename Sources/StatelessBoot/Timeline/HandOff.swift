@@ -25,6 +25,50 @@ public enum HandOff {
         facts.map { "\($0.0)=\(quote($0.1))\n" }.joined()
     }
 
+    /// The facts of a file `format` wrote, as `. FILE` in sh would set them: a value is
+    /// bare or single-quoted (`'\''` for a quote) and may span lines inside quotes. A
+    /// line without `KEY=` is skipped: a later stage reads what an earlier one wrote, and
+    /// a hand-edited line must not stop the boot.
+    public static func parse(_ text: String) -> [String: String] {
+        var facts: [String: String] = [:]
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let lineEnd = rest.firstIndex(of: "\n") ?? rest.endIndex
+            guard let equals = rest[..<lineEnd].firstIndex(of: "="), !rest[..<equals].isEmpty,
+                  rest[..<equals].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            else {
+                rest = rest[lineEnd...].dropFirst()
+                continue
+            }
+            let key = String(rest[..<equals])
+            var value = ""
+            var index = rest.index(after: equals)
+            while index < rest.endIndex, rest[index] != "\n" {
+                if rest[index] == "'" {
+                    let quoted = rest[rest.index(after: index)...]
+                    let close = quoted.firstIndex(of: "'") ?? rest.endIndex
+                    value += quoted[..<close]
+                    index = close == rest.endIndex ? close : rest.index(after: close)
+                } else if rest[index] == "\\", rest.index(after: index) < rest.endIndex {
+                    index = rest.index(after: index)
+                    value.append(rest[index])
+                    index = rest.index(after: index)
+                } else {
+                    value.append(rest[index])
+                    index = rest.index(after: index)
+                }
+            }
+            facts[key] = value
+            rest = rest[index...].dropFirst()
+        }
+        return facts
+    }
+
+    /// `/run/stateless/NAME.env` parsed; nil when there is no such file.
+    public static func read(_ name: String) -> [String: String]? {
+        (try? Posix.readText(path(name))).map(parse)
+    }
+
     /// POSIX shell quoting: safe characters stay bare, anything else goes in single
     /// quotes, with each `'` written as `'\''`.
     public static func quote(_ value: String) -> String {

@@ -26,6 +26,11 @@ public struct NetConfiguration: Equatable, Sendable {
     public var searchDomain: String?
     public var hostname: String?
     public var mtu: Int?
+    /// The boot server: `ip=`'s `<server-IP>`, else the lease's next-server (siaddr), the
+    /// PXE server. An NFS root without a server comes from here (the kernel's rule).
+    public var bootServer: IPv4Address?
+    /// DHCP option 17, where a network root is (RFC 2132 3.19); never from `ip=`.
+    public var rootPath: String?
     public var origin: Origin
 
     public init(interface: String, mac: MACAddress, address: IPv4Address, prefixLength: Int, origin: Origin) {
@@ -79,6 +84,8 @@ extension NetConfiguration {
         searchDomain = lease.domainName
         hostname = lease.hostName
         mtu = lease.mtu.map(Int.init).flatMap { $0 >= Self.smallestLeaseMTU ? $0 : nil }
+        bootServer = lease.nextServer
+        rootPath = lease.rootPath
     }
 
     /// Whether `router` is inside the address's own network (reachable without a route).

@@ -69,6 +69,7 @@ public enum NetHandOff {
             ("NET_DOMAIN", c.validSearchDomain ?? ""), ("NET_HOSTNAME", c.validHostname ?? ""),
             ("NET_MTU", c.mtu.map(String.init) ?? ""),
             ("NET_DHCP_SERVER", dhcp.1), ("NET_LEASE_SECONDS", dhcp.2), ("NET_CLIENT_ID", dhcp.3),
+            ("NET_BOOT_SERVER", c.bootServer?.description ?? ""), ("NET_ROOT_PATH", c.rootPath ?? ""),
         ]
     }
 

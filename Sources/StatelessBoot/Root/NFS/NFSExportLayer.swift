@@ -1,0 +1,162 @@
+import SystemPackage
+import Glibc
+
+/// The bottom layer of an NFS root: mounts the export read-only at /sysroot. When the
+/// path names a file rather than a directory (the kernel answers ENOTDIR), it is an image
+/// of the root (NFS-loopback): the file's directory is mounted at `exportMount` instead
+/// and the file is handed up to a loop device; that mount moves with /run into the
+/// booted system and stays visible there.
+struct NFSExportLayer: RootLayer {
+    let spec: NFSRootSpec
+    let target: String
+    var name: String { "nfs" }
+
+    static let exportMount = HandOff.directory + "/nfs"
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        let network = try BootNetwork.current()
+        guard let server = try Self.server(spec, network) else {
+            throw BootError("find NFS server", "\(spec)", detail: "the root names no server, and the lease of \(network.interface) has no next-server or DHCP server to take it from",
+                            option: "root=nfs:<server>:<path>, nfsroot=")
+        }
+        let path = spec.expandedPath(address: network.address, mac: network.mac, hostname: network.hostname)
+        let plan = try NFSMountPlan(spec: spec, server: server, path: path, client: network.address, rootFlags: context.options.rootFlags)
+        if plan.locksWithoutStatd {
+            context.log.warning("root", "NFSv3 with lock asked for: no rpc.statd runs in the initramfs, so locks on the root fail until the booted system starts one")
+        }
+        let log = context.log
+        do {
+            let version = try mountRetrying(plan, at: target, context)
+            return AttachedLayer(resource: .directory(target), facts: facts(plan, version: version, at: target), undo: { [target] in
+                Self.unmount(target, log)
+            })
+        } catch let error as BootError where error.errno == .notDirectory {
+            // The path is a file: mount its directory, hand up the file.
+            let (directory, file) = Self.split(path)
+            context.log.info("root", "\(server):\(path) is a file, not a directory: mounting \(server):\(directory) to attach it as the root's image")
+            let exportPlan = try NFSMountPlan(spec: spec, server: server, path: directory, client: network.address, rootFlags: nil)
+            try Posix.makeDirectories(Self.exportMount)
+            let version = try mountRetrying(exportPlan, at: Self.exportMount, context)
+            let image = Self.exportMount + "/" + file
+            guard let status = try? Posix.statIfPresent(image), status.st_mode & S_IFMT == S_IFREG else {
+                Self.unmount(Self.exportMount, log)
+                throw BootError("attach NFS root", "\(server):\(path)", detail: "expected a directory or a filesystem image file, found neither (the export \(directory) has no regular file \(file))",
+                                option: "root=, nfsroot=")
+            }
+            return AttachedLayer(resource: .file(image), facts: facts(exportPlan, version: version, at: Self.exportMount) + [("ROOT_NFS_IMAGE", image)],
+                                 undo: { Self.unmount(Self.exportMount, log) })
+        }
+    }
+
+    func facts(_ plan: NFSMountPlan, version: NFSMountPlan.Attempt, at mountPoint: String) -> [(String, String)] {
+        [("ROOT_SPEC", "\(spec)"), ("ROOT_NFS_SOURCE", plan.source), ("ROOT_NFS_VERSION", version.version),
+         ("ROOT_NFS_OPTIONS", version.data), ("ROOT_NFS_MOUNT", mountPoint)]
+    }
+
+    /// The root's own server, else the boot server or the DHCP server. Host names need a
+    /// resolver, which the initramfs does not have yet.
+    static func server(_ spec: NFSRootSpec, _ network: BootNetwork) throws -> IPv4Address? {
+        guard let name = spec.server else { return network.defaultServer }
+        guard let address = IPv4Address(parsing: name) else {
+            throw BootError("find NFS server", name, detail: "expected the server's IPv4 address: host names are not resolved in the initramfs yet",
+                            option: "root=nfs:<server>:<path>, nfsroot=")
+        }
+        return address
+    }
+
+    /// `/images/os.squashfs` → (`/images`, `os.squashfs`); `/os.img` → (`/`, `os.img`).
+    static func split(_ path: String) -> (directory: String, file: String) {
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return ("/", trimmed) }
+        let directory = String(trimmed[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(trimmed[trimmed.index(after: slash)...]))
+    }
+
+    static func unmount(_ mountPoint: String, _ log: Logger) {
+        do { try Posix.unmount(mountPoint, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+    }
+
+    /// Tries the plan's versions newest first, going on to the next only when the server
+    /// says it lacks one; other errors that can pass (no answer, connection refused)
+    /// are retried with back-off (1, 2, 4, 8 s) until `rd.retry` runs out. Each mount(2)
+    /// runs under `stateless.mount-timeout`; one that outlives it is not retried, since
+    /// it may still complete.
+    func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext) throws -> NFSMountPlan.Attempt {
+        try Posix.makeDirectories(mountPoint)
+        let options = context.options
+        let retrySeconds = options.retryBound(network: true)
+        let start = Uptime.now()
+        let deadline = start.adding(milliseconds: retrySeconds * 1000)
+        var delayMilliseconds = 1000
+        var rounds = 0
+        while true {
+            rounds += 1
+            var lacking: [String] = []
+            var failure: (NFSMountPlan.Attempt, BootError)?
+            for attempt in plan.attempts {
+                // The version's module too: the kernel would ask for it through a
+                // modprobe process, which costs a process start.
+                context.watcher.modules.loadFilesystem(attempt.type, reason: "NFS root")
+                context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS root")
+                let result = try boundedCall("NFSv\(attempt.version) mount of \(plan.source)", seconds: options.mountTimeoutSeconds,
+                                             option: "stateless.mount-timeout=", stage: "root", log: context.log) {
+                    Result { try Posix.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags, data: attempt.data) }
+                }
+                switch result {
+                case .success:
+                    let fallback = lacking.isEmpty ? "" : " (the server has no NFSv\(lacking.joined(separator: ", v")))"
+                    context.log.info("root", "mounted \(plan.source) on \(mountPoint) with NFSv\(attempt.version)\(fallback): \(attempt.data)")
+                    return attempt
+                case .failure(let error as BootError) where error.errno == .protocolNotSupported && attempt != plan.attempts.last:
+                    lacking.append(attempt.version)
+                    continue
+                case .failure(let error as BootError):
+                    failure = (attempt, error)
+                case .failure(let error):
+                    throw error
+                }
+                break
+            }
+            guard let (attempt, error) = failure else { fatalError("every attempt ended in success, fallback or failure") }
+            let elapsed = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000_000
+            guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
+                throw BootError("mount NFS root", "\(plan.source) (NFSv\(attempt.version))", errno: error.errno,
+                                detail: Self.explain(error.errno, plan, attempt, tried: lacking) + " (\(rounds) attempt\(rounds == 1 ? "" : "s") in \(elapsed) s)",
+                                option: "root=, nfsroot=, rootflags=, rd.retry=")
+            }
+            let delay = min(delayMilliseconds, deadline.millisecondsLeft())
+            context.log.warning("root", "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(delay / 1000).\(delay % 1000 / 100) s (rd.retry=\(retrySeconds))")
+            sleep(milliseconds: delay)
+            delayMilliseconds = min(delayMilliseconds * 2, 8000)
+        }
+    }
+
+    static func isTransient(_ errno: Errno) -> Bool {
+        [.connectionRefused, .timedOut, .noRouteToHost, .networkUnreachable, .hostIsDown, .connectionReset,
+         .resourceTemporarilyUnavailable, .resourceBusy, .ioError].contains(errno)
+    }
+
+    /// What an errno from an NFS mount means, in the admin's terms.
+    static func explain(_ errno: Errno?, _ plan: NFSMountPlan, _ attempt: NFSMountPlan.Attempt, tried lacking: [String]) -> String {
+        let server = plan.source.prefix { $0 != ":" }
+        let path = plan.source.dropFirst(server.count + 1)
+        switch errno {
+        case .noSuchFileOrDirectory?:
+            return "the server \(server) exports no \(path)" + (attempt.type == "nfs4" ? " (NFSv4 paths are inside the server's pseudo root)" : "")
+        case .permissionDenied?, .notPermitted?:
+            return "the server \(server) refused this client access to \(path): check the export's client list and security flavour"
+        case .connectionRefused?:
+            return "nothing accepts NFS connections on \(server)" + (attempt.type == "nfs" ? " (NFSv3 also needs rpcbind, port 111)" : " (port 2049)") + ": is the NFS server running?"
+        case .timedOut?, .noRouteToHost?, .networkUnreachable?, .hostIsDown?:
+            return "the server \(server) did not answer"
+        case .protocolNotSupported?:
+            return "the server speaks none of NFSv\((lacking + [attempt.version]).joined(separator: ", v"))"
+        case .invalidArgument?:
+            return "the kernel refused the mount options \(attempt.data)"
+        case .operationNotSupportedByDevice?:
+            return "the kernel has no NFS client: the nfs modules are missing from the image or failed to load"
+        default:
+            return "the kernel gave this error for the mount"
+        }
+    }
+}
