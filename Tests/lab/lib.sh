@@ -269,6 +269,18 @@ exec </dev/console >/dev/console 2>&1 || exec >/dev/kmsg 2>&1
 R() { echo "REPORT $*"; }
 R "uptime=$up"
 R "init=$0 pid=$$"
+# lab.wait=PATH: wait (30 s at most) until PATH exists, e.g. a flag the host writes on the
+# NFS export after changing something there; then drop the caches so reads go to the root.
+wait_for=$(sed -n 's/.*lab\.wait=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$wait_for" ]; then
+  R "lab_waiting=$wait_for"
+  i=0
+  # Dropping dentries each round: NFS caches "no such file" for up to a minute.
+  while [ ! -e "$wait_for" ] && [ $i -lt 150 ]; do echo 2 >/proc/sys/vm/drop_caches; sleep 0.2; i=$((i + 1)); done
+  if [ -e "$wait_for" ]; then R "lab_waited=yes"; else R "lab_waited=no"; fi
+  sync; echo 3 >/proc/sys/vm/drop_caches
+fi
+[ -r /etc/image-version ] && R "image_version=$(cat /etc/image-version)"
 R "args=$*"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"

@@ -36,6 +36,10 @@ lab_nfs_start() {
     done
   } >"$conf"
   rm -f "$LAB_NFS_DIR/ganesha.log"
+  if "${run[@]}" ss -ltn 2>/dev/null | grep -q ":2049 "; then
+    echo "not ok - something else already listens on port 2049 (a system NFS server?): $("${run[@]}" ss -ltnp | grep ':2049 ')"
+    exit 1
+  fi
   if [[ $protocols == *3* ]]; then
     "${run[@]}" rpcbind -f -w >"$LAB_NFS_DIR/rpcbind.log" 2>&1 &
     LAB_NFS_PIDS+=($!)
