@@ -32,7 +32,9 @@ final class BootOptionsTests: XCTestCase {
     func testMalformedKnownOptionsNameTheOption() {
         let cases: [(String, String)] = [
             ("root=", "root"), ("root=UUID=", "root"), ("root=/dev/", "root"), ("root=sda1", "root"),
-            ("root=nfs:10.0.0.1:/srv", "root"), ("root=FOO=bar", "root"),
+            ("root=nfs:10.0.0.1:srv", "root"), ("root=FOO=bar", "root"), ("root=iscsi:10.0.0.1::::iqn.x", "root"),
+            ("root=live:CDLABEL=x", "root"), ("root=/dev/nfs nfsroot=srv", "nfsroot"), ("root=/dev/nfs nfsroot=", "nfsroot"),
+            ("root=nfs:[::1]:/x", "root"), ("netroot=nfs:srv", "netroot"), ("root=LABEL=x netroot=nfs:s:/x", "netroot"),
             ("rd.timeout=abc", "rd.timeout"), ("rd.timeout=0", "rd.timeout"), ("rd.timeout=-1", "rd.timeout"),
             ("rd.timeout=99999999999999999999", "rd.timeout"), ("rd.timeout", "rd.timeout"),
             ("rd.retry=1.5", "rd.retry"), ("rd.emergency=explode", "rd.emergency"),
@@ -42,7 +44,6 @@ final class BootOptionsTests: XCTestCase {
             ("init=sbin/init", "init"), ("init=", "init"),
             ("modprobe.blacklist=a,b/c", "modprobe.blacklist"), ("rd.driver.pre=", "rd.driver.pre"),
             ("stateless.tmpfs-size=lots", "stateless.tmpfs-size"), ("stateless.tmpfs-size=%", "stateless.tmpfs-size"),
-            ("root=/dev/nfs", "root"), ("root=nfs4:srv:/x", "root"),
             ("root=/dev/disk/by-id/ata-QEMU", "root"), ("root=/dev/disk/by-path/pci-0", "root"),
             ("root=/dev/disk/by-uuid/", "root"), ("root=/dev/disk/by-uuid/a/b", "root"), ("root=/dev/disk/", "root"),
             ("root=/dev/disk/by-label/bad\\x2", "root"), ("root=/dev/disk/by-label/bad\\x+f", "root"),
@@ -62,10 +63,36 @@ final class BootOptionsTests: XCTestCase {
         }
     }
 
-    func testKernelNFSRootIsRecognisedAsNotSupportedYet() {
-        XCTAssertThrowsError(try parse("root=/dev/nfs nfsroot=10.0.0.1:/srv")) { error in
-            XCTAssertTrue(String(describing: error).contains("NFS roots"), "\(error)")
+    /// The network roots, as dracut and the kernel spell them; nfsroot= counts only with
+    /// root=/dev/nfs, netroot= only without another root=.
+    func testNetworkRootForms() throws {
+        func nfs(_ version: NFSRootSpec.Version, _ server: String?, _ path: String, _ options: [String] = []) -> RootSource {
+            .nfs(NFSRootSpec(version: version, server: server, path: path, options: options, port: nil))
         }
+        let cases: [(String, RootSource?)] = [
+            ("root=nfs:10.0.0.1:/srv/root", nfs(.nfs, "10.0.0.1", "/srv/root")),
+            ("root=nfs4:10.0.0.1:/srv/root:vers=4.1", nfs(.nfs4, "10.0.0.1", "/srv/root", ["vers=4.1"])),
+            ("root=/dev/nfs nfsroot=10.0.0.1:/srv,vers=3", nfs(.nfs, "10.0.0.1", "/srv", ["vers=3"])),
+            ("root=/dev/nfs", .dhcp), ("root=dhcp", .dhcp),
+            ("nfsroot=10.0.0.1:/srv root=/dev/vda", .block(.path("/dev/vda"))),
+            ("netroot=nfs:10.0.0.1:/srv", nfs(.nfs, "10.0.0.1", "/srv")),
+            ("root=dhcp netroot=nfs4:10.0.0.1:/srv", nfs(.nfs4, "10.0.0.1", "/srv")),
+            ("netroot=dhcp", .dhcp), ("ip=dhcp", .dhcp), ("rd.neednet=1", .dhcp), ("BOOTIF=01-52-54-00-12-34-56", .dhcp),
+            ("BOOTIF=01-52-54-00-12-34-56 rd.bootif=0", nil), ("ip=off", nil), ("quiet", nil),
+            ("ip=dhcp root=LABEL=r", .block(.tag(name: "LABEL", value: "r"))),
+        ]
+        for (text, root) in cases {
+            XCTAssertEqual(try parse(text).root, root, text)
+        }
+        XCTAssertTrue(try parse("root=nfs:10.0.0.1:/srv").needsNetwork)
+        XCTAssertTrue(try parse("root=dhcp").needsNetwork)
+    }
+
+    func testRetryDefaultsByRootKind() throws {
+        XCTAssertEqual(try parse("root=/dev/vda").retryBound(network: false), 5)
+        XCTAssertEqual(try parse("root=dhcp").retryBound(network: true), 60)
+        XCTAssertEqual(try parse("rd.retry=9").retryBound(network: true), 9)
+        XCTAssertEqual(try parse("rd.retry=0").retryBound(network: false), 0)
     }
 
     func testErrorLineSaysWhatWasExpected() {

@@ -142,13 +142,17 @@ struct NFSExportLayer: RootLayer {
         let path = plan.source.dropFirst(server.count + 1)
         switch errno {
         case .noSuchFileOrDirectory?:
-            return "the server \(server) exports no \(path)" + (attempt.type == "nfs4" ? " (NFSv4 paths are inside the server's pseudo root)" : "")
+            return "the server \(server) exports no \(path)" + (attempt.type == "nfs4" ? " to this client (NFSv4 paths are inside the server's pseudo root; an export this client may not use looks the same)" : "")
         case .permissionDenied?, .notPermitted?:
             return "the server \(server) refused this client access to \(path): check the export's client list and security flavour"
         case .connectionRefused?:
-            return "nothing accepts NFS connections on \(server)" + (attempt.type == "nfs" ? " (NFSv3 also needs rpcbind, port 111)" : " (port 2049)") + ": is the NFS server running?"
+            let port = attempt.data.split(separator: ",").last { $0.hasPrefix("port=") }?.dropFirst(5) ?? "2049"
+            return "nothing accepts NFS connections on \(server)" + (attempt.type == "nfs" ? " (NFSv3 also needs rpcbind, port 111)" : " (port \(port))") + ": is the NFS server running?"
         case .timedOut?, .noRouteToHost?, .networkUnreachable?, .hostIsDown?:
             return "the server \(server) did not answer"
+        case .ioError?:
+            // What a hard mount's setup returns once timeo × (retrans + 1) has passed.
+            return "the server \(server) did not answer within the mount's timeo and retrans, or failed the request"
         case .protocolNotSupported?:
             return "the server speaks none of NFSv\((lacking + [attempt.version]).joined(separator: ", v"))"
         case .invalidArgument?:
