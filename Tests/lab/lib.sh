@@ -27,6 +27,19 @@ LAB_PASSES=${LAB_PASSES:-0}
 
 lab_log() { echo "# $*"; }
 
+# Cleanups (servers, namespaces) run at exit, last registered first; each once.
+LAB_EXIT_HOOKS=()
+lab_on_exit() { # COMMAND
+  local hook
+  for hook in "${LAB_EXIT_HOOKS[@]}"; do [ "$hook" = "$1" ] && return; done
+  LAB_EXIT_HOOKS+=("$1")
+  trap _lab_exit_hooks EXIT
+}
+_lab_exit_hooks() {
+  local i
+  for ((i = ${#LAB_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do ${LAB_EXIT_HOOKS[i]}; done
+}
+
 lab_skip() {
   echo "SKIP: $*"
   exit 77
@@ -281,6 +294,7 @@ if [ -n "$wait_for" ]; then
   sync; echo 3 >/proc/sys/vm/drop_caches
 fi
 [ -r /etc/image-version ] && R "image_version=$(cat /etc/image-version)"
+[ -r /etc/lab-machine ] && R "lab_machine=$(cat /etc/lab-machine)"
 R "args=$*"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
@@ -359,8 +373,6 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   local name=$1 initrd=$2 append=$3 disk=${4:-}
   shift $(($# < 4 ? $# : 4))
   lab_kernel
-  lab_need qemu-system-x86_64 timeout
-  BOOT_LOG=$LAB_LOGS/$name.log
   # A fatal error halts by default (the message stays on screen); the lab's boots reboot
   # after 1 s instead, so that qemu (-no-reboot) exits. A scenario sets LAB_EMERGENCY=""
   # to see the defaults.
@@ -369,15 +381,26 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
     -append "console=ttyS0 panic=-1 $emergency ${LAB_KERNEL_APPEND:-} $append")
   [ -n "$disk" ] && args+=(-drive "file=$disk,if=virtio,format=raw,snapshot=on")
   args+=("$@")
+  lab_qemu "$name" "${args[@]}"
+}
+
+# Runs qemu with ARGS as lab_boot does (log, bound, timing; LAB_QEMU_NETNS: inside that
+# network namespace), for boots that bring their own -kernel or none (PXE).
+lab_qemu() { # NAME QEMU-ARGS…
+  local name=$1; shift
+  local args=("$@") run=()
+  lab_need qemu-system-x86_64 timeout
+  [ -n "${LAB_QEMU_NETNS:-}" ] && run=(ip netns exec "$LAB_QEMU_NETNS")
+  BOOT_LOG=$LAB_LOGS/$name.log
   {
-    echo "### qemu-system-x86_64 ${args[*]}"
+    echo "### ${run[*]} qemu-system-x86_64 ${args[*]}"
   } >"$BOOT_LOG"
   local t0 t1
   t0=$(date +%s.%N)
   if [ "${LAB_BOOT_TEE:-}" = 1 ]; then
-    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
+    timeout "$LAB_QEMU_TIMEOUT" "${run[@]}" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | tr -d '\r' | tee -a "$BOOT_LOG"
   else
-    timeout "$LAB_QEMU_TIMEOUT" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | stdbuf -oL tr -d '\r' >>"$BOOT_LOG"
+    timeout "$LAB_QEMU_TIMEOUT" "${run[@]}" qemu-system-x86_64 "${args[@]}" <"${LAB_BOOT_INPUT:-/dev/null}" 2>&1 | stdbuf -oL tr -d '\r' >>"$BOOT_LOG"
   fi
   BOOT_RC=${PIPESTATUS[0]}
   t1=$(date +%s.%N)

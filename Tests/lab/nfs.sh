@@ -48,7 +48,7 @@ lab_nfs_start() {
   "${run[@]}" ganesha.nfsd -F -f "$conf" -L "$LAB_NFS_DIR/ganesha.log" -p "$LAB_NFS_DIR/ganesha.pid" -N NIV_EVENT \
     >"$LAB_NFS_DIR/ganesha.out" 2>&1 &
   LAB_NFS_PIDS+=($!)
-  trap lab_nfs_stop EXIT
+  lab_on_exit lab_nfs_stop
   local _
   for _ in $(seq 1 100); do
     "${run[@]}" ss -ltn 2>/dev/null | grep -q ":2049 " && { lab_log "NFS server ($protocols) on $bind: $*"; return 0; }
@@ -75,5 +75,5 @@ lab_silent_listener() { # PORT
   lab_need socat
   socat "TCP-LISTEN:$1,bind=127.0.0.1,reuseaddr,fork" "SYSTEM:cat >/dev/null" >/dev/null 2>&1 &
   LAB_NFS_PIDS+=($!)
-  trap lab_nfs_stop EXIT
+  lab_on_exit lab_nfs_stop
 }
