@@ -172,7 +172,7 @@ final class FstabTests: XCTestCase {
         """
 
     func testRootEntryBecomesReadOnlyWithoutFsck() throws {
-        let text = try XCTUnwrap(Fstab.protectingRoot(installed, mode: .rwtab))
+        let text = try XCTUnwrap(Fstab.protectingRoot(installed, .keepReadOnly))
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains("UUID=5a7e-b00c\t/\text4\terrors=remount-ro,ro\t0\t0"), text)
         XCTAssertTrue(lines.contains("# stateless: the root stays read-only; the image's line was: UUID=5a7e-b00c /               ext4    errors=remount-ro 0       1"))
@@ -180,8 +180,8 @@ final class FstabTests: XCTestCase {
         XCTAssertTrue(lines.contains("/swapfile none swap sw 0 0"))
     }
 
-    func testOverlayModeCommentsTheRootOut() throws {
-        let text = try XCTUnwrap(Fstab.protectingRoot(installed, mode: .overlayfs))
+    func testOverlayModeAndNetworkRootsCommentTheRootOut() throws {
+        let text = try XCTUnwrap(Fstab.protectingRoot(installed, .commentOut))
         XCTAssertFalse(text.split(separator: "\n").contains { $0.hasPrefix("UUID=5a7e-b00c") }, text)
         XCTAssertTrue(text.contains("UUID=1234 /boot"))
     }
@@ -190,16 +190,16 @@ final class FstabTests: XCTestCase {
         XCTAssertEqual(Fstab.readOnly("defaults"), "defaults,ro")
         XCTAssertEqual(Fstab.readOnly("rw,noatime"), "noatime,ro")
         XCTAssertEqual(Fstab.readOnly("ro"), "ro")
-        XCTAssertEqual(Fstab.protectingRoot("/dev/vda /", mode: .rwtab),
+        XCTAssertEqual(Fstab.protectingRoot("/dev/vda /", .keepReadOnly),
                        "# stateless: the root stays read-only; the image's line was: /dev/vda /\n/dev/vda\t/\tauto\tro\t0\t0")
     }
 
     func testRootSpelledAsSystemdReadsIt() {
         for field in ["/", "//", "/.", "/./", "///."] {
-            XCTAssertNotNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", mode: .rwtab), field)
+            XCTAssertNotNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", .keepReadOnly), field)
         }
         for field in ["/home", "/..", "none", "."] {
-            XCTAssertNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", mode: .rwtab), field)
+            XCTAssertNil(Fstab.protectingRoot("UUID=x \(field) ext4 defaults 0 1", .keepReadOnly), field)
         }
     }
 
@@ -207,7 +207,7 @@ final class FstabTests: XCTestCase {
         let cases = ["", "# UNCONFIGURED FSTAB FOR BASE SYSTEM\n", "#UUID=x / ext4 defaults 0 1",
                      "UUID=x /home ext4 defaults 0 2", "/", "proc /proc proc defaults 0 0\n\n"]
         for text in cases {
-            XCTAssertNil(Fstab.protectingRoot(text, mode: .rwtab), text)
+            XCTAssertNil(Fstab.protectingRoot(text, .keepReadOnly), text)
         }
     }
 }

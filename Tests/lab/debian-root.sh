@@ -3,12 +3,15 @@
 # with debootstrap and cached. Sourced by lib.sh (uses lab_kernel, lab_need, lab_skip, lab_log).
 #
 #   lab_debian_root             builds (once) and exports DEBIAN_ROOT_IMG (ext4, sparse),
-#                               DEBIAN_ROOT_UUID, DEBIAN_ROOT_LABEL. Boot it with snapshot=on
-#                               (lab_boot does) so the cached image is never modified.
+#                               DEBIAN_ROOT_UUID, DEBIAN_ROOT_LABEL, and DEBIAN_ROOT_TREE (the
+#                               same files as a directory, for the NFS export). Boot the image
+#                               with snapshot=on (lab_boot does) and export the tree read-only,
+#                               so neither is ever modified.
 #
 # Cache: $LAB_CACHE/debian-root/
 #   base-HASH/                  the debootstrap tree (HASH of suite, variant, packages)
 #   bookworm-KVER-HASH.img      the image (HASH of this file: changing the recipe rebuilds)
+#   bookworm-KVER-HASH.tree/    its files
 #
 # The root stays a stock Debian: debootstrap, the test kernel's modules as an installed
 # kernel leaves them, /etc/machine-id emptied as image builders ship it, no /etc/rwtab.
@@ -94,12 +97,13 @@ lab_debian_root() { # exports DEBIAN_ROOT_IMG DEBIAN_ROOT_UUID DEBIAN_ROOT_LABEL
   local recipe
   recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-12)
   DEBIAN_ROOT_IMG=$LAB_CACHE/debian-root/$DEBIAN_ROOT_SUITE-$KVER-$recipe.img
-  export DEBIAN_ROOT_IMG DEBIAN_ROOT_UUID DEBIAN_ROOT_LABEL
-  [ -s "$DEBIAN_ROOT_IMG" ] && return 0
+  DEBIAN_ROOT_TREE=${DEBIAN_ROOT_IMG%.img}.tree
+  export DEBIAN_ROOT_IMG DEBIAN_ROOT_TREE DEBIAN_ROOT_UUID DEBIAN_ROOT_LABEL
+  [ -s "$DEBIAN_ROOT_IMG" ] && [ -d "$DEBIAN_ROOT_TREE" ] && return 0
   # One builder at a time (two test runs on one cache).
   exec {_debian_root_lock}>"$LAB_CACHE/debian-root/.lock"
   flock -w 1800 "$_debian_root_lock" || lab_skip "timed out waiting for $LAB_CACHE/debian-root/.lock"
-  if [ ! -s "$DEBIAN_ROOT_IMG" ]; then
+  if [ ! -s "$DEBIAN_ROOT_IMG" ] || [ ! -d "$DEBIAN_ROOT_TREE" ]; then
     local t0
     t0=$(date +%s)
     _debian_root_base
@@ -271,8 +275,8 @@ EOF
   if ! mkfs.ext4 -q -F -d "$st" -U "$DEBIAN_ROOT_UUID" -L "$DEBIAN_ROOT_LABEL" "$tmp" "$DEBIAN_ROOT_SIZE" >/dev/null; then
     rm -rf "$st" "$tmp"; echo "not ok - mkfs.ext4 of the Debian root failed"; exit 1
   fi
-  rm -rf "$st"
-  # Older recipes/kernels: keep one image only.
-  rm -f "$LAB_CACHE/debian-root/$DEBIAN_ROOT_SUITE"-*.img
+  # Older recipes/kernels: keep one image and one tree only.
+  rm -rf "$LAB_CACHE/debian-root/$DEBIAN_ROOT_SUITE"-*.img "$LAB_CACHE/debian-root/$DEBIAN_ROOT_SUITE"-*.tree
+  mv "$st" "${out%.img}.tree"
   mv "$tmp" "$out"
 }

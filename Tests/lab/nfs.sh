@@ -6,7 +6,8 @@
 #   lab_nfs_start PROTOCOLS EXPORT…   PROTOCOLS: "4" or "3, 4" or "3"
 #                                     EXPORT: PSEUDO=DIR[:ACCESS] (ACCESS: RO (default) or None)
 #                                     starts the servers (LAB_NFS_NETNS: inside that namespace,
-#                                     LAB_NFS_BIND: address, LAB_NFS_V4: extra NFSV4 lines);
+#                                     LAB_NFS_BIND: address, LAB_NFS_V4: extra NFSV4 lines,
+#                                     LAB_NFS_TRANSPORTS: default TCP);
 #                                     they are stopped on exit (pids tracked)
 #   lab_nfs_stop
 # Started servers fail the scenario loudly when they do not listen within 10 s.
@@ -26,12 +27,13 @@ lab_nfs_start() {
   {
     echo "NFS_CORE_PARAM { Protocols = $protocols; NFS_Port = 2049; MNT_Port = 20048; Bind_addr = $bind;"
     echo "  Enable_NLM = false; Enable_RQUOTA = false; Mount_Path_Pseudo = true; }"
-    echo "NFSV4 { Graceless = true; Lease_Lifetime = 10; Grace_Period = 10; ${LAB_NFS_V4:-} }"
+    # Numeric owners: the client has no idmapper (see the README).
+    echo "NFSV4 { Graceless = true; Lease_Lifetime = 10; Grace_Period = 10; Only_Numeric_Owners = true; ${LAB_NFS_V4:-} }"
     for e in "$@"; do
       pseudo=${e%%=*}; rest=${e#*=}; dir=${rest%%:*}; access=RO
       [[ $rest == *:* ]] && access=${rest##*:}
       echo "EXPORT { Export_Id = $id; Path = $dir; Pseudo = $pseudo; Access_Type = $access; Squash = No_Root_Squash;"
-      echo "  SecType = sys; Transports = TCP; Protocols = $protocols; FSAL { Name = VFS; } }"
+      echo "  SecType = sys; Transports = ${LAB_NFS_TRANSPORTS:-TCP}; Protocols = $protocols; FSAL { Name = VFS; } }"
       id=$((id + 1))
     done
   } >"$conf"

@@ -145,8 +145,10 @@ public struct Boot {
         let places = WritablePlaces(root: RootStage.target, log: log) { type in
             modules?.loadFilesystem(type, reason: "overlay")
         }
-        let facts = try places.apply(context.options.overlayMode, tmpfsSize: context.options.writableSize,
-                                     protectFstab: !context.options.rootWritable)
+        let options = context.options
+        let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
+            : options.overlayMode == .overlayfs || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
+        let facts = try places.apply(options.overlayMode, tmpfsSize: options.writableSize, fstabRoot: fstabRoot)
         if let modules { saveLoadedModules(modules) }
         context.handOff("overlay", facts)
     }

@@ -2,18 +2,24 @@
 /// lists `/` there (`UUID=… / ext4 errors=remount-ro 0 1`), and systemd then fscks the
 /// root and remounts it with those options — read-write, whatever the kernel's `ro` said.
 /// The boot bind-mounts a rewritten copy over /etc/fstab: the `/` entry says `ro` and is
-/// not fscked (rwtab and none modes), or is commented out (overlayfs mode, where `/` is
-/// our overlay and the disk's options do not apply). Every other line stays as it is.
+/// not fscked (`keepReadOnly`: a disk root in rwtab and none modes), or is commented out
+/// (`commentOut`: overlayfs mode, where `/` is our overlay, and network roots, where the
+/// image's line names a disk the client does not have and an NFS remount with its
+/// options fails). Every other line stays as it is.
 public enum Fstab {
+    public enum RootEntry: Equatable, Sendable {
+        case keepReadOnly, commentOut
+    }
+
     /// The rewritten text, or nil when no entry mounts `/` (nothing to protect).
-    public static func protectingRoot(_ text: String, mode: OverlayMode) -> String? {
+    public static func protectingRoot(_ text: String, _ entry: RootEntry) -> String? {
         var changed = false
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard fields.count >= 2, !fields[0].hasPrefix("#"), isRoot(fields[1]) else { return String(line) }
             changed = true
             let note = "# stateless: the root stays read-only; the image's line was: \(line)"
-            if mode == .overlayfs { return note }
+            if entry == .commentOut { return note }
             let options = fields.count > 3 ? readOnly(String(fields[3])) : "ro"
             let dump = fields.count > 4 ? String(fields[4]) : "0"
             return note + "\n" + [String(fields[0]), "/", fields.count > 2 ? String(fields[2]) : "auto", options, dump, "0"]

@@ -26,8 +26,8 @@ public struct WritablePlaces {
     }
 
     /// Applies `mode` and returns the facts for /run/stateless/overlay.env. With
-    /// `protectFstab` (a read-only root), the root's fstab is rewritten (see `Fstab`).
-    public func apply(_ mode: OverlayMode, tmpfsSize: String?, protectFstab: Bool) throws -> [(String, String)] {
+    /// `fstabRoot` (a read-only root), the root's fstab is rewritten (see `Fstab`).
+    public func apply(_ mode: OverlayMode, tmpfsSize: String?, fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
         var facts: [(String, String)]
         switch mode {
         case .none:
@@ -37,7 +37,7 @@ public struct WritablePlaces {
         case .overlayfs:
             facts = try applyOverlayfs(tmpfsSize: tmpfsSize)
         }
-        if protectFstab { facts.append(("FSTAB", try protectRootInFstab(mode) ?? "")) }
+        if let fstabRoot { facts.append(("FSTAB", try protectRootInFstab(fstabRoot) ?? "")) }
         return facts
     }
 
@@ -45,7 +45,7 @@ public struct WritablePlaces {
 
     /// Bind-mounts the rewritten fstab over the root's; returns the copy's path, or nil
     /// when the root's fstab does not mount `/` (or is not a plain file).
-    func protectRootInFstab(_ mode: OverlayMode) throws -> String? {
+    func protectRootInFstab(_ entry: Fstab.RootEntry) throws -> String? {
         let original = root + "/etc/fstab"
         guard let info = try Posix.lstatIfPresent(original) else { return nil }
         guard case .plain = Rwtab.placement(of: "/etc/fstab", readLink: { try? Posix.readLink(root + $0) }),
@@ -54,7 +54,7 @@ public struct WritablePlaces {
             log.warning("overlay", "/etc/fstab is not a plain file; if it lists /, systemd may remount the root read-write")
             return nil
         }
-        guard let rewritten = Fstab.protectingRoot(try Posix.readText(original), mode: mode) else { return nil }
+        guard let rewritten = Fstab.protectingRoot(try Posix.readText(original), entry) else { return nil }
         try Posix.writeFile(Self.fstabCopy, rewritten)
         try Posix.mount(source: Self.fstabCopy, target: original, type: nil, flags: UInt(MS_BIND))
         log.info("overlay", "/etc/fstab mounts /: a copy that keeps it read-only is bound over it (\(Self.fstabCopy))")

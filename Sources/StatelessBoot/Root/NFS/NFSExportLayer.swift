@@ -27,6 +27,7 @@ struct NFSExportLayer: RootLayer {
         let log = context.log
         do {
             let version = try mountRetrying(plan, at: target, context)
+            warnIfOwnersAreNames(target, context.log)
             return AttachedLayer(resource: .directory(target), facts: facts(plan, version: version, at: target), undo: { [target] in
                 Self.unmount(target, log)
             })
@@ -62,6 +63,15 @@ struct NFSExportLayer: RootLayer {
                             option: "root=nfs:<server>:<path>, nfsroot=")
         }
         return address
+    }
+
+    /// NFSv4 sends owners as `user@domain`; without an idmapper (none runs in the
+    /// initramfs, and minimal roots have none) the client shows them as nobody, and
+    /// systemd then refuses paths it sees owned by nobody under a root-owned /. The
+    /// server must send numbers, which kernel nfsd does for AUTH_SYS by default.
+    func warnIfOwnersAreNames(_ mountPoint: String, _ log: Logger) {
+        guard let status = try? Posix.statIfPresent(mountPoint), [65534, 4_294_967_294].contains(status.st_uid) else { return }
+        log.warning("root", "the NFS root's / shows as owned by uid \(status.st_uid) (nobody): the server sends owners as names, which the kernel cannot map without an idmapper; make it send numeric owners (ganesha: Only_Numeric_Owners = true; kernel nfsd does for sec=sys)")
     }
 
     /// `/images/os.squashfs` → (`/images`, `os.squashfs`); `/os.img` → (`/`, `os.img`).
