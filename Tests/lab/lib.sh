@@ -294,6 +294,17 @@ if [ -n "$wait_for" ]; then
   sync; echo 3 >/proc/sys/vm/drop_caches
 fi
 [ -r /etc/image-version ] && R "image_version=$(cat /etc/image-version)"
+# lab.throughput=PATH (Tests/bench): seconds to read PATH from the root, then from the same
+# image on /dev/vda, caches dropped before each.
+big=$(sed -n 's/.*lab\.throughput=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$big" ]; then
+  secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  read t0 _ </proc/uptime; cat "$big" >/dev/null; read t1 _ </proc/uptime
+  R "read_root=$(secs "$t0" "$t1") $(stat -c %s "$big")"
+  mkdir -p /run/lab-disk && mount -o ro /dev/vda /run/lab-disk && echo 3 >/proc/sys/vm/drop_caches &&
+    { read t0 _ </proc/uptime; cat "/run/lab-disk$big" >/dev/null; read t1 _ </proc/uptime; R "read_disk=$(secs "$t0" "$t1")"; }
+fi
 [ -r /etc/lab-machine ] && R "lab_machine=$(cat /etc/lab-machine)"
 R "args=$*"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
