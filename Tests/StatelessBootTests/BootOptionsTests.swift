@@ -170,5 +170,8 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertTrue(try parse("rd.shell=1").shellOnFailure)
         XCTAssertTrue(try parse("stateless.root=rw").rootWritable)
         XCTAssertFalse(try parse("stateless.root=rw stateless.root=ro").rootWritable)
+        XCTAssertTrue(try parse("").loopDirectIO)
+        XCTAssertFalse(try parse("stateless.loop-direct-io=0").loopDirectIO)
+        XCTAssertThrowsError(try parse("stateless.loop-direct-io=sometimes"))
     }
 }

@@ -94,6 +94,9 @@ public struct BootOptions: Equatable, Sendable {
     public var overlayMode: OverlayMode = .rwtab
     /// `stateless.tmpfs-size`: the size= of the tmpfs behind the writable places.
     public var writableSize: String?
+    /// `stateless.loop-direct-io=0`: an image root's loop device reads through the page
+    /// cache instead of with direct I/O (LoopDeviceLayer).
+    public var loopDirectIO = true
     /// `quiet`: progress lines go to /dev/kmsg only.
     public var quiet = false
     public var net = NetOptions()
@@ -180,6 +183,9 @@ extension BootOptions {
         preloadModules = try line.all("rd.driver.pre").flatMap { try Self.moduleList($0) }
         if let overlay = line.last("stateless.overlay") {
             overlayMode = try Self.keyword(overlay)
+        }
+        if let direct = line.last("stateless.loop-direct-io") {
+            loopDirectIO = try Self.boolean(direct)
         }
         if let size = line.last("stateless.tmpfs-size") {
             writableSize = try Self.tmpfsSize(size)

@@ -35,7 +35,7 @@ struct LoopDeviceLayer: RootLayer {
             defer { try? loop.close() }
             var config = loop_config()
             config.fd = UInt32(file.rawValue)
-            config.info.lo_flags = UInt32(LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO)
+            config.info.lo_flags = UInt32(LO_FLAGS_READ_ONLY | (context.options.loopDirectIO ? LO_FLAGS_DIRECT_IO : 0))
             Self.copyName(image, into: &config.info.lo_file_name)
             if ioctl(loop.rawValue, UInt(LOOP_CONFIGURE), &config) != 0 {
                 let errno = Posix.lastErrno
