@@ -85,7 +85,7 @@ public struct BootOptions: Equatable, Sendable {
     /// `rd.timeout`: seconds to wait for the root device.
     public var deviceTimeoutSeconds = 30
     /// `rd.retry`: seconds to keep retrying a root that was found but failed to attach
-    /// with an error that can be transient; nil: `defaultRetrySeconds`.
+    /// with an error that can be transient; nil: the default of `retryBound(network:)`.
     public var retrySeconds: Int?
     /// Modules never loaded for a device alias (`modprobe.blacklist`, `rd.driver.blacklist`).
     public var moduleBlacklist: [String] = []

@@ -66,10 +66,9 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
             options = path[path.index(after: comma)...] + (options.isEmpty ? "" : "," + options)
             path = path[..<comma]
         }
-        var spec = NFSRootSpec(version: version, server: try server.map { try host($0, fail) }, path: try checkedPath(path, fail),
-                               options: try optionList(options, fail), port: nil)
-        if spec.options.contains(where: { $0.hasPrefix("vers=4") || $0.hasPrefix("nfsvers=4") }) { spec.version = .nfs4 }
-        return spec
+        let words = try optionList(options, fail)
+        return NFSRootSpec(version: pinned(version, by: words), server: try server.map { try host($0, fail) },
+                           path: try checkedPath(path, fail), options: words, port: nil)
     }
 
     /// The kernel's `nfsroot=[<server>:]<path>[,<options>]`.
@@ -84,10 +83,14 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
         let comma = rest.firstIndex(of: ",") ?? rest.endIndex
         let options = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
         guard rest.first == "/" else { throw fail("[<server-ip>:]<root-dir>[,<nfs-options>] with an absolute <root-dir>") }
-        var spec = NFSRootSpec(version: .nfs, server: try server.map { try host($0, fail) }, path: try checkedPath(rest[..<comma], fail),
-                               options: try optionList(options, fail), port: nil)
-        if spec.options.contains(where: { $0.hasPrefix("vers=4") || $0.hasPrefix("nfsvers=4") }) { spec.version = .nfs4 }
-        return spec
+        let words = try optionList(options, fail)
+        return NFSRootSpec(version: pinned(.nfs, by: words), server: try server.map { try host($0, fail) },
+                           path: try checkedPath(rest[..<comma], fail), options: words, port: nil)
+    }
+
+    /// `nfs4` when the options pin NFSv4 (`vers=4…`), so the spec reads as it mounts.
+    static func pinned(_ version: Version, by options: [String]) -> Version {
+        options.contains { $0.hasPrefix("vers=4") || $0.hasPrefix("nfsvers=4") } ? .nfs4 : version
     }
 
     /// RFC 2224: `nfs://server[:port]/path`.
