@@ -20,7 +20,7 @@ let package = Package(
     ],
     targets: [
         // C libraries, through pkg-config. Each is compiled by every build; later root
-        // kinds (iSCSI, device-mapper) use the ones the boot path does not yet link.
+        // kinds (live media: device-mapper) use the ones the boot path does not yet link.
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings

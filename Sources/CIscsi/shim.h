@@ -1,3 +1,4 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <iscsi/iscsi.h>
+#include <iscsi/scsi-lowlevel.h>

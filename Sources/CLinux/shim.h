@@ -31,3 +31,10 @@ extern int setns(int fd, int nstype);
 // with struct loop_config, LO_FLAGS_*. The ioctl numbers are macros Swift imports as
 // plain integers.
 #include <linux/loop.h>
+
+// The iSCSI bridge: SIGTERM as a descriptor it polls, and MCL_ONFAULT (sys/mman.h
+// defines it only with _GNU_SOURCE): lock what the daemon touches, not all it maps.
+#include <sys/signalfd.h>
+#include <sys/mman.h>
+#define STATELESS_SFD_CLOEXEC 02000000
+#define STATELESS_MCL_ONFAULT 4

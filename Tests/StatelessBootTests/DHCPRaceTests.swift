@@ -126,7 +126,7 @@ final class DHCPRaceTests: XCTestCase {
             var race = DHCPRace()
             race.probe = { interface, address in
                 do {
-                    guard let link = try RouteSocket().links().first(where: { $0.name == interface }) else {
+                    guard let link = try NetlinkSocket().links().first(where: { $0.name == interface }) else {
                         failures.append("no link \(interface)")
                         return false
                     }
@@ -303,7 +303,7 @@ extension DHCPRaceTests {
         try NetlinkTests.ip("netns", "add", namespace)
         defer { _ = system("/usr/sbin/ip netns del \(namespace)") }
         try inNewNetworkNamespace {
-            let socket = try RouteSocket()
+            let socket = try NetlinkSocket()
             var links: [NetworkLink] = []
             for index in 0..<count {
                 try NetlinkTests.ip("link", "add", "client\(index)", "type", "veth", "peer", "name", "server\(index)", "netns", namespace)

@@ -133,7 +133,7 @@ final class DHCPServerTests: XCTestCase {
     /// The server namespace with server0 at 10.78.0.1/24 (and dnsmasq on it when
     /// `serving`), client0 up with carrier in the client's namespace; `body` gets client0
     /// and a route socket. dnsmasq is stopped and both namespaces go away in every case.
-    func inLab(serving: Bool, seconds: Int = 60, _ body: @escaping @Sendable (NetworkLink, RouteSocket) throws -> Void) throws {
+    func inLab(serving: Bool, seconds: Int = 60, _ body: @escaping @Sendable (NetworkLink, NetlinkSocket) throws -> Void) throws {
         try inVethLab(serverAddress: "10.78.0.1/24", seconds: seconds) { namespace, client, socket in
             let server = serving ? try LabDnsmasq(namespace: namespace, interface: "server0", arguments: Self.dnsmasqArguments) : nil
             defer { server?.stop() }

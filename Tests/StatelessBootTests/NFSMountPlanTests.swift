@@ -137,17 +137,19 @@ final class BootNetworkTests: XCTestCase {
         XCTAssertNil(BootNetwork(facts: facts)?.bootServer, "an unreadable optional fact is left out")
     }
 
-    /// root=dhcp: the lease's root-path as dracut reads it, `nfs:` optional.
+    /// root=dhcp: the lease's root-path as dracut reads it: `iscsi:`, else NFS with `nfs:`
+    /// optional.
     func testRootFromTheLease() throws {
         var network = try XCTUnwrap(BootNetwork(facts: complete))
-        let (spec, path) = try RootStage.rootFromLease(network)
-        XCTAssertEqual(spec, NFSRootSpec(version: .nfs, server: "10.0.2.2", path: "/srv/${mac}", options: [], port: nil))
+        let (source, path) = try RootStage.rootFromLease(network)
+        XCTAssertEqual(source, .nfs(NFSRootSpec(version: .nfs, server: "10.0.2.2", path: "/srv/${mac}", options: [], port: nil)))
         XCTAssertEqual(path, "10.0.2.2:/srv/${mac}")
-        for (rootPath, expected) in [("nfs4:10.0.2.4:/r:vers=4.1", "nfs4:10.0.2.4:/r:vers=4.1"), ("/tftpboot/%s", "nfs:/tftpboot/%s")] {
+        for (rootPath, expected) in [("nfs4:10.0.2.4:/r:vers=4.1", "nfs4:10.0.2.4:/r:vers=4.1"), ("/tftpboot/%s", "nfs:/tftpboot/%s"),
+                                     ("iscsi:10.0.2.2::::iqn.2026-11.lab:root", "iscsi:10.0.2.2:3260/iqn.2026-11.lab:root/(first disk)")] {
             network.rootPath = rootPath
             XCTAssertEqual("\(try RootStage.rootFromLease(network).0)", expected, rootPath)
         }
-        for rootPath in ["iscsi:10.0.2.2::::iqn.2026-11.lab:root", "relative/path", "10.0.2.2:/x\u{0}y"] {
+        for rootPath in ["iscsi:server.example::::iqn.2026-11.lab:root", "relative/path", "10.0.2.2:/x\u{0}y"] {
             network.rootPath = rootPath
             XCTAssertThrowsError(try RootStage.rootFromLease(network), rootPath) { error in
                 XCTAssertTrue("\(error)".contains("option 17 on the DHCP server"), "\(error)")

@@ -1,14 +1,14 @@
 @testable import StatelessBoot
 import XCTest
 
-/// `RouteSocket.install` against the kernel (a veth link in a namespace of its own): a /32
+/// `NetlinkSocket.install` against the kernel (a veth link in a namespace of its own): a /32
 /// lease whose router is outside its network gets a host route to the router first, and
 /// installing twice (a renewal) is harmless.
 final class NetInstallTests: XCTestCase {
     func testSlash32LeaseWithARouterOutsideItsNetwork() throws {
         try inNewNetworkNamespace {
             try NetlinkTests.ip("link", "add", "d0", "type", "veth", "peer", "name", "d1")
-            let socket = try RouteSocket()
+            let socket = try NetlinkSocket()
             let down = try XCTUnwrap(try socket.links().first { $0.name == "d0" })
             try socket.setLink(down, up: true)
             let link = try XCTUnwrap(try socket.links().first { $0.name == "d0" })

@@ -18,7 +18,7 @@ final class NetlinkTests: XCTestCase {
 
     func testLinksAddressesRoutesAndErrors() throws {
         try inNewNetworkNamespace {
-            let socket = try RouteSocket()
+            let socket = try NetlinkSocket()
             var links = try socket.links()
             let loopback = try XCTUnwrap(links.first { $0.name == "lo" })
             XCTAssertTrue(loopback.isLoopback)
@@ -178,7 +178,7 @@ extension XCTestCase {
     /// namespace's name, client0 and a route socket; the named namespace goes away in
     /// every case. (Both ends in one namespace would short-circuit through local delivery.)
     func inVethLab(
-        serverAddress: String, seconds: Int = 60, _ body: @escaping @Sendable (String, NetworkLink, RouteSocket) throws -> Void
+        serverAddress: String, seconds: Int = 60, _ body: @escaping @Sendable (String, NetworkLink, NetlinkSocket) throws -> Void
     ) throws {
         let namespace = "stateless-test-\(getpid())"
         try NetlinkTests.ip("netns", "add", namespace)
@@ -187,7 +187,7 @@ extension XCTestCase {
             try NetlinkTests.ip("link", "add", "client0", "type", "veth", "peer", "name", "server0", "netns", namespace)
             try NetlinkTests.ip("-n", namespace, "link", "set", "server0", "up")
             try NetlinkTests.ip("-n", namespace, "addr", "add", serverAddress, "dev", "server0")
-            let socket = try RouteSocket()
+            let socket = try NetlinkSocket()
             let client = try XCTUnwrap(try socket.links().first { $0.name == "client0" })
             try socket.setLink(client, up: true)
             try body(namespace, try Self.waitForCarrier(client, socket), socket)
@@ -195,7 +195,7 @@ extension XCTestCase {
     }
 
     /// The link as it is once it has carrier (bounded: 3 s).
-    static func waitForCarrier(_ link: NetworkLink, _ socket: RouteSocket) throws -> NetworkLink {
+    static func waitForCarrier(_ link: NetworkLink, _ socket: NetlinkSocket) throws -> NetworkLink {
         for _ in 0..<60 {
             if let now = try socket.links().first(where: { $0.index == link.index }), now.hasCarrier { return now }
             usleep(50_000)

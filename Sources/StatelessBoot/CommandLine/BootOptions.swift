@@ -1,11 +1,14 @@
-/// Where the root filesystem comes from. One case per root kind; iSCSI and live media
-/// join as further cases.
+/// Where the root filesystem comes from. One case per root kind; live media join as a
+/// further case.
 public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     /// A block device named by path or by a tag libblkid can evaluate.
     case block(BlockDeviceReference)
     /// An NFS export, or a filesystem image file on one (found when it is mounted):
     /// `root=nfs:…`, `nfs4:…`, `nfs://…`, `root=/dev/nfs nfsroot=…`, `netroot=nfs:…`.
     case nfs(NFSRootSpec)
+    /// A LUN on an iSCSI target: `netroot=iscsi:…`, `root=iscsi:…`, `iscsi://…`,
+    /// `rd.iscsi.target.*`, or the firmware's table (`rd.iscsi.firmware`, `ip=ibft`).
+    case iscsi(ISCSIRootSpec)
     /// Whatever the DHCP lease's root-path (option 17) names: `root=dhcp`, `netroot=dhcp`,
     /// `root=/dev/nfs` without `nfsroot=`, or no `root=` at all on a network boot.
     case dhcp
@@ -14,6 +17,7 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .block(let reference): return reference.description
         case .nfs(let spec): return spec.description
+        case .iscsi(let spec): return spec.description
         case .dhcp: return "dhcp"
         }
     }
@@ -22,7 +26,7 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     public var needsNetwork: Bool {
         switch self {
         case .block: return false
-        case .nfs, .dhcp: return true
+        case .nfs, .iscsi, .dhcp: return true
         }
     }
 }
@@ -97,6 +101,10 @@ public struct BootOptions: Equatable, Sendable {
     /// `stateless.loop-direct-io=0`: an image root's loop device reads through the page
     /// cache instead of with direct I/O (LoopDeviceLayer).
     public var loopDirectIO = true
+    /// `stateless.iscsi.rw=1`: the iSCSI LUN is served read-write (writes, flush and trim
+    /// forwarded), for a partition the booted system writes; the root itself stays
+    /// read-only unless `stateless.root=rw` says otherwise.
+    public var iscsiWritable = false
     /// `quiet`: progress lines go to /dev/kmsg only.
     public var quiet = false
     public var net = NetOptions()
@@ -187,6 +195,9 @@ extension BootOptions {
         if let direct = line.last("stateless.loop-direct-io") {
             loopDirectIO = try Self.boolean(direct)
         }
+        if let writable = line.last("stateless.iscsi.rw") {
+            iscsiWritable = try Self.boolean(writable)
+        }
         if let size = line.last("stateless.tmpfs-size") {
             writableSize = try Self.tmpfsSize(size)
         }
@@ -219,7 +230,8 @@ extension BootOptions {
     // MARK: Value parsers
 
     /// `root=`, with `netroot=` and `nfsroot=` where they apply: `netroot=` names a
-    /// network root when `root=` is absent or `dhcp` (dracut); `nfsroot=` counts only with
+    /// network root when `root=` is absent or `dhcp` (dracut), or, for iSCSI, names the
+    /// LUN that holds the `root=` device (ISCSIOptions); `nfsroot=` counts only with
     /// `root=/dev/nfs` (the kernel). Without any, a network boot (`ip=`, `rd.neednet=1`,
     /// `BOOTIF=`) takes its root from the DHCP root-path, as dracut and the kernel do.
     static func rootSource(_ line: KernelCommandLine, network: NetOptions) throws -> RootSource? {
@@ -229,6 +241,7 @@ extension BootOptions {
         } else {
             root = try line.last("root").map(rootSource)
         }
+        if let iscsi = try ISCSIRootSpec.commandLine(line, root: root) { return .iscsi(iscsi) }
         if let netroot = line.last("netroot") {
             let value = netroot.value ?? ""
             guard root == nil || root == .dhcp else {
@@ -242,8 +255,9 @@ extension BootOptions {
 
     static func rootSource(_ parameter: KernelParameter) throws -> RootSource {
         let value = parameter.value ?? ""
-        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://… or dhcp"
+        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://…, iscsi:…, iscsi://… or dhcp"
         if value == "dhcp" { return .dhcp }
+        if value.hasPrefix("iscsi:") { return .iscsi(try ISCSIRootSpec.parse(value, option: "root")) }
         if value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") {
             return .nfs(try NFSRootSpec.parse(value, option: "root"))
         }
@@ -268,8 +282,8 @@ extension BootOptions {
                 return .block(.tag(name: name, value: tagValue))
             }
         }
-        for prefix in ["iscsi:", "live:"] where value.hasPrefix(prefix) {
-            throw OptionError(option: "root", value: value, expected: "\(expected) (iSCSI and live roots are not supported yet)")
+        if value.hasPrefix("live:") {
+            throw OptionError(option: "root", value: value, expected: "\(expected) (live roots are not supported yet)")
         }
         throw OptionError(option: "root", value: value, expected: expected)
     }

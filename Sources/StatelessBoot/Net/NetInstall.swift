@@ -1,7 +1,7 @@
 /// Putting a `NetConfiguration` on its link: the one place the net stage and the lease
 /// keeper change addresses and routes, so a renewed or re-acquired lease gets exactly
 /// what the boot set up.
-extension RouteSocket {
+extension NetlinkSocket {
     /// MTU (a refusal is a warning: the link works at its own MTU), the address, then the
     /// routes: a host route to every router outside the address's network first (a /32
     /// lease, a gateway elsewhere: the kernel refuses a route through an unreachable

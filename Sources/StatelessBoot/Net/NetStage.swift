@@ -8,7 +8,7 @@ import Glibc
 final class NetStage {
     let options: NetOptions
     let log: Logger
-    let socket: RouteSocket
+    let socket: NetlinkSocket
     /// Loads drivers for devices that appear while the stage waits (a virtio NIC is
     /// announced only once virtio_pci has probed); nil when run as an applet beside udev.
     let watcher: DeviceWatcher?
@@ -16,7 +16,7 @@ final class NetStage {
         self.options = options
         self.watcher = watcher
         self.log = log
-        socket = try RouteSocket()
+        socket = try NetlinkSocket()
     }
 
     static let pollMilliseconds = 50

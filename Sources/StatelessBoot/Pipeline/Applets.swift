@@ -11,6 +11,9 @@ public enum Applet: Equatable, Sendable {
     case modprobe
     /// The DHCP lease keeper the net stage starts (`@keep-lease`), alive after switch-root.
     case keepLease
+    /// The iSCSI-to-nbd bridge the root stage starts (`@iscsi-bridge`), alive after
+    /// switch-root.
+    case iscsiBridge
 
     public var name: String {
         switch self {
@@ -18,6 +21,7 @@ public enum Applet: Equatable, Sendable {
         case .stage(let stage): return stage.rawValue
         case .modprobe: return "modprobe"
         case .keepLease: return KeeperProcess.appletName
+        case .iscsiBridge: return ISCSIBridgeProcess.appletName
         }
     }
 
@@ -27,10 +31,11 @@ public enum Applet: Equatable, Sendable {
         case .stage(let stage): return stage.summary
         case .modprobe: return "load a module for the kernel's request_module() (modprobe -q -- NAME)"
         case .keepLease: return "renew the boot's DHCP lease until a network manager takes over (started by net)"
+        case .iscsiBridge: return "serve an iSCSI LUN on /dev/nbdN for the life of the machine (started by root)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -83,6 +88,9 @@ public enum Applet: Equatable, Sendable {
         case .keepLease:
             context.log.openKmsg()
             exit(KeeperProcess.run(arguments, log: context.log))
+        case .iscsiBridge:
+            context.log.openKmsg()
+            exit(ISCSIBridgeProcess.run(log: context.log))
         case .stage(let stage):
             runAlone(stage, boot)
         }

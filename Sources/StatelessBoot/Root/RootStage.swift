@@ -16,6 +16,7 @@ public struct RootStage {
         switch (source, below) {
         case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
+        case (.iscsi(let spec), .nothing): return ISCSILayer(spec: spec)
         case (_, .file(let image)): return LoopDeviceLayer(image: image)
         case (_, .blockDevice): return FilesystemLayer(target: target)
         case (_, .directory), (.dhcp, _): return nil
@@ -26,6 +27,7 @@ public struct RootStage {
     static func kind(of layers: [String]) -> String {
         switch layers.first {
         case "nfs": return layers.contains("loop-device") ? "nfs-loop" : "nfs"
+        case "iscsi": return "iscsi"
         default: return "block"
         }
     }
@@ -37,10 +39,10 @@ public struct RootStage {
         }
         var facts: [(String, String)] = []
         if source == .dhcp {
-            let (spec, path) = try Self.rootFromLease(try BootNetwork.current())
-            source = .nfs(spec)
+            let (named, path) = try Self.rootFromLease(try BootNetwork.current())
+            source = named
             facts.append(("ROOT_PATH_DHCP", path))
-            context.log.info("root", "the DHCP root-path names \(spec)")
+            context.log.info("root", "the DHCP root-path names \(named)")
         }
         let (resource, layers, layerFacts) = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0) }) { layer, below in
             try layer.attach(below, context)
@@ -53,14 +55,15 @@ public struct RootStage {
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut
-    /// reads it (`nfs:` optional). Other network kinds join here as they land.
-    static func rootFromLease(_ network: BootNetwork) throws -> (NFSRootSpec, String) {
+    /// reads it: `iscsi:…` (ISCSIRootSpec), else NFS with `nfs:` optional.
+    static func rootFromLease(_ network: BootNetwork) throws -> (RootSource, String) {
         guard let path = network.rootPath else {
             throw BootError("find root", "root=dhcp", detail: "the DHCP lease of \(network.interface) (server \(network.dhcpServer?.description ?? "none")) carries no root-path (option 17)",
                             option: "root=, netroot=, or option 17 on the DHCP server")
         }
         do {
-            return (try NFSRootSpec.parse(path, option: "root-path (DHCP option 17)", allowBare: true), path)
+            if path.hasPrefix("iscsi:") { return (.iscsi(try ISCSIRootSpec.parse(path, option: "root-path (DHCP option 17)")), path) }
+            return (.nfs(try NFSRootSpec.parse(path, option: "root-path (DHCP option 17)", allowBare: true)), path)
         } catch let error as OptionError {
             throw BootError("find root", "root=dhcp", detail: "\(error)", option: "option 17 on the DHCP server")
         }

@@ -24,7 +24,7 @@ struct LeaseKeeper {
     func run(stop: () -> Bool = { false }) throws -> String? {
         let interface = record.interface
         let socket = try DHCPSocket(interface: interface)
-        let routes = try RouteSocket()
+        let routes = try NetlinkSocket()
         var client = DHCPClient(record.configuration, random: SystemRandomNumberGenerator())
         var actions = client.resume(record.lease, at: .now())
         var timer: Uptime?
@@ -77,7 +77,7 @@ struct LeaseKeeper {
 
     /// The renewed (or re-acquired) lease on the link, routes included: when the last
     /// address went, the kernel flushed the link's routes with it.
-    func configure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
+    func configure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
         guard let link = try routes.links().first(where: { $0.index == record.index }), let mac = MACAddress(bytes: link.mac) else { return }
         let configuration = NetConfiguration(lease: lease, interface: link.name, mac: mac,
                                              clientIdentifier: record.configuration.clientIdentifier)
@@ -87,7 +87,7 @@ struct LeaseKeeper {
     }
 
     /// The server refused or the lease ran out: the address goes, as RFC 2131 requires.
-    func unconfigure(_ lease: DHCPLease, _ routes: RouteSocket) throws {
+    func unconfigure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
         guard let link = try routes.links().first(where: { $0.index == record.index }) else { return }
         log.warning("keep-lease", "\(record.interface): lost the lease of \(lease.address) (the server refused to renew it or it ran out); removing the address")
         try routes.removeAddress(LinkAddress(linkIndex: link.index, address: lease.address, prefixLength: lease.prefixLength), from: link)

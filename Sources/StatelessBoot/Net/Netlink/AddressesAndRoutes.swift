@@ -29,7 +29,7 @@ public struct Route: Equatable, Sendable {
     }
 }
 
-extension RouteSocket {
+extension NetlinkSocket {
     /// Adds (or replaces) an address; the broadcast address is derived from the prefix.
     public func addAddress(_ address: IPv4Address, prefixLength: Int, to link: NetworkLink) throws {
         let broadcast = IPv4Address(value: address.value | ~IPv4Address(prefixLength: prefixLength).value)

@@ -26,7 +26,7 @@ public struct NetworkLink: Equatable, Sendable {
     }
 }
 
-extension RouteSocket {
+extension NetlinkSocket {
     /// Every link the kernel has (RTM_GETLINK dump).
     public func links() throws -> [NetworkLink] {
         var links: [NetworkLink] = []

@@ -1,25 +1,25 @@
 import CMnl
 import Glibc
 
-/// A NETLINK_ROUTE socket through libmnl: the one place the network stage talks
-/// rtnetlink. Each request carries its own sequence number; the kernel's answer is
+/// A netlink socket through libmnl: the one place the network stage talks rtnetlink
+/// (NETLINK_ROUTE, the default), and the nbd bridge generic netlink. Each request carries its own sequence number; the kernel's answer is
 /// validated by libmnl (`mnl_cb_run`: sequence, port, message bounds, NLMSG_ERROR) and a
 /// refusal becomes a `BootError` naming the request and the errno.
-public final class RouteSocket {
+public final class NetlinkSocket {
     private let socket: OpaquePointer
     private let portID: UInt32
     private var sequence: UInt32
     /// Room for one request and for one datagram of a dump (libmnl's recommended size).
     static let bufferSize = 16384
 
-    public init() throws {
-        guard let socket = mnl_socket_open(NETLINK_ROUTE) else {
-            throw BootError("open", "rtnetlink socket", errno: Posix.lastErrno)
+    public init(protocol: CInt = NETLINK_ROUTE) throws {
+        guard let socket = mnl_socket_open(`protocol`) else {
+            throw BootError("open", "netlink socket (protocol \(`protocol`))", errno: Posix.lastErrno)
         }
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
             let error = Posix.lastErrno
             mnl_socket_close(socket)
-            throw BootError("bind", "rtnetlink socket", errno: error)
+            throw BootError("bind", "netlink socket (protocol \(`protocol`))", errno: error)
         }
         self.socket = socket
         // Close-on-exec: the lease keeper the net stage spawns must not inherit it.
@@ -90,20 +90,35 @@ public final class RouteSocket {
 /// libmnl's attribute writers, checked against the request buffer's size.
 extension UnsafeMutablePointer where Pointee == nlmsghdr {
     func put(_ type: Int32, u32 value: UInt32) throws {
-        guard mnl_attr_put_u32_check(self, RouteSocket.bufferSize, UInt16(truncatingIfNeeded: type), value) else {
+        guard mnl_attr_put_u32_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type), value) else {
             throw BootError("build", "netlink attribute \(type)", detail: "the request is too large")
         }
     }
 
+    func put(_ type: Int32, u64 value: UInt64) throws {
+        guard mnl_attr_put_u64_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type), value) else {
+            throw BootError("build", "netlink attribute \(type)", detail: "the request is too large")
+        }
+    }
+
+    /// A nested attribute holding what `body` puts (NBD_ATTR_SOCKETS).
+    func nest(_ type: Int32, _ body: () throws -> Void) throws {
+        guard let nest = mnl_attr_nest_start_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type)) else {
+            throw BootError("build", "netlink attribute \(type)", detail: "the request is too large")
+        }
+        try body()
+        mnl_attr_nest_end(self, nest)
+    }
+
     func put(_ type: Int32, bytes: [UInt8]) throws {
         let fits = bytes.withUnsafeBytes {
-            mnl_attr_put_check(self, RouteSocket.bufferSize, UInt16(truncatingIfNeeded: type), $0.count, $0.baseAddress)
+            mnl_attr_put_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type), $0.count, $0.baseAddress)
         }
         guard fits else { throw BootError("build", "netlink attribute \(type)", detail: "the request is too large") }
     }
 
     func put(_ type: Int32, string: String) throws {
-        guard mnl_attr_put_strz_check(self, RouteSocket.bufferSize, UInt16(truncatingIfNeeded: type), string) else {
+        guard mnl_attr_put_strz_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type), string) else {
             throw BootError("build", "netlink attribute \(type)", detail: "the request is too large")
         }
     }

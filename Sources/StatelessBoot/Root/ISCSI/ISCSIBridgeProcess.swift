@@ -1,0 +1,237 @@
+import CLinux
+import Glibc
+
+/// The `iscsi-bridge` applet, a Daemon (`@iscsi-bridge`) the root stage starts, and the
+/// root stage's side of starting it.
+///
+/// The request (portals, target, credentials) goes to the bridge over a socket pair on
+/// its descriptor 4, not in argv, where every user could read the CHAP secrets in
+/// /proc/PID/cmdline; its answer (the device, or the one line that says why not) comes
+/// back the same way. The bridge then serves the LUN for the life of the machine: its
+/// memory is locked, the OOM killer leaves it alone, and it has no file open on the root
+/// it serves (its own root stays the emptied initramfs). Its state is in
+/// /run/stateless/iscsi.env.
+enum ISCSIBridgeProcess {
+    static let appletName = "iscsi-bridge"
+    static let stateFile = "stateless/iscsi.env"
+
+    // MARK: The root stage's side
+
+    struct Started {
+        var pid: pid_t
+        var facts: [String: String]
+        var device: String { facts["ISCSI_DEVICE"] ?? "" }
+    }
+
+    /// Starts the bridge with `request` (ISCSIBridgeRequest's facts) and waits up to
+    /// `seconds` for its answer.
+    static func start(_ request: ISCSIBridgeRequest, seconds: Int, log: Logger) throws -> Started {
+        let (ours, theirs) = try socketPair()
+        defer { close(ours) }
+        let pid: pid_t
+        do {
+            defer { close(theirs) }
+            pid = try Daemon.spawn(appletName, [], inherit: [theirs])
+        }
+        let text = Array(HandOff.format(request.facts).utf8)
+        _ = text.withUnsafeBytes { send(ours, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(ours, Int32(SHUT_WR))
+        guard let answer = readAll(ours, until: Uptime.now().adding(milliseconds: seconds * 1000)) else {
+            stop(pid, log: log)
+            throw BootError("attach iSCSI root", request.spec.description, errno: .timedOut,
+                            detail: "the bridge did not log in within \(seconds) s", option: "rd.retry=")
+        }
+        let facts = HandOff.parse(answer)
+        if let error = facts["ERROR"] {
+            throw BootError("attach iSCSI root", request.spec.description, detail: error, option: facts["OPTION"])
+        }
+        guard let device = facts["ISCSI_DEVICE"], device.hasPrefix("/dev/nbd") else {
+            throw BootError("attach iSCSI root", request.spec.description, detail: "the bridge ended without an answer (see its lines above)")
+        }
+        return Started(pid: pid, facts: facts)
+    }
+
+    /// SIGTERM, then up to 10 s for the bridge to disconnect the device and log out.
+    static func stop(_ pid: pid_t, log: Logger) {
+        kill(pid, SIGTERM)
+        let deadline = Uptime.now().adding(milliseconds: 10_000)
+        var status: CInt = 0
+        while deadline.millisecondsLeft() > 0 {
+            if waitpid(pid, &status, WNOHANG) == pid { return }
+            sleep(milliseconds: 50)
+        }
+        log.warning("root", "the iSCSI bridge (process \(pid)) did not stop within 10 s; killing it")
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+    }
+
+    // MARK: The bridge's side
+
+    /// The applet: logs in, connects the nbd device, answers, then serves until the kernel
+    /// releases the device.
+    static func run(log: Logger) -> Int32 {
+        let channel = Daemon.firstExtraDescriptor
+        func answer(_ facts: [(String, String)]) {
+            let text = Array(HandOff.format(facts).utf8)
+            _ = text.withUnsafeBytes { send(channel, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            close(channel)
+        }
+        guard let text = readAll(channel, until: Uptime.now().adding(milliseconds: 5000)),
+              let request = ISCSIBridgeRequest(facts: HandOff.parse(text))
+        else {
+            log.error(appletName, "expected the root stage's request on descriptor \(channel); this applet is started by the root stage, not by hand")
+            answer([("ERROR", "the bridge got no usable request")])
+            return 2
+        }
+        let stopSignal = signalDescriptor()
+        lockMemory(log)
+        do {
+            let (session, target, portals, login) = try logInRetrying(request, log: log)
+            let lun = try login.lun(session, named: request.spec.lun)
+            let (ours, kernels) = try socketPair()
+            let flags: NBD.ServerFlags = request.writable ? (lun.thinProvisioned ? [.sendFlush, .sendFUA, .sendTrim] : [.sendFlush, .sendFUA]) : [.readOnly]
+            let device: NBDDevice
+            do {
+                defer { close(kernels) }  // the kernel holds its own reference now
+                device = try NBDDevice.connect(socket: kernels, size: lun.size, blockSize: lun.blockSize, flags: flags)
+            }
+            let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: target, portals: portals,
+                                     lun: lun, writable: request.writable, log: log)
+            bridge.device = device
+            let facts: (ISCSIRootSpec.Portal?, Int) -> [(String, String)] = { portal, reconnects in
+                [("ISCSI_TARGET", target), ("ISCSI_LUN", String(lun.number)), ("ISCSI_DEVICE", device.path),
+                 ("ISCSI_PORTAL", portal?.description ?? ""), ("ISCSI_STATE", portal == nil ? "reconnecting" : "serving"),
+                 ("ISCSI_PORTALS", portals.map(\.description).joined(separator: " ")), ("ISCSI_INITIATOR", login.initiator),
+                 ("ISCSI_SIZE", String(lun.size)), ("ISCSI_BLOCK_SIZE", String(lun.blockSize)),
+                 ("ISCSI_WRITABLE", request.writable ? "1" : "0"), ("ISCSI_RECONNECTS", String(reconnects)),
+                 ("ISCSI_BRIDGE_PID", String(getpid()))]
+            }
+            bridge.publish = { portal, reconnects in Daemon.writeRunFile(stateFile, HandOff.format(facts(portal, reconnects))) }
+            bridge.publish(session.portal, 0)
+            log.info(appletName, "serving \(target) LUN \(lun.number) from \(session.portal) on \(device.path): \(lun.blockCount) blocks of \(lun.blockSize) bytes, \(request.writable ? "read-write" : "read-only")")
+            answer(facts(session.portal, 0))
+            return bridge.run(stopSignal: stopSignal)
+        } catch let error as BootError {
+            log.error(appletName, "\(error)")
+            answer([("ERROR", [error.operation, error.object].joined(separator: " ") + (error.errno.map { ": \($0) (\(errnoName($0)))" } ?? "") + (error.detail.map { ": " + $0 } ?? "")),
+                    ("OPTION", error.option ?? "rd.retry=, netroot=")])
+            return 1
+        } catch {
+            answer([("ERROR", "\(error)")])
+            return 1
+        }
+    }
+
+    /// Discovery (when needed) and login, again and again while the failure may pass (no
+    /// answer yet, a target still starting) until `rd.retry` runs out, with back-off.
+    static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
+        let login = ISCSILogin(target: request.spec.target, portals: request.spec.portals, chap: request.spec.chap, initiator: request.initiator)
+        let deadline = Uptime.now().adding(milliseconds: request.retrySeconds * 1000)
+        var delay = 1000
+        var attempts = 0
+        while true {
+            attempts += 1
+            do {
+                let (target, portals) = try login.resolveTarget()
+                return (try login.logIn(target, portals), target, portals, login)
+            } catch let error as BootError where ISCSILogin.isTransient(error) && deadline.millisecondsLeft() > 0 {
+                let wait = min(delay, deadline.millisecondsLeft())
+                log.warning(appletName, "\(error); retrying in \(wait / 1000).\(wait % 1000 / 100) s (rd.retry=\(request.retrySeconds))")
+                sleep(milliseconds: wait)
+                delay = min(delay * 2, 8000)
+            } catch var error as BootError {
+                if ISCSILogin.isTransient(error) { error.detail = (error.detail ?? "") + " (\(attempts) attempts in \(request.retrySeconds) s)" }
+                error.option = error.option ?? "netroot=, rd.iscsi.*, rd.retry="
+                throw error
+            }
+        }
+    }
+
+    /// A storage daemon must not wait for memory that only writing to its own device
+    /// could free: what it has touched stays in RAM (MCL_ONFAULT: only that, so its RSS
+    /// is what it uses, not the whole binary and its libraries), and the OOM killer
+    /// passes it over.
+    static func lockMemory(_ log: Logger) {
+        if mlockall(MCL_CURRENT | MCL_FUTURE | STATELESS_MCL_ONFAULT) != 0 {
+            log.warning(appletName, "mlockall: \(Posix.lastErrno); the bridge's memory can be paged out")
+        }
+        try? Posix.writeFile("/proc/self/oom_score_adj", "-1000")
+    }
+
+    /// SIGTERM and SIGINT as a descriptor the bridge polls (a clean stop), blocked as
+    /// signals.
+    static func signalDescriptor() -> CInt {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        sigprocmask(SIG_BLOCK, &set, nil)
+        return signalfd(-1, &set, STATELESS_SFD_CLOEXEC)
+    }
+
+    static func socketPair() throws -> (CInt, CInt) {
+        var pair: [CInt] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
+            throw BootError("create", "a socket pair", errno: Posix.lastErrno)
+        }
+        pair.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        return (pair[0], pair[1])
+    }
+
+    /// Everything until end of file, nil when `deadline` passes first.
+    static func readAll(_ fd: CInt, until deadline: Uptime) -> String? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let left = deadline.millisecondsLeft()
+            guard left > 0 else { return nil }
+            if poll(&entry, 1, Int32(min(left, 1000))) <= 0 { continue }
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { return String(decoding: bytes, as: UTF8.self) }
+            bytes += chunk[..<count]
+        }
+    }
+}
+
+/// What the root stage asks the bridge to serve.
+struct ISCSIBridgeRequest: Equatable {
+    var spec: ISCSIRootSpec
+    var initiator: String
+    var writable: Bool
+    var retrySeconds: Int
+
+    init(spec: ISCSIRootSpec, initiator: String, writable: Bool, retrySeconds: Int) {
+        self.spec = spec
+        self.initiator = initiator
+        self.writable = writable
+        self.retrySeconds = retrySeconds
+    }
+
+    var facts: [(String, String)] {
+        var facts = [("PORTALS", spec.portals.map(\.description).joined(separator: " ")), ("INITIATOR", initiator),
+                     ("WRITABLE", writable ? "1" : "0"), ("RETRY_SECONDS", String(retrySeconds))]
+        if let target = spec.target { facts.append(("TARGET", target)) }
+        if let lun = spec.lun { facts.append(("LUN", String(lun))) }
+        if let chap = spec.chap {
+            facts += [("CHAP_USER", chap.username), ("CHAP_PASSWORD", chap.password)]
+            if let user = chap.targetUsername, let password = chap.targetPassword {
+                facts += [("CHAP_TARGET_USER", user), ("CHAP_TARGET_PASSWORD", password)]
+            }
+        }
+        return facts
+    }
+
+    init?(facts: [String: String]) {
+        guard let initiator = facts["INITIATOR"], let retry = facts["RETRY_SECONDS"].flatMap({ Int($0) }) else { return nil }
+        let portals = (facts["PORTALS"] ?? "").split(separator: " ").compactMap { ISCSISession.portal(String($0)) }
+        guard !portals.isEmpty else { return nil }
+        var spec = ISCSIRootSpec(portals: portals, target: facts["TARGET"], lun: facts["LUN"].flatMap { Int($0) })
+        if let user = facts["CHAP_USER"], let password = facts["CHAP_PASSWORD"] {
+            spec.chap = ISCSIRootSpec.CHAP(username: user, password: password, targetUsername: facts["CHAP_TARGET_USER"],
+                                           targetPassword: facts["CHAP_TARGET_PASSWORD"])
+        }
+        self.init(spec: spec, initiator: initiator, writable: facts["WRITABLE"] == "1", retrySeconds: retry)
+    }
+}

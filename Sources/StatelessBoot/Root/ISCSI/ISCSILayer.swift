@@ -1,0 +1,58 @@
+import Glibc
+
+/// The bottom layer of an iSCSI root: starts the bridge (ISCSIBridgeProcess), which logs
+/// in and serves the LUN on /dev/nbdN, then hands up the device that holds the root —
+/// the one `root=` names on the LUN, else the whole LUN or its only partition
+/// (WholeDisk). Undo stops the bridge, which disconnects the device and logs out.
+struct ISCSILayer: RootLayer {
+    let spec: ISCSIRootSpec
+    var name: String { "iscsi" }
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        let network = try BootNetwork.current()
+        context.watcher.modules.load(alias: "nbd", reason: "iSCSI root")
+        let initiator = spec.initiator ?? InitiatorName.configured() ?? InitiatorName.derived(from: network.mac)
+        let retry = context.options.retryBound(network: true)
+        let request = ISCSIBridgeRequest(spec: spec, initiator: initiator, writable: context.options.iscsiWritable, retrySeconds: retry)
+        // The bridge's own bound is rd.retry; this one catches a bridge that hangs.
+        let started = try ISCSIBridgeProcess.start(request, seconds: retry + 30, log: context.log)
+        let log = context.log
+        let undo = { ISCSIBridgeProcess.stop(started.pid, log: log) }
+        do {
+            let device = try WholeDisk.rootDevice(on: started.device, named: spec.filesystem)
+            context.log.info("root", "\(started.facts["ISCSI_TARGET"] ?? "") LUN \(started.facts["ISCSI_LUN"] ?? "") from \(started.facts["ISCSI_PORTAL"] ?? "") is \(started.device); the root is \(device)")
+            let facts = ["ISCSI_TARGET", "ISCSI_LUN", "ISCSI_PORTAL", "ISCSI_INITIATOR", "ISCSI_DEVICE", "ISCSI_BRIDGE_PID"].map { ($0, started.facts[$0] ?? "") }
+            return AttachedLayer(resource: .blockDevice(device), facts: [("ROOT_SPEC", spec.description), ("ROOT_DEVICE", device)] + facts, undo: undo)
+        } catch {
+            undo()
+            throw error
+        }
+    }
+}
+
+/// The initiator's own iSCSI name when the command line gives none.
+enum InitiatorName {
+    static let file = "/etc/iscsi/initiatorname.iscsi"
+
+    /// open-iscsi's file in the image (dracut copies the host's there): `InitiatorName=…`.
+    static func configured(_ path: String = file) -> String? {
+        guard let text = try? Posix.readText(path) else { return nil }
+        return parse(text)
+    }
+
+    static func parse(_ text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard trimmed.hasPrefix("InitiatorName=") else { continue }
+            var name = trimmed.dropFirst("InitiatorName=".count)
+            while let last = name.last, last == " " || last == "\t" || last == "\r" { name = name.dropLast() }
+            if ISCSIRootSpec.isISCSIName(name) { return String(name) }
+        }
+        return nil
+    }
+
+    /// Stable per machine, so a target's ACL can name it: from the boot interface's MAC.
+    static func derived(from mac: MACAddress) -> String {
+        "iqn.2026-11.org.stateless:" + mac.bytes.colonHex.replacingAll(":", with: "")
+    }
+}

@@ -1,0 +1,173 @@
+import CIscsi
+import Glibc
+
+/// One iSCSI session through libiscsi's asynchronous API, driven by our own poll loop so
+/// that every step has a deadline (libiscsi's synchronous calls wait on a TCP connect as
+/// long as the kernel does). libiscsi's own reconnect is off: the bridge decides when and
+/// where (which portal) to log in again, and resubmits what was in flight.
+final class ISCSISession {
+    private(set) var context: OpaquePointer?
+    let portal: ISCSIRootSpec.Portal
+    /// Nil for a discovery session.
+    let target: String?
+
+    init(initiator: String, portal: ISCSIRootSpec.Portal, target: String?, chap: ISCSIRootSpec.CHAP?) throws {
+        guard let context = iscsi_create_context(initiator) else {
+            throw BootError("create", "an iSCSI context for \(initiator)", detail: "libiscsi refused the initiator name")
+        }
+        self.context = context
+        self.portal = portal
+        self.target = target
+        iscsi_set_noautoreconnect(context, 1)
+        iscsi_set_header_digest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C)
+        if let target {
+            iscsi_set_session_type(context, ISCSI_SESSION_NORMAL)
+            iscsi_set_targetname(context, target)
+        } else {
+            iscsi_set_session_type(context, ISCSI_SESSION_DISCOVERY)
+        }
+        if let chap {
+            iscsi_set_initiator_username_pwd(context, chap.username, chap.password)
+            if let user = chap.targetUsername, let password = chap.targetPassword {
+                iscsi_set_target_username_pwd(context, user, password)
+            }
+        }
+    }
+
+    deinit { close() }
+
+    /// Drops the connection. Commands still in flight complete with SCSI_STATUS_CANCELLED
+    /// first, inside this call.
+    func close() {
+        guard let context else { return }
+        self.context = nil
+        iscsi_destroy_context(context)
+    }
+
+    /// libiscsi's description of the last failure, e.g. "Failed to log in to target.
+    /// Status: Authentication failure(513)".
+    var lastError: String {
+        guard let context, let text = iscsi_get_error(context) else { return "no connection" }
+        let message = String(cString: text)
+        return message.isEmpty ? "no detail from libiscsi" : message
+    }
+
+    /// TCP connect and login (CHAP as configured) before `deadline`.
+    func logIn(until deadline: Uptime) throws {
+        let address = portal.description
+        try call("connect to", deadline) { context, callback, data in iscsi_connect_async(context, address, callback, data) }
+        try call("log in at", deadline) { context, callback, data in iscsi_login_async(context, callback, data) }
+    }
+
+    /// SendTargets: each target the portal offers with its portals (the one asked when
+    /// the target lists none).
+    func discover(until deadline: Uptime) throws -> [(target: String, portals: [ISCSIRootSpec.Portal])] {
+        let reply = try call("discover targets at", deadline) { context, callback, data in iscsi_discovery_async(context, callback, data) }
+        var found: [(String, [ISCSIRootSpec.Portal])] = []
+        var entry = reply?.assumingMemoryBound(to: iscsi_discovery_address.self)
+        while let address = entry {
+            let name = String(cString: address.pointee.target_name)
+            var portals: [ISCSIRootSpec.Portal] = []
+            var next = address.pointee.portals
+            while let portal = next {
+                if let parsed = Self.portal(String(cString: portal.pointee.portal)) { portals.append(parsed) }
+                next = portal.pointee.next
+            }
+            found.append((name, portals.isEmpty ? [portal] : portals))
+            entry = address.pointee.next
+        }
+        return found
+    }
+
+    /// SendTargets answers `10.0.0.1:3260,1` (address, port, portal group) or
+    /// `[fe80::1]:3260,1`; IPv6 portals are skipped.
+    static func portal(_ text: String) -> ISCSIRootSpec.Portal? {
+        let address = text.split(separator: ",").first ?? ""
+        let parts = address.split(separator: ":")
+        guard parts.count <= 2, let host = parts.first, IPv4Address(parsing: host) != nil else { return nil }
+        let port = parts.count == 2 ? Int(parts[1]) : 3260
+        guard let port, (1...65535).contains(port) else { return nil }
+        return ISCSIRootSpec.Portal(host: String(host), port: port)
+    }
+
+    func logOut(until deadline: Uptime) {
+        _ = try? call("log out at", deadline) { context, callback, data in iscsi_logout_async(context, callback, data) }
+    }
+
+    /// A SCSI command whose result the caller needs before going on (INQUIRY, READ
+    /// CAPACITY, REPORT LUNS). The task is the caller's to free; nil when the session
+    /// broke (the error names it).
+    func command(_ what: String, until deadline: Uptime,
+                 _ start: (OpaquePointer, iscsi_command_cb, UnsafeMutableRawPointer) -> UnsafeMutablePointer<scsi_task>?) throws -> UnsafeMutablePointer<scsi_task> {
+        let reply = try call(what, deadline, allowCheckCondition: true) { context, callback, data in
+            start(context, callback, data) == nil ? -1 : 0
+        }
+        guard let task = reply?.assumingMemoryBound(to: scsi_task.self) else {
+            throw BootError(what, "\(target ?? "") at \(portal)", detail: "libiscsi returned no task")
+        }
+        return task
+    }
+
+    // MARK: The event loop
+
+    var descriptor: CInt { context.map { iscsi_get_fd($0) } ?? -1 }
+    var events: Int16 { context.map { Int16(truncatingIfNeeded: iscsi_which_events($0)) } ?? 0 }
+
+    /// Hands poll's answer to libiscsi; false when the connection broke.
+    func service(_ revents: Int16) -> Bool {
+        guard let context else { return false }
+        return iscsi_service(context, Int32(revents)) == 0
+    }
+
+    /// Polls the session until `done` or `deadline`; false when the deadline came first.
+    func pump(until deadline: Uptime, _ done: () -> Bool) throws -> Bool {
+        while !done() {
+            let left = deadline.millisecondsLeft()
+            guard left > 0 else { return false }
+            var entry = pollfd(fd: descriptor, events: events, revents: 0)
+            let ready = poll(&entry, 1, Int32(min(left, 1000)))
+            if ready < 0 && errno != EINTR { throw BootError("poll", "the iSCSI connection to \(portal)", errno: Posix.lastErrno) }
+            if !service(ready > 0 ? entry.revents : 0) {
+                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", detail: lastError)
+            }
+        }
+        return true
+    }
+
+    /// Starts an asynchronous libiscsi call and pumps until its callback ran or
+    /// `deadline`; returns the callback's data. On a timeout the connection is closed
+    /// here, while the callback's context is still alive.
+    @discardableResult
+    private func call(_ what: String, _ deadline: Uptime, allowCheckCondition: Bool = false,
+                      _ start: (OpaquePointer, iscsi_command_cb, UnsafeMutableRawPointer) -> Int32) throws -> UnsafeMutableRawPointer? {
+        guard let context else { throw BootError(what, "\(portal)", detail: "the session is closed") }
+        let result = CallResult()
+        return try withExtendedLifetime(result) {
+            let data = Unmanaged.passUnretained(result).toOpaque()
+            guard start(context, { _, status, reply, data in
+                guard let data else { return }
+                let result = Unmanaged<CallResult>.fromOpaque(data).takeUnretainedValue()
+                (result.status, result.reply, result.done) = (status, reply, true)
+            }, data) == 0 else {
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", detail: lastError)
+            }
+            let finished: Bool
+            do { finished = try pump(until: deadline) { result.done } } catch { close(); throw error }
+            guard finished else {
+                close()
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", errno: .timedOut, detail: "no answer in time")
+            }
+            let status = result.status
+            guard status == SCSI_STATUS_GOOD.rawValue || (allowCheckCondition && status == SCSI_STATUS_CHECK_CONDITION.rawValue) else {
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", detail: lastError)
+            }
+            return result.reply
+        }
+    }
+
+    private final class CallResult {
+        var status: Int32 = -1
+        var reply: UnsafeMutableRawPointer?
+        var done = false
+    }
+}
