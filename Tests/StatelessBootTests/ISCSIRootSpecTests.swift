@@ -141,7 +141,8 @@ final class ISCSIRootSpecTests: XCTestCase {
 
     func testLoginAnswers() {
         XCTAssertEqual(ISCSILogin.loginStatus("Failed to log in to target. Status: Authentication failure(513)"), 0x201)
-        XCTAssertNil(ISCSILogin.loginStatus("Connect failed with errno : Connection refused(111)x"))
+        XCTAssertEqual(ISCSILogin.loginStatus("iscsi_service: socket error Connection refused(111). "), 111)
+        XCTAssertNil(ISCSILogin.loginStatus("Connect failed (111)x"))
         let refused = BootError("connect to", "x", detail: "Connect failed")
         let auth = BootError("log in at", "x", detail: "Failed to log in to target. Status: Authentication failure(513)")
         let busy = BootError("log in at", "x", detail: "Failed to log in to target. Status: Service unavailable(769)")

@@ -41,11 +41,11 @@ enum InitiatorName {
     }
 
     static func parse(_ text: String) -> String? {
-        for line in text.split(separator: "\n") {
+        for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.hasPrefix("InitiatorName=") else { continue }
             var name = trimmed.dropFirst("InitiatorName=".count)
-            while let last = name.last, last == " " || last == "\t" || last == "\r" { name = name.dropLast() }
+            while let last = name.last, last == " " || last == "\t" { name = name.dropLast() }
             if ISCSIRootSpec.isISCSIName(name) { return String(name) }
         }
         return nil

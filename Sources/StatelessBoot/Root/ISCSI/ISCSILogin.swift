@@ -26,15 +26,17 @@ struct ISCSILogin {
     /// target that says it is busy (status class 3) may pass; an unknown target or a
     /// wrong secret will not.
     static func isTransient(_ error: BootError) -> Bool {
-        if error.operation == "connect to" || error.errno == .timedOut { return true }
-        guard let status = loginStatus(error.detail ?? "") else { return error.operation != "log in at" }
-        return status >> 8 == 3
+        if error.operation == "connect to" || error.operation == "talk to" || error.errno == .timedOut { return true }
+        return loginStatus(error.detail ?? "").map { $0 >> 8 == 3 } ?? false
     }
 
-    /// The login status libiscsi prints at the end of its error, "…Status: Authentication
-    /// failure(513)" → 0x0201.
+    /// The number libiscsi prints at the end of its error: a login status, "…Status:
+    /// Authentication failure(513)" → 0x0201, or an errno, "socket error Connection
+    /// refused(111).".
     static func loginStatus(_ text: String) -> Int? {
-        guard text.hasSuffix(")"), let open = text.lastIndex(of: "(") else { return nil }
+        var text = Substring(text)
+        while text.last == "." || text.last == " " { text = text.dropLast() }
+        guard text.last == ")", let open = text.lastIndex(of: "(") else { return nil }
         return Int(text[text.index(after: open)..<text.index(before: text.endIndex)])
     }
 
@@ -47,7 +49,8 @@ struct ISCSILogin {
         case 0x0203?, 0x0204?: return "the portal has no such target"
         case let status? where status >> 8 == 3: return "the target is not ready to serve (it may be starting)"
         default:
-            if error.operation == "connect to" { return "nothing accepts iSCSI connections there: is the target running?" }
+            if error.errno == .connectionRefused { return "nothing accepts iSCSI connections there: is the target running?" }
+            if error.errno == .timedOut || error.errno == .noRouteToHost || error.errno == .hostIsDown { return "the portal did not answer" }
             if chap?.isMutual == true && error.operation == "log in at" { return "the login failed; with mutual CHAP, the target may have proven itself with the wrong secret" }
             return "the target ended the session"
         }
@@ -64,22 +67,24 @@ struct ISCSILogin {
         for portal in portals {
             let session = try ISCSISession(initiator: initiator, portal: portal, target: nil, chap: chap)
             defer { session.close() }
+            let found: [(target: String, portals: [ISCSIRootSpec.Portal])]
             do {
                 try session.logIn(until: deadline())
-                let found = try session.discover(until: deadline())
+                found = try session.discover(until: deadline())
                 session.logOut(until: deadline())
-                guard found.count == 1, let only = found.first else {
-                    let names = found.map(\.target).joined(separator: ", ")
-                    throw BootError("discover targets at", "\(portal)",
-                                    detail: found.isEmpty ? "SendTargets lists no target for this initiator" : "SendTargets lists \(found.count) targets (\(names)): name one in the root",
-                                    option: "netroot=iscsi:…:<target>, rd.iscsi.target.name=")
-                }
-                return (only.target, only.portals)
             } catch let error as BootError where Self.isTransient(error) {
-                failures.append("\(portal): \(error.detail ?? "\(error)")")
+                failures.append("\(error) — \(Self.explain(error, chap: chap))")
+                continue
             }
+            guard found.count == 1, let only = found.first else {
+                let names = found.map(\.target).joined(separator: ", ")
+                throw BootError("discover targets at", "\(portal)",
+                                detail: found.isEmpty ? "SendTargets lists no target for this initiator" : "SendTargets lists \(found.count) targets (\(names)): name one in the root",
+                                option: "netroot=iscsi:…:<target>, rd.iscsi.target.name=")
+            }
+            return (only.target, only.portals)
         }
-        throw BootError("discover targets at", portals.map(\.description).joined(separator: ", "), errno: .timedOut,
+        throw BootError("find a target at", portals.map(\.description).joined(separator: ", "), errno: .timedOut,
                         detail: failures.joined(separator: "; "))
     }
 

@@ -1,4 +1,5 @@
 import CIscsi
+import SystemPackage
 import Glibc
 
 /// One iSCSI session through libiscsi's asynchronous API, driven by our own poll loop so
@@ -62,20 +63,24 @@ final class ISCSISession {
     /// SendTargets: each target the portal offers with its portals (the one asked when
     /// the target lists none).
     func discover(until deadline: Uptime) throws -> [(target: String, portals: [ISCSIRootSpec.Portal])] {
-        let reply = try call("discover targets at", deadline) { context, callback, data in iscsi_discovery_async(context, callback, data) }
         var found: [(String, [ISCSIRootSpec.Portal])] = []
-        var entry = reply?.assumingMemoryBound(to: iscsi_discovery_address.self)
-        while let address = entry {
-            let name = String(cString: address.pointee.target_name)
-            var portals: [ISCSIRootSpec.Portal] = []
-            var next = address.pointee.portals
-            while let portal = next {
-                if let parsed = Self.portal(String(cString: portal.pointee.portal)) { portals.append(parsed) }
-                next = portal.pointee.next
+        let asked = portal
+        // libiscsi frees the list when the callback returns: it is read inside.
+        try call("discover targets at", deadline, reading: { reply in
+            var entry = reply?.assumingMemoryBound(to: iscsi_discovery_address.self)
+            while let address = entry {
+                var portals: [ISCSIRootSpec.Portal] = []
+                var next = address.pointee.portals
+                while let portal = next {
+                    if let text = portal.pointee.portal, let parsed = Self.portal(String(cString: text)) { portals.append(parsed) }
+                    next = portal.pointee.next
+                }
+                if let name = address.pointee.target_name {
+                    found.append((String(cString: name), portals.isEmpty ? [asked] : portals))
+                }
+                entry = address.pointee.next
             }
-            found.append((name, portals.isEmpty ? [portal] : portals))
-            entry = address.pointee.next
-        }
+        }) { context, callback, data in iscsi_discovery_async(context, callback, data) }
         return found
     }
 
@@ -128,10 +133,20 @@ final class ISCSISession {
             let ready = poll(&entry, 1, Int32(min(left, 1000)))
             if ready < 0 && errno != EINTR { throw BootError("poll", "the iSCSI connection to \(portal)", errno: Posix.lastErrno) }
             if !service(ready > 0 ? entry.revents : 0) {
-                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", detail: lastError)
+                if done() { return true }  // the call's callback got the failure first
+                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", errno: socketError(entry.fd), detail: lastError)
             }
         }
         return true
+    }
+
+    /// What the kernel says went wrong on the connection (ECONNREFUSED, ETIMEDOUT), which
+    /// libiscsi's text after a failed connect does not.
+    private func socketError(_ fd: CInt) -> Errno? {
+        var value: CInt = 0
+        var length = socklen_t(MemoryLayout<CInt>.size)
+        guard fd >= 0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) == 0, value != 0 else { return nil }
+        return Errno(rawValue: value)
     }
 
     /// Starts an asynchronous libiscsi call and pumps until its callback ran or
@@ -139,27 +154,39 @@ final class ISCSISession {
     /// here, while the callback's context is still alive.
     @discardableResult
     private func call(_ what: String, _ deadline: Uptime, allowCheckCondition: Bool = false,
+                      reading: @escaping (UnsafeMutableRawPointer?) -> Void = { _ in },
                       _ start: (OpaquePointer, iscsi_command_cb, UnsafeMutableRawPointer) -> Int32) throws -> UnsafeMutableRawPointer? {
         guard let context else { throw BootError(what, "\(portal)", detail: "the session is closed") }
-        let result = CallResult()
+        let result = CallResult(reading)
         return try withExtendedLifetime(result) {
             let data = Unmanaged.passUnretained(result).toOpaque()
-            guard start(context, { _, status, reply, data in
+            guard start(context, { context, status, reply, data in
                 guard let data else { return }
                 let result = Unmanaged<CallResult>.fromOpaque(data).takeUnretainedValue()
                 (result.status, result.reply, result.done) = (status, reply, true)
+                // Now, before libiscsi's next step overwrites it.
+                result.error = context.flatMap { iscsi_get_error($0) }.map { String(cString: $0) }
+                if status == SCSI_STATUS_GOOD.rawValue { result.reading(reply) }
             }, data) == 0 else {
                 throw BootError(what, "\(target ?? "the discovery service") at \(portal)", detail: lastError)
             }
             let finished: Bool
-            do { finished = try pump(until: deadline) { result.done } } catch { close(); throw error }
+            do {
+                finished = try pump(until: deadline) { result.done }
+            } catch let error as BootError {
+                close()
+                throw BootError(what, error.object, errno: error.errno, detail: error.detail)
+            }
             guard finished else {
                 close()
                 throw BootError(what, "\(target ?? "the discovery service") at \(portal)", errno: .timedOut, detail: "no answer in time")
             }
             let status = result.status
             guard status == SCSI_STATUS_GOOD.rawValue || (allowCheckCondition && status == SCSI_STATUS_CHECK_CONDITION.rawValue) else {
-                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", detail: lastError)
+                let detail = result.error ?? lastError
+                // "iscsi_service: socket error Connection refused(111)": the errno.
+                let errno = what == "connect to" ? ISCSILogin.loginStatus(detail).map { Errno(rawValue: CInt($0)) } : nil
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", errno: errno, detail: detail)
             }
             return result.reply
         }
@@ -169,5 +196,9 @@ final class ISCSISession {
         var status: Int32 = -1
         var reply: UnsafeMutableRawPointer?
         var done = false
+        var error: String?
+        /// Reads what libiscsi frees when the callback returns (discovery's list).
+        let reading: (UnsafeMutableRawPointer?) -> Void
+        init(_ reading: @escaping (UnsafeMutableRawPointer?) -> Void) { self.reading = reading }
     }
 }
