@@ -293,6 +293,15 @@ if [ -n "$wait_for" ]; then
   if [ -e "$wait_for" ]; then R "lab_waited=yes"; else R "lab_waited=no"; fi
   sync; echo 3 >/proc/sys/vm/drop_caches
 fi
+# lab.pause=SECONDS: wait, then drop the caches, so the reads below go to the root device
+# afresh (the host restarts an iSCSI target meanwhile).
+pause=$(sed -n 's/.*lab\.pause=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$pause" ]; then
+  R "lab_pausing=$pause"
+  sleep "$pause"
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  read t _ </proc/uptime; R "lab_resumed=$t"
+fi
 [ -r /etc/image-version ] && R "image_version=$(cat /etc/image-version)"
 # lab.throughput=PATH (Tests/bench): seconds to read PATH from the root, then from the same
 # image on /dev/vda, caches dropped before each.
@@ -343,6 +352,19 @@ R "net_links=$(ip -o link 2>&1 | awk -F': ' '{ printf "%s:%s:%s ", $2, ($3 ~ /[<
 R "net_addresses=$(ip -o -4 addr 2>&1 | awk '{ printf "%s %s,", $2, $4 }')"
 R "net_routes=$(ip -4 route 2>&1 | tr '\n' ',')"
 R "hostname=$(hostname)"
+R "bridge=$(for p in /proc/[0-9]*; do [ "$(tr '\0' '\n' <$p/cmdline 2>/dev/null | head -n 1)" = @iscsi-bridge ] && printf '%s:%s ' ${p#/proc/} "$(awk '/^VmRSS/ { print $2 }' $p/status)"; done)"
+if [ -e /sys/block/nbd0/ro ]; then
+  R "nbd_ro=$(cat /sys/block/nbd0/ro)"
+  # lab.nbdwrite=SECTOR: write a sector of the LUN through the bridge, flush, read it back
+  # (the host then finds it in the target's image).
+  sector=$(sed -n 's/.*lab\.nbdwrite=\([0-9]*\).*/\1/p' /proc/cmdline)
+  if [ -n "$sector" ]; then
+    echo "written through the iscsi bridge" >/run/lab-sector
+    if dd if=/run/lab-sector of=/dev/nbd0 bs=512 seek="$sector" count=1 conv=sync,notrunc,fsync 2>/dev/null &&
+       blockdev --flushbufs /dev/nbd0 && [ "$(dd if=/dev/nbd0 bs=512 skip="$sector" count=1 2>/dev/null | head -n 1)" = "written through the iscsi bridge" ]
+    then R "nbd_write=ok"; else R "nbd_write=fail"; fi
+  fi
+fi
 R "keeper=$(for p in /proc/[0-9]*; do [ "$(tr '\0' '\n' <$p/cmdline 2>/dev/null | head -n 1)" = @keep-lease ] && printf '%s ' ${p#/proc/}; done)"
 for f in /run/systemd/network/* /run/NetworkManager/system-connections/*; do [ -f "$f" ] && R "netfile=$f"; done
 R "done=yes"
