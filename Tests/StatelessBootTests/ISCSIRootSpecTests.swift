@@ -37,6 +37,8 @@ final class ISCSIRootSpecTests: XCTestCase {
             ("iscsi://u%p@10.0.2.2/\(Self.iqn)/1?target_user=t&target_password=tp",
              Spec(portals: [Portal(host: "10.0.2.2")], target: Self.iqn, lun: 1, chap: .init(username: "u", password: "p", targetUsername: "t", targetPassword: "tp"))),
             ("iscsi://10.0.2.2/\(Self.iqn)/", Spec(portals: [Portal(host: "10.0.2.2")], target: Self.iqn)),
+            ("iscsi://user:secret@10.0.2.2/\(Self.iqn)/2?header_digest=crc32c",
+             Spec(portals: [Portal(host: "10.0.2.2")], target: Self.iqn, lun: 2, chap: .init(username: "user", password: "secret"))),
         ]
         for (value, expected) in cases {
             XCTAssertEqual(try Spec.parse(value, option: "root"), expected, value)

@@ -138,6 +138,42 @@ final class ISCSITargetTests: XCTestCase {
         }
     }
 
+    /// Two portals: when the one in use goes away and the target comes back on the other,
+    /// the bridge logs in there.
+    func testBridgeFailsOverToTheNextPortal() throws {
+        try withTarget(targets: [Self.open]) { target in
+            let second = Portal(host: "127.0.0.1", port: 3272)
+            let login = ISCSILogin(target: Self.open, portals: [Self.portal, second], chap: nil, initiator: Self.initiator)
+            let session = try login.logIn(Self.open, login.portals)
+            XCTAssertEqual(session.portal, Self.portal)
+            let lun = try login.lun(session, named: 1)
+            let (kernel, ours) = try ISCSIBridgeProcess.socketPair()
+            let stop = eventfd(0, 0)
+            let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: Self.open, portals: login.portals,
+                                     lun: lun, writable: false, log: Logger(verbose: false))
+            let portals = Box<[String]>([])
+            bridge.publish = { portal, _ in portals.value.append(portal?.description ?? "-") }
+            let finished = DispatchSemaphore(value: 0)
+            let running = Box(bridge)
+            Thread.detachNewThread {
+                _ = running.value.run(stopSignal: stop)
+                finished.signal()
+            }
+            defer { close(kernel); close(stop) }
+            let device = NBDClient(fd: kernel)
+            XCTAssertEqual(try device.read(handle: 1, offset: 0, length: 512), Self.pattern(at: 0, length: 512))
+            try target.stop()
+            target.portal = second
+            try target.start()
+            XCTAssertEqual(try device.read(handle: 2, offset: 512, length: 512), Self.pattern(at: 512, length: 512))
+            XCTAssertEqual(try device.request(.write, handle: 3, offset: 0, payload: [UInt8](repeating: 1, count: 512)).error, UInt32(EPERM),
+                           "a read-only export refuses writes")
+            try device.send(.init(command: .disconnect, forceUnitAccess: false, handle: 4, offset: 0, length: 0))
+            XCTAssertEqual(finished.wait(timeout: .now() + 10), .success)
+            XCTAssertEqual(portals.value, ["-", second.description], "dropped, then serving from the second portal")
+        }
+    }
+
     // MARK: The target
 
     /// The image's bytes: each 4-byte word holds its own offset, so a misplaced read shows.
@@ -165,6 +201,9 @@ final class ISCSITargetTests: XCTestCase {
             for index in targets.indices { try image.write(to: directory.appendingPathComponent("lun\(index).img")) }
         }
 
+        /// The portal tgtd listens on; a restart may move it (failover to a second portal).
+        var portal = ISCSITargetTests.portal
+
         func start() throws {
             // One left by a test run that crashed would answer on the control port.
             let stale = Process()
@@ -174,7 +213,7 @@ final class ISCSITargetTests: XCTestCase {
             stale.waitUntilExit()
             let tgtd = Process()
             tgtd.executableURL = URL(fileURLWithPath: "/usr/sbin/tgtd")
-            tgtd.arguments = ["-f", "-C", ISCSITargetTests.controlPort, "--iscsi", "portal=\(ISCSITargetTests.portal)"]
+            tgtd.arguments = ["-f", "-C", ISCSITargetTests.controlPort, "--iscsi", "portal=\(portal)"]
             tgtd.standardOutput = FileHandle.nullDevice
             tgtd.standardError = FileHandle.nullDevice
             try tgtd.run()

@@ -129,7 +129,7 @@ final class NetOptionsTests: XCTestCase {
             ("ip=bootp", "ip", "BOOTP is not supported, DHCP is"),
             ("ip=:::::eth0:rarp", "ip", "RARP is not supported, DHCP is"),
             ("ip=:::::eth0:both", "ip", "BOOTP and RARP are not supported"),
-            ("ip=ibft", "ip", "iBFT"),
+            ("ip=ibft ip=dhcp", "ip", "ibft alone"),
             ("ip=dhcp,off", "ip", "only dhcp, on or any in the list dhcp,off"),
             ("ip=dhcp,,x", "ip", "only dhcp, on or any in the list"),
             ("ip=dhcp,256,id", "ip", "dhcp,<type>,<client-id>"),

@@ -241,7 +241,7 @@ extension BootOptions {
         } else {
             root = try line.last("root").map(rootSource)
         }
-        if let iscsi = try ISCSIRootSpec.commandLine(line, root: root) { return .iscsi(iscsi) }
+        if let iscsi = try ISCSIRootSpec.commandLine(line, root: root, network: network) { return .iscsi(iscsi) }
         if let netroot = line.last("netroot") {
             let value = netroot.value ?? ""
             guard root == nil || root == .dhcp else {

@@ -24,8 +24,8 @@
 /// - `<hostname>` is kept whole (dracut; the kernel cuts a NIS domain at the first dot);
 /// - the kernel's `dhcp,<type>,<client-id>` gives the DHCP client identifier;
 /// - an empty `ip=` is refused: the kernel reads it as off, dracut as dhcp.
-/// IPv6 (`dhcp6`, `auto6`, `[2001:db8::1]`), iBFT, BOOTP and RARP are refused with a line
-/// saying so; dracut's anaconda form `ip=<address>` with `netmask=`… is not read.
+/// `ip=ibft` is NetOptions' (the firmware's table). IPv6 (`dhcp6`, `auto6`,
+/// `[2001:db8::1]`), BOOTP and RARP are refused with a line saying so; dracut's anaconda form `ip=<address>` with `netmask=`… is not read.
 public struct IPOption: Equatable, Sendable {
     public enum Method: Equatable, Sendable {
         case dhcp
@@ -62,7 +62,6 @@ public struct IPOption: Equatable, Sendable {
     static let refusedWords: [Substring: String] = [
         "dhcp6": "IPv6 configuration is not supported yet", "auto6": "IPv6 configuration is not supported yet",
         "either6": "IPv6 configuration is not supported yet", "link6": "IPv6 configuration is not supported yet",
-        "ibft": "iBFT (the firmware's iSCSI boot table) is not supported yet",
         "bootp": "BOOTP is not supported, DHCP is", "rarp": "RARP is not supported, DHCP is",
         "both": "BOOTP and RARP are not supported, DHCP is",
     ]

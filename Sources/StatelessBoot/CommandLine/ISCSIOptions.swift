@@ -3,8 +3,10 @@ extension ISCSIRootSpec {
     /// it: every `netroot=iscsi:` (one target, several portals), else `root=iscsi:` or
     /// `iscsi://`, else `rd.iscsi.target.*`; then `rd.iscsi.username=`… where the root
     /// names no credentials, `rd.iscsi.initiator=`, and a `root=` that names a block
-    /// device as the filesystem on the LUN. `root` is what `root=` alone said.
-    static func commandLine(_ line: KernelCommandLine, root: RootSource?) throws -> ISCSIRootSpec? {
+    /// device as the filesystem on the LUN. `root` is what `root=` alone said. Without any
+    /// of these, `rd.iscsi.firmware=1` (or `ip=ibft` with no root) takes the root from
+    /// the firmware's table.
+    static func commandLine(_ line: KernelCommandLine, root: RootSource?, network: NetOptions) throws -> ISCSIRootSpec? {
         var spec: ISCSIRootSpec?
         for parameter in line.all("netroot") where (parameter.value ?? "").hasPrefix("iscsi:") {
             let next = try parse(parameter.value ?? "", option: "netroot")
@@ -24,6 +26,10 @@ extension ISCSIRootSpec {
         }
         if spec == nil, let name = line.last("rd.iscsi.target.name") {
             spec = try targetOptions(line, name: name)
+        }
+        if spec == nil, try line.last("rd.iscsi.firmware").map(BootOptions.boolean) ?? false
+            || (network.firmwareTable && (root == nil || root == .dhcp)) {
+            spec = .firmware
         }
         guard var spec else { return nil }
         spec.chap = try spec.chap ?? credentialOptions(line)

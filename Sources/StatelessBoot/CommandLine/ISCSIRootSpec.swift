@@ -7,8 +7,9 @@
 ///   (also `root=iscsi:…` and a DHCP root-path); dracut's optional `<iface>:<netdev>`
 ///   fields before the LUN are accepted and ignored. Several `netroot=iscsi:` for one target
 ///   are several portals to fail over between.
-/// - `iscsi://[<user>[%<pass>]@]<host>[:<port>]/<target>/<lun>` (libiscsi's URL), with
-///   `?target_user=…&target_password=…` for the credentials the target proves itself with.
+/// - `iscsi://[<user>[%<pass>]@]<host>[:<port>]/<target>/<lun>` (libiscsi's URL; `:` for
+///   `%` too), with `?target_user=…&target_password=…` for the credentials the target
+///   proves itself with (`header_digest=` is accepted and left to negotiation).
 /// - `rd.iscsi.target.name=`/`.ip=`/`.port=`/`.lun=`, with `rd.iscsi.username=`,
 ///   `password=`, `in.username=`, `in.password=` and `rd.iscsi.initiator=`.
 ///
@@ -44,6 +45,16 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
     /// `root=LABEL=…` (or UUID=, /dev/…) next to `netroot=iscsi:`: the filesystem on the
     /// LUN; nil: the whole LUN, or its only partition.
     public var filesystem: BlockDeviceReference?
+    /// `rd.iscsi.firmware=1`, `ip=ibft`: portals, target, LUN and CHAP come from the
+    /// firmware's table (IBFT) once the network is up; `portals` is empty until then.
+    public var fromFirmware = false
+
+    /// The root the firmware's iSCSI Boot Firmware Table names.
+    public static var firmware: ISCSIRootSpec {
+        var spec = ISCSIRootSpec(portals: [])
+        spec.fromFirmware = true
+        return spec
+    }
 
     public init(portals: [Portal], target: String? = nil, lun: Int? = nil, chap: CHAP? = nil, initiator: String? = nil) {
         self.portals = portals
@@ -55,6 +66,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// For log lines: portals, target and LUN; never the secrets.
     public var description: String {
+        if fromFirmware && portals.isEmpty { return "iscsi:firmware (iBFT)" }
         let user = chap.map { "\($0.username)@" } ?? ""
         return "iscsi:\(user)\(portals.map(\.description).joined(separator: ","))/\(target ?? "(discovery)")/\(lun.map(String.init) ?? "(first disk)")"
     }
@@ -122,10 +134,11 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
         if let at = rest.lastIndex(of: "@") {
             let credentials = rest[..<at]
             rest = rest[rest.index(after: at)...]
-            guard let percent = credentials.firstIndex(of: "%"), percent != credentials.startIndex else {
+            // libiscsi: the password after the first `%`, or after a `:` when there is no `%`.
+            guard let split = credentials.firstIndex(of: "%") ?? credentials.firstIndex(of: ":"), split != credentials.startIndex else {
                 throw fail("<user>%<pass>@ before the server")
             }
-            chap = CHAP(username: String(credentials[..<percent]), password: String(credentials[credentials.index(after: percent)...]))
+            chap = CHAP(username: String(credentials[..<split]), password: String(credentials[credentials.index(after: split)...]))
         }
         let parts = rest.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty else { throw fail(expected) }
@@ -137,11 +150,13 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
         }
         for pair in query.split(separator: "&") {
             let words = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard words.count == 2, chap != nil else { throw fail("?target_user=…&target_password=… after user%pass@ credentials") }
+            guard words.count == 2 else { throw fail("?<key>=<value>&… after the LUN") }
+            if words[0] == "header_digest" { continue }  // libiscsi's; we offer both and take the target's choice
+            guard chap != nil else { throw fail("?target_user=…&target_password=… after user%pass@ credentials") }
             switch words[0] {
             case "target_user": chap?.targetUsername = String(words[1])
             case "target_password": chap?.targetPassword = String(words[1])
-            default: throw fail("only target_user= and target_password= after the ?, found \(words[0])")
+            default: throw fail("only target_user=, target_password= and header_digest= after the ?, found \(words[0])")
             }
         }
         if let mutual = chap, (mutual.targetUsername == nil) != (mutual.targetPassword == nil) {

@@ -26,6 +26,10 @@ public struct NetOptions: Equatable, Sendable {
 
     /// Nil when no `ip=` was given.
     public var ip: IPSetting?
+    /// `ip=ibft`, or `rd.iscsi.firmware=1` without `ip=`: the boot NIC and its address
+    /// (or DHCP) come from the firmware's iSCSI Boot Firmware Table, read by the net stage
+    /// (IBFT.networkOptions), which then sets `ip` and `bootInterface`.
+    public var firmwareTable = false
     /// `BOOTIF=`: the interface the firmware booted from, chosen by MAC; it is the one
     /// DHCP runs on when `ip=` names none. Ignored with `rd.bootif=0`, as dracut does.
     public var bootInterface: MACAddress?
@@ -55,6 +59,7 @@ public struct NetOptions: Equatable, Sendable {
     public var asksForNetwork: Bool {
         if let needNetwork { return needNetwork }
         if case .configure? = ip { return true }
+        if firmwareTable { return true }
         return false
     }
 }
@@ -73,7 +78,17 @@ extension NetOptions {
             }
             renames.append(rename)
         }
-        ip = try Self.ipSetting(line.all("ip"), renamed: Set(renames.map(\.name)))
+        let ipValues = line.all("ip")
+        if ipValues.contains(where: { $0.value == "ibft" }) {
+            guard ipValues.allSatisfy({ $0.value == "ibft" }) else {
+                throw OptionError(option: "ip", value: "ibft", expected: "ibft alone, not beside other ip= options")
+            }
+            firmwareTable = true
+        } else {
+            ip = try Self.ipSetting(ipValues, renamed: Set(renames.map(\.name)))
+            let firmware = try line.last("rd.iscsi.firmware").map(BootOptions.boolean) ?? false
+            firmwareTable = ip == nil && firmware
+        }
         if let bootif = line.last("BOOTIF"), try line.last("rd.bootif").map(BootOptions.boolean) ?? true {
             bootInterface = try Self.bootInterface(bootif)
         }

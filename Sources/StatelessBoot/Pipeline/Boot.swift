@@ -132,7 +132,18 @@ public struct Boot {
     /// Runs only when the root, `ip=` or `rd.neednet` asks for the network.
     public func bringUpNetwork(_ watcher: DeviceWatcher?) throws {
         defer { if let watcher { saveLoadedModules(watcher.modules) } }
-        _ = try NetStage(options: context.options.net, watcher: watcher, log: log).run()
+        var options = context.options.net
+        if options.firmwareTable {
+            watcher?.modules.load(alias: "iscsi_ibft", reason: "ip=ibft")
+            do {
+                let table = try IBFT.read()
+                options = try table.networkOptions(options)
+                log.info("net", "iBFT: boot NIC \(options.bootInterface.map { "\($0)" } ?? "?"), \(options.ip.map { "\($0)" } ?? "")")
+            } catch let error as IBFT.Unusable {
+                throw BootError("read the iSCSI Boot Firmware Table", IBFT.directory, detail: "\(error)", option: "ip=ibft, rd.iscsi.firmware=")
+            }
+        }
+        _ = try NetStage(options: options, watcher: watcher, log: log).run()
     }
 
     public func attachRoot(_ watcher: DeviceWatcher) throws {

@@ -8,9 +8,27 @@ struct ISCSILayer: RootLayer {
     let spec: ISCSIRootSpec
     var name: String { "iscsi" }
 
+    /// The spec with the firmware's table filled in (`rd.iscsi.firmware`); the command
+    /// line's root= filesystem and initiator name still count.
+    func fromFirmware(_ context: AttachContext) throws -> ISCSIRootSpec {
+        guard spec.fromFirmware else { return spec }
+        context.watcher.modules.load(alias: "iscsi_ibft", reason: "rd.iscsi.firmware")
+        do {
+            var named = try IBFT.read().rootSpec()
+            named.filesystem = spec.filesystem
+            named.initiator = spec.initiator ?? named.initiator
+            named.fromFirmware = true
+            context.log.info("root", "iBFT names \(named)")
+            return named
+        } catch let error as IBFT.Unusable {
+            throw BootError("read the iSCSI Boot Firmware Table", IBFT.directory, detail: "\(error)", option: "rd.iscsi.firmware=, ip=ibft")
+        }
+    }
+
     func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let network = try BootNetwork.current()
         context.watcher.modules.load(alias: "nbd", reason: "iSCSI root")
+        let spec = try fromFirmware(context)
         let initiator = spec.initiator ?? InitiatorName.configured() ?? InitiatorName.derived(from: network.mac)
         let retry = context.options.retryBound(network: true)
         let request = ISCSIBridgeRequest(spec: spec, initiator: initiator, writable: context.options.iscsiWritable, retrySeconds: retry)
