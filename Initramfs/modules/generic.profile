@@ -69,10 +69,12 @@ drivers/net/vmxnet3/vmxnet3.ko
 drivers/scsi/vmw_pvscsi.ko
 drivers/net/ethernet/google/gve/gve.ko
 
-# --- network block and storage protocols
+# --- network block and storage protocols: nbd is the iSCSI bridge's device (the
+# kernel's own initiator, iscsi_tcp, is not used: libiscsi speaks iSCSI in user space);
+# iscsi_ibft shows the firmware's iSCSI Boot Firmware Table (rd.iscsi.firmware, ip=ibft)
 drivers/block/loop.ko
 drivers/block/nbd.ko
-drivers/scsi/iscsi_tcp.ko
+drivers/firmware/iscsi_ibft.ko
 drivers/block/zram/zram.ko
 
 # --- device-mapper: linear live images, snapshots (copy-on-write roots), verity

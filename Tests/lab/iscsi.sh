@@ -40,6 +40,7 @@ lab_iscsi_start() {
   # Started directly (not through a function), so that $! is tgtd itself.
   "${run[@]}" tgtd -f -C "$LAB_ISCSI_CONTROL" --iscsi "portal=$LAB_ISCSI_ADDR:$LAB_ISCSI_PORT" >"$LAB_ISCSI_DIR/tgtd.log" 2>&1 &
   echo $! >"$LAB_ISCSI_DIR/tgtd.pid"
+  disown $!  # no "Killed" line from bash when a scenario kills it on purpose
   local _ ready=
   for _ in $(seq 1 100); do
     tgtadm -C "$LAB_ISCSI_CONTROL" --op show --mode sys >/dev/null 2>&1 && { ready=1; break; }
