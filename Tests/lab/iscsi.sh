@@ -6,8 +6,9 @@
 # the guest cannot reach (ENVIRONMENT.md). In the PXE lab (LAB_ISCSI_NETNS) it is the
 # namespace's bridge address.
 #
-#   lab_iscsi_start TARGET…   TARGET: IQN=IMAGE[,chap=USER:PASS][,mutual=USER:PASS]
-#                             each target's LUN 1 is IMAGE (read-write); stopped on exit
+#   lab_iscsi_start TARGET…   TARGET: IQN=IMAGE[,chap=USER:PASS][,mutual=USER:PASS][,ro]
+#                             each target's LUN 1 is IMAGE (read-write unless ro: a cached
+#                             image other scenarios share); stopped on exit
 #   lab_iscsi_kill            kill -9, as a crash or a restart does (no logout)
 #   lab_iscsi_start_again     the same targets again (after lab_iscsi_kill)
 #   lab_iscsi_stop
@@ -61,6 +62,7 @@ lab_iscsi_start() {
           case " $accounts " in *" $user "*) ;; *) _lab_tgtadm --op new --mode account --user "$user" --password "${opt#*:}"; accounts="$accounts $user" ;; esac
           if [[ $opt == mutual=* ]]; then _lab_tgtadm --op bind --mode account --tid "$tid" --user "$user" --outgoing
           else _lab_tgtadm --op bind --mode account --tid "$tid" --user "$user"; fi ;;
+        ro) _lab_tgtadm --op update --mode logicalunit --tid "$tid" --lun 1 --params readonly=1 ;;
         "") ;;
         *) echo "not ok - lab_iscsi_start: unknown target option $opt"; exit 1 ;;
       esac
