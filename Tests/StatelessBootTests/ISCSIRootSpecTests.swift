@@ -144,7 +144,8 @@ final class ISCSIRootSpecTests: XCTestCase {
     func testLoginAnswers() {
         XCTAssertEqual(ISCSILogin.loginStatus("Failed to log in to target. Status: Authentication failure(513)"), 0x201)
         XCTAssertEqual(ISCSILogin.loginStatus("iscsi_service: socket error Connection refused(111). "), 111)
-        XCTAssertNil(ISCSILogin.loginStatus("Connect failed (111)x"))
+        XCTAssertEqual(ISCSILogin.loginStatus("Status: Service unavailable(769) — the target is not ready to serve (it may be starting)"), 769)
+        XCTAssertNil(ISCSILogin.loginStatus("Connect failed (11x) (check its ACL)"))
         let refused = BootError("connect to", "x", detail: "Connect failed")
         let auth = BootError("log in at", "x", detail: "Failed to log in to target. Status: Authentication failure(513)")
         let busy = BootError("log in at", "x", detail: "Failed to log in to target. Status: Service unavailable(769)")
@@ -153,6 +154,9 @@ final class ISCSIRootSpecTests: XCTestCase {
         XCTAssertTrue(ISCSILogin.isTransient(busy))
         XCTAssertFalse(ISCSILogin.isTransient(auth))
         XCTAssertFalse(ISCSILogin.isTransient(missing))
+        var explained = busy
+        explained.detail! += " — " + ISCSILogin.explain(busy, chap: nil)
+        XCTAssertTrue(ISCSILogin.isTransient(explained), "still transient with the explanation after it")
         XCTAssertTrue(ISCSILogin.explain(auth, chap: .init(username: "u", password: "p")).contains("refused the CHAP credentials"))
         XCTAssertTrue(ISCSILogin.explain(auth, chap: nil).contains("none were given"))
         XCTAssertTrue(ISCSILogin.explain(missing, chap: nil).contains("no such target"))

@@ -95,6 +95,7 @@ enum ISCSIBridgeProcess {
                 defer { close(kernels) }  // the kernel holds its own reference now
                 device = try NBDDevice.connect(socket: kernels, size: lun.size, blockSize: lun.blockSize, flags: flags)
             }
+            tune(device, log: log)
             let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: target, portals: portals,
                                      lun: lun, writable: request.writable, log: log)
             bridge.device = device
@@ -144,6 +145,18 @@ enum ISCSIBridgeProcess {
                 error.option = error.option ?? "netroot=, rd.iscsi.*, rd.retry="
                 throw error
             }
+        }
+    }
+
+    /// Each request crosses the network twice, so fewer and larger ones read faster: the
+    /// kernel's defaults for nbd (128 KiB requests, 128 KiB read-ahead) are raised to 1 MiB
+    /// requests and 4 MiB read-ahead (the driver allows 32 MiB). A refusal is a warning.
+    static let tuning = [("max_sectors_kb", "1024"), ("read_ahead_kb", "4096")]
+
+    static func tune(_ device: NBDDevice, log: Logger) {
+        for (name, value) in tuning {
+            let path = "/sys/block/nbd\(device.index)/queue/\(name)"
+            do { try Posix.writeFile(path, value) } catch { log.warning(appletName, "\(error); \(device.path) keeps the kernel's \(name)") }
         }
     }
 

@@ -30,14 +30,19 @@ struct ISCSILogin {
         return loginStatus(error.detail ?? "").map { $0 >> 8 == 3 } ?? false
     }
 
-    /// The number libiscsi prints at the end of its error: a login status, "…Status:
+    /// The last number in parentheses in libiscsi's error: a login status, "…Status:
     /// Authentication failure(513)" → 0x0201, or an errno, "socket error Connection
-    /// refused(111).".
+    /// refused(111).". Our explanation may follow it ("… — the portal has no such target").
     static func loginStatus(_ text: String) -> Int? {
-        var text = Substring(text)
-        while text.last == "." || text.last == " " { text = text.dropLast() }
-        guard text.last == ")", let open = text.lastIndex(of: "(") else { return nil }
-        return Int(text[text.index(after: open)..<text.index(before: text.endIndex)])
+        var number: Int?
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "(") {
+            let after = rest[rest.index(after: open)...]
+            let digits = after.prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty, after.dropFirst(digits.count).first == ")" { number = Int(digits) }
+            rest = after
+        }
+        return number
     }
 
     /// The admin's reading of a login failure.
