@@ -314,6 +314,14 @@ if [ -n "$big" ]; then
   mkdir -p /run/lab-disk && mount -o ro /dev/vda /run/lab-disk && echo 3 >/proc/sys/vm/drop_caches &&
     { read t0 _ </proc/uptime; cat "/run/lab-disk$big" >/dev/null; read t1 _ </proc/uptime; R "read_disk=$(secs "$t0" "$t1")"; }
 fi
+# lab.randread=N (Tests/bench, with /usr/bin/randread in the root): N random 4 KiB direct
+# reads of the root's device, then of /dev/vda (the same image), the same offsets.
+count=$(sed -n 's/.*lab\.randread=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$count" ] && [ -x /usr/bin/randread ]; then
+  dev=$(awk '$2 == "/" && $1 ~ /^\/dev\// { d = $1 } END { print d }' /proc/mounts)
+  R "randread_root=$(randread "$dev" "$count" 2>&1)"
+  [ -b /dev/vda ] && R "randread_disk=$(randread /dev/vda "$count" 2>&1)"
+fi
 [ -r /etc/lab-machine ] && R "lab_machine=$(cat /etc/lab-machine)"
 R "args=$*"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
