@@ -191,7 +191,9 @@ final class ISCSITargetTests: XCTestCase {
     final class Target {
         let targets: [String]
         let directory: URL
-        var process: Process?
+        var tgtd: pid_t?
+        /// The portal tgtd listens on; a restart may move it (failover to a second portal).
+        var portal = ISCSITargetTests.portal
 
         init(targets: [String]) throws {
             self.targets = targets
@@ -201,26 +203,15 @@ final class ISCSITargetTests: XCTestCase {
             for index in targets.indices { try image.write(to: directory.appendingPathComponent("lun\(index).img")) }
         }
 
-        /// The portal tgtd listens on; a restart may move it (failover to a second portal).
-        var portal = ISCSITargetTests.portal
-
         func start() throws {
             // One left by a test run that crashed would answer on the control port.
-            let stale = Process()
-            stale.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
-            stale.arguments = ["-KILL", "-f", "^/usr/sbin/tgtd -f -C \(ISCSITargetTests.controlPort) "]
-            try stale.run()
-            stale.waitUntilExit()
-            let tgtd = Process()
-            tgtd.executableURL = URL(fileURLWithPath: "/usr/sbin/tgtd")
-            tgtd.arguments = ["-f", "-C", ISCSITargetTests.controlPort, "--iscsi", "portal=\(portal)"]
-            tgtd.standardOutput = FileHandle.nullDevice
-            tgtd.standardError = FileHandle.nullDevice
-            try tgtd.run()
-            process = tgtd
+            _ = try HostCommand.run(["/usr/bin/pkill", "-KILL", "-f", "^/usr/sbin/tgtd -f -C \(ISCSITargetTests.controlPort) "])
+            tgtd = try HostCommand.spawn(["/usr/sbin/tgtd", "-f", "-C", ISCSITargetTests.controlPort, "--iscsi", "portal=\(portal)"])
             let deadline = Date().addingTimeInterval(10)
             while (try? admin(["--op", "show", "--mode", "sys"])) == nil {
-                guard Date() < deadline, tgtd.isRunning else { throw BootError("start", "tgtd", detail: "its control port \(ISCSITargetTests.controlPort) did not answer") }
+                guard Date() < deadline, let pid = tgtd, HostCommand.exitStatus(pid) == nil else {
+                    throw BootError("start", "tgtd", detail: "its control port \(ISCSITargetTests.controlPort) did not answer")
+                }
                 Thread.sleep(forTimeInterval: 0.1)
             }
             try admin(["--op", "new", "--mode", "account", "--user", "client", "--password", "client-secret1"])
@@ -241,26 +232,16 @@ final class ISCSITargetTests: XCTestCase {
 
         /// Kills tgtd outright, as a crash or a restart does (no logout).
         func stop() throws {
-            guard let process else { return }
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            self.process = nil
+            guard let pid = tgtd else { return }
+            kill(pid, SIGKILL)
+            _ = HostCommand.wait(pid, seconds: 10)
+            tgtd = nil
         }
 
         @discardableResult
         func admin(_ arguments: [String]) throws -> String {
-            let tgtadm = Process()
-            tgtadm.executableURL = URL(fileURLWithPath: "/usr/sbin/tgtadm")
-            tgtadm.arguments = ["-C", ISCSITargetTests.controlPort, "--lld", "iscsi"] + arguments
-            let output = Pipe()
-            tgtadm.standardOutput = output
-            tgtadm.standardError = output
-            try tgtadm.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            tgtadm.waitUntilExit()
-            guard tgtadm.terminationStatus == 0 else {
-                throw BootError("tgtadm", arguments.joined(separator: " "), detail: text)
-            }
+            let (status, text) = try HostCommand.run(["/usr/sbin/tgtadm", "-C", ISCSITargetTests.controlPort, "--lld", "iscsi"] + arguments)
+            guard status == 0 else { throw BootError("tgtadm", arguments.joined(separator: " "), detail: text) }
             return text
         }
 
@@ -331,5 +312,68 @@ struct NBDClient {
             bytes += chunk[..<got]
         }
         return bytes
+    }
+}
+
+/// Programs the host tests run, with posix_spawn and waitpid and a bound on every wait.
+/// Not Foundation's `Process`: in this test process its reaping lags or never happens
+/// (DHCPRaceTests' dnsmasq stays a zombie), and `waitUntilExit` then waits forever.
+enum HostCommand {
+    /// Starts `argv` with stdin from /dev/null and stdout/stderr to `output` (default
+    /// /dev/null).
+    static func spawn(_ argv: [String], output: CInt? = nil) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        var arguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, argv[0], &actions, nil, &arguments, environ)
+        guard result == 0 else { throw BootError("start", argv[0], errno: Errno(rawValue: result)) }
+        return pid
+    }
+
+    /// Runs `argv` to its end (at most `seconds`, then it is killed); its exit status and
+    /// what it printed.
+    static func run(_ argv: [String], seconds: Int = 30) throws -> (status: Int32, output: String) {
+        let (reader, writer) = try ISCSIBridgeProcess.socketPair()
+        defer { close(reader) }
+        let pid: pid_t
+        do {
+            defer { close(writer) }
+            pid = try spawn(argv, output: writer)
+        }
+        let output = ISCSIBridgeProcess.readAll(reader, until: Uptime.now().adding(milliseconds: seconds * 1000))
+        guard let status = wait(pid, seconds: output == nil ? 0 : seconds) else {
+            kill(pid, SIGKILL)
+            _ = wait(pid, seconds: 5)
+            throw BootError("run", argv.joined(separator: " "), errno: .timedOut, detail: "still running after \(seconds) s")
+        }
+        return (status, output ?? "")
+    }
+
+    /// The exit status once `pid` has ended, polling up to `seconds`; nil if it runs on.
+    static func wait(_ pid: pid_t, seconds: Int) -> Int32? {
+        let deadline = Uptime.now().adding(milliseconds: seconds * 1000)
+        repeat {
+            if let status = exitStatus(pid) { return status }
+            usleep(20_000)
+        } while deadline.millisecondsLeft() > 0
+        return exitStatus(pid)
+    }
+
+    /// Reaps `pid` if it has ended: its exit status (128 + signal when killed).
+    static func exitStatus(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
