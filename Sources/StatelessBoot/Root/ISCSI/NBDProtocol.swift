@@ -31,16 +31,6 @@ enum NBD {
         var length: UInt32
         /// A write's data, which follows its header on the socket.
         var payload: [UInt8] = []
-
-        func encodedHeader() -> [UInt8] {
-            var bytes: [UInt8] = []
-            bytes.appendBigEndian(requestMagic)
-            bytes.appendBigEndian(UInt32(command.rawValue) | (forceUnitAccess ? 1 << 16 : 0))
-            withUnsafeBytes(of: handle) { bytes += $0 }
-            bytes.appendBigEndian(offset)
-            bytes.appendBigEndian(length)
-            return bytes
-        }
     }
 
     /// The reply header: `error` is an errno value (0 for success); a read's data follows it.
