@@ -20,10 +20,11 @@ final class RwtabTests: XCTestCase {
     }
 
     func testHostileLinesBecomeWarningsWithTheirLocation() {
-        let text = "bind /x\nempty\nempty relative\nfiles /a /b\ndirs /../etc\nempty /\nempty //\nfiles /ok/./x//y/"
+        let text = "bind /x\nempty\nempty relative\nfiles /a /b\ndirs /../etc\nempty /\nempty //\nfiles /ok/./x//y/\nempty\t\t\nfiles /a/../b"
         let parsed = Rwtab.parse(text, source: "rwtab.d/extra")
-        XCTAssertEqual(parsed.entries, [RwtabEntry(.files, "/ok/x/y")])
-        XCTAssertEqual(parsed.warnings.count, 7)
+        // Fedora reads `read type path`: the path is the rest of the line, spaces included.
+        XCTAssertEqual(parsed.entries, [RwtabEntry(.files, "/a /b"), RwtabEntry(.files, "/ok/x/y")])
+        XCTAssertEqual(parsed.warnings.count, 8)
         XCTAssertEqual(parsed.warnings.first, "rwtab.d/extra:1: unknown type \"bind\" (expected empty, dirs or files)")
         XCTAssertTrue(parsed.warnings[1].hasPrefix("rwtab.d/extra:2:"))
     }

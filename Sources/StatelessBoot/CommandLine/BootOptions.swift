@@ -108,6 +108,8 @@ public struct BootOptions: Equatable, Sendable {
     /// `quiet`: progress lines go to /dev/kmsg only.
     public var quiet = false
     public var net = NetOptions()
+    /// The state store and the per-machine identity (`stateless.state*`, `stateless.identity`).
+    public var state = StateOptions()
 
     public init() {}
 
@@ -119,7 +121,7 @@ public struct BootOptions: Equatable, Sendable {
     /// Whether the net stage runs: the root needs the network, or `ip=`/`rd.neednet`
     /// ask for it.
     public var needsNetwork: Bool {
-        net.asksForNetwork || root?.needsNetwork == true
+        net.asksForNetwork || root?.needsNetwork == true || state.store?.needsNetwork == true
     }
 }
 
@@ -203,6 +205,7 @@ extension BootOptions {
         }
         quiet = line.last("quiet") != nil
         net = try NetOptions(line)
+        state = try StateOptions(line)
         root = try Self.rootSource(line, network: net)
     }
 
@@ -262,7 +265,7 @@ extension BootOptions {
             return .nfs(try NFSRootSpec.parse(value, option: "root"))
         }
         if value.hasPrefix("/dev/disk/") {
-            return .block(try diskLink(value))
+            return .block(try diskLink(value, option: parameter.key))
         }
         if value.hasPrefix("/dev/") && value.count > 5 {
             return .block(.path(value))
@@ -291,13 +294,13 @@ extension BootOptions {
     /// The links udev makes under /dev/disk. No udev runs in this initramfs, so the ones
     /// that name a tag libblkid can read are turned into that tag; udev's `\xHH` escapes
     /// (a space is `\x20`) are decoded. by-id and by-path need udev's device database.
-    static func diskLink(_ path: String) throws -> BlockDeviceReference {
+    static func diskLink(_ path: String, option: String) throws -> BlockDeviceReference {
         let links = ["by-uuid": "UUID", "by-label": "LABEL", "by-partuuid": "PARTUUID", "by-partlabel": "PARTLABEL"]
         let parts = path.dropFirst("/dev/disk/".count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let tag = links[String(parts[0])], !parts[1].isEmpty, !parts[1].contains("/"),
               let value = decodeUdevEscapes(parts[1])
         else {
-            throw OptionError(option: "root", value: path,
+            throw OptionError(option: option, value: path,
                               expected: "/dev/disk/by-uuid/, by-label/, by-partuuid/ or by-partlabel/ and a name (by-id and by-path need udev, which this initramfs does not run)")
         }
         return .tag(name: tag, value: value)

@@ -123,9 +123,9 @@ public enum Applet: Equatable, Sendable {
             context.stage(.root) { try boot.attachRoot(watcher) }
         case .overlay:
             context.stage(.cmdline) { try boot.loadOptions() }
-            // Only overlayfs mode needs a module; no device events are awaited here.
-            let modules = try? ModuleLoader(blacklist: context.options.moduleBlacklist, log: context.log)
-            context.stage(.overlay) { try boot.makeWritablePlaces(modules) }
+            // The state store's device may need its driver and its events.
+            let watcher = context.stage(.modules) { try boot.startModules() }
+            context.stage(.overlay) { try boot.makeWritablePlaces(watcher) }
         case .switchRoot:
             context.stage(.cmdline) { try boot.loadOptions() }
             boot.switchRoot()
@@ -145,7 +145,9 @@ extension BootOptions {
          ("MODULE_TIMEOUT", String(moduleTimeoutSeconds)), ("MOUNT_TIMEOUT", String(mountTimeoutSeconds)),
          ("RD_BREAK", breakPoints.map(\.rawValue).sorted().joined(separator: ",")),
          ("MODULE_BLACKLIST", moduleBlacklist.joined(separator: ",")),
-         ("MODULE_PRELOAD", preloadModules.joined(separator: ","))]
+         ("MODULE_PRELOAD", preloadModules.joined(separator: ",")),
+         ("STATE", state.store?.description ?? ""), ("STATE_FALLBACK", state.fallback.rawValue),
+         ("STATE_TIMEOUT", String(state.timeoutSeconds)), ("IDENTITY", state.perMachineIdentity ? "1" : "0")]
     }
 }
 

@@ -29,7 +29,7 @@ public struct Boot {
         context.breakPoint(.root)
         context.stage(.root) { try attachRoot(watcher) }
         context.breakPoint(.overlay)
-        context.stage(.overlay) { try makeWritablePlaces(watcher.modules) }
+        context.stage(.overlay) { try makeWritablePlaces(watcher) }
         switchRoot()
     }
 
@@ -152,16 +152,21 @@ public struct Boot {
         context.handOff("root", facts)
     }
 
-    public func makeWritablePlaces(_ modules: ModuleLoader?) throws {
+    /// The rwtab or overlayfs, then the machine's state (MachineState).
+    public func makeWritablePlaces(_ watcher: DeviceWatcher) throws {
+        defer { saveLoadedModules(watcher.modules) }
         let places = WritablePlaces(root: RootStage.target, log: log) { type in
-            modules?.loadFilesystem(type, reason: "overlay")
+            watcher.modules.loadFilesystem(type, reason: "overlay")
         }
         let options = context.options
         let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
             : options.overlayMode == .overlayfs || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
         let facts = try places.apply(options.overlayMode, tmpfsSize: options.writableSize, fstabRoot: fstabRoot)
-        if let modules { saveLoadedModules(modules) }
         context.handOff("overlay", facts)
+        var attach = AttachContext(options: options, watcher: watcher, log: log)
+        attach.stage = "overlay"
+        let state = MachineState(places: places, options: options.state, tmpfsSize: options.writableSize, context: attach)
+        context.handOff("state", try state.apply())
     }
 
     public func switchRoot() -> Never {

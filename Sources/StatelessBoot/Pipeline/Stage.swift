@@ -15,7 +15,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
         case .modules: return "coldplug: load modules for every device, until events settle"
         case .net: return "bring up the network when the root or ip=/rd.neednet asks (netlink, DHCPv4)"
         case .root: return "attach the root read-only at /sysroot"
-        case .overlay: return "make the writable places on /sysroot (rwtab, overlayfs)"
+        case .overlay: return "make the writable places on /sysroot (rwtab, overlayfs) and attach the machine's state (statetab, identity)"
         case .switchRoot: return "move mounts, empty the initramfs, exec the real init"
         }
     }

@@ -8,10 +8,19 @@ struct BlockDeviceLayer: RootLayer {
     var name: String { "block-device" }
 
     func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
-        let seconds = context.options.deviceTimeoutSeconds
+        let device = try Self.wait(for: reference, purpose: "root device", seconds: context.options.deviceTimeoutSeconds,
+                                   option: "rd.timeout=", context)
+        return AttachedLayer(resource: .blockDevice(device),
+                             facts: [("ROOT_SPEC", reference.description), ("ROOT_DEVICE", device)])
+    }
+
+    /// Waits up to `seconds` for the device `reference` names; the error names what was
+    /// found instead. The state store's device is awaited the same way.
+    static func wait(for reference: BlockDeviceReference, purpose: String, seconds: Int, option: String,
+                     _ context: AttachContext) throws -> String {
         var finder = BlockDeviceFinder(reference: reference)
-        let progress = WaitProgress(what: "block device \(reference)", seconds: seconds, option: "rd.timeout=",
-                                    stage: "root", log: context.log)
+        let progress = WaitProgress(what: "block device \(reference)", seconds: seconds, option: option,
+                                    stage: context.stage, log: context.log)
         var device: String?
         _ = context.watcher.wait(until: Uptime.now().adding(milliseconds: seconds * 1000), progress: progress) { events, overflowed in
             device = finder.update(events: events, rescan: overflowed)
@@ -19,13 +28,12 @@ struct BlockDeviceLayer: RootLayer {
         }
         guard let device else {
             finder.probeAllForReport()
-            throw BootError("wait for root device", reference.description,
+            throw BootError("wait for \(purpose)", reference.description,
                             detail: "no block device with \(reference) appeared within \(seconds) s (found: \(finder.foundInstead))",
-                            option: "rd.timeout=")
+                            option: option)
         }
-        context.log.info("root", "found \(reference) at \(device)")
-        return AttachedLayer(resource: .blockDevice(device),
-                             facts: [("ROOT_SPEC", reference.description), ("ROOT_DEVICE", device)])
+        context.log.info(context.stage, "found \(reference) at \(device)")
+        return device
     }
 }
 

@@ -31,6 +31,8 @@ public struct AttachContext {
     public let options: BootOptions
     public let watcher: DeviceWatcher
     public let log: Logger
+    /// The stage for log lines: `root`, or `overlay` for the state store's mount.
+    public var stage = "root"
 }
 
 /// A layer that is attached: what it hands up, its facts for root.env, and its undo.

@@ -18,27 +18,38 @@ public struct RemoveTree {
         try removeChildren(of: directory, device: top.st_dev)
     }
 
+    /// Removes `path` itself: a file, or a directory with everything below it on its
+    /// filesystem.
+    public mutating func remove(_ path: String) throws {
+        guard let info = try Posix.lstatIfPresent(path) else { return }
+        try removeEntry(path, info, device: info.st_dev)
+    }
+
     private mutating func removeChildren(of directory: String, device: dev_t) throws {
         let prefix = directory == "/" ? "/" : directory + "/"
         for name in try Posix.listDirectory(directory) {
             let path = prefix + name
             guard let info = try Posix.lstatIfPresent(path) else { continue }
-            if info.st_dev != device {
-                mountPoints.append(path)  // never cross into another filesystem
-                continue
-            }
-            if info.st_mode & S_IFMT == S_IFDIR {
-                try removeChildren(of: path, device: device)
-                if rmdir(path) == 0 {
-                    removed += 1
-                } else if !mountPoints.contains(where: { $0.hasPrefix(path + "/") }) {
-                    failed.append(path)
-                }
-            } else if unlink(path) == 0 {
+            try removeEntry(path, info, device: device)
+        }
+    }
+
+    private mutating func removeEntry(_ path: String, _ info: stat, device: dev_t) throws {
+        if info.st_dev != device {
+            mountPoints.append(path)  // never cross into another filesystem
+            return
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            try removeChildren(of: path, device: device)
+            if rmdir(path) == 0 {
                 removed += 1
-            } else {
+            } else if !mountPoints.contains(where: { $0.hasPrefix(path + "/") }) {
                 failed.append(path)
             }
+        } else if unlink(path) == 0 {
+            removed += 1
+        } else {
+            failed.append(path)
         }
     }
 }

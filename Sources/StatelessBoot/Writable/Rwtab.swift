@@ -58,25 +58,43 @@ public enum Rwtab {
     public static func parse(_ text: String, source: String) -> (entries: [RwtabEntry], warnings: [String]) {
         var entries: [RwtabEntry] = []
         var warnings: [String] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let fields = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-            guard let first = fields.first, !first.hasPrefix("#") else { continue }
-            let location = "\(source):\(index + 1)"
-            guard let kind = RwtabKind(rawValue: String(first)) else {
-                warnings.append("\(location): unknown type \"\(first)\" (expected empty, dirs or files)")
+        for (number, line) in meaningfulLines(text) {
+            let location = "\(source):\(number)"
+            // Fedora's `read type path`: the path is the rest of the line, spaces and all.
+            let type = line.prefix { !isBlank($0) }
+            guard let kind = RwtabKind(rawValue: String(type)) else {
+                warnings.append("\(location): unknown type \"\(type)\" (expected empty, dirs or files)")
                 continue
             }
-            guard fields.count == 2 else {
-                warnings.append("\(location): expected \"\(kind.rawValue) /path\", found \(fields.count - 1) paths")
+            let rest = trimmed(line.dropFirst(type.count))
+            guard !rest.isEmpty else {
+                warnings.append("\(location): expected \"\(kind.rawValue) /path\", found no path")
                 continue
             }
-            guard let path = normalizedPath(String(fields[1])) else {
-                warnings.append("\(location): \"\(fields[1])\" is not an absolute path below /")
+            guard let path = normalizedPath(String(rest)) else {
+                warnings.append("\(location): \"\(rest)\" is not an absolute path below / (relative paths, .. and / itself are refused)")
                 continue
             }
             entries.append(RwtabEntry(kind, path))
         }
         return (entries, warnings)
+    }
+
+    /// The lines of a table file that say something, numbered from 1 and trimmed: blank
+    /// lines and `#` comments dropped, DOS line ends too (`\r\n` is one Character to Swift,
+    /// which splitting at "\n" alone would not see).
+    static func meaningfulLines(_ text: String) -> [(number: Int, line: Substring)] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated().compactMap { index, raw in
+            let line = trimmed(raw)
+            return line.isEmpty || line.hasPrefix("#") ? nil : (index + 1, line)
+        }
+    }
+
+    static func isBlank(_ character: Character) -> Bool { character == " " || character == "\t" || character == "\r" }
+
+    static func trimmed(_ text: Substring) -> Substring {
+        guard let first = text.firstIndex(where: { !isBlank($0) }), let last = text.lastIndex(where: { !isBlank($0) }) else { return "" }
+        return text[first...last]
     }
 
     /// `/a//b/./c/` → `/a/b/c`. Nil for relative paths, `..` components, and `/` itself

@@ -107,16 +107,17 @@ public struct WritablePlaces {
 
     /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is
     /// logged and left alone (see `RwtabPlacement`), one that escapes the root is refused.
-    func isPlain(_ path: String) -> Bool {
+    /// The statetab's paths are checked the same way (`table`).
+    func isPlain(_ path: String, table: String = "rwtab") -> Bool {
         switch Rwtab.placement(of: path, readLink: { try? Posix.readLink(root + $0) }) {
         case .plain:
             return true
         case .symlink(let target):
-            log.info("overlay", "rwtab: \(path) is a symlink to \(target); left as it is (the link already says where the data lives)")
+            log.info("overlay", "\(table): \(path) is a symlink to \(target); left as it is (the link already says where the data lives)")
         case .belowSymlink(let directory, let target):
-            log.info("overlay", "rwtab: \(path) is below the symlink \(directory) → \(target); left as it is")
+            log.info("overlay", "\(table): \(path) is below the symlink \(directory) → \(target); left as it is")
         case .escapes(let link, let target):
-            log.warning("overlay", "rwtab: refused \(path): the symlink \(link) → \(target) loops or leads outside the root")
+            log.warning("overlay", "\(table): refused \(path): the symlink \(link) → \(target) loops or leads outside the root")
         }
         return false
     }
@@ -124,13 +125,7 @@ public struct WritablePlaces {
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
     /// (Fedora's order); the image's default only when none of them exists.
     func readRwtabs() -> [RwtabEntry] {
-        var files = [root + "/etc/rwtab"]
-        let directory = root + "/etc/rwtab.d"
-        for name in (try? Posix.listDirectory(directory)) ?? [] where !Rwtab.isIgnoredFileName(name) {
-            files.append(directory + "/" + name)
-        }
-        files.append("/run/initramfs/rwtab")
-        var present = files.filter { (try? Posix.statIfPresent($0))?.map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
+        var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Self.isRegularFile)
         if present.isEmpty {
             log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)")
             present = [Self.defaultRwtab]
@@ -146,6 +141,21 @@ public struct WritablePlaces {
             entries += parsed.entries
         }
         return entries
+    }
+
+    /// The root's /etc/NAME and /etc/NAME.d/* that are regular files, without editor and
+    /// package-manager leftovers.
+    func tableFiles(_ name: String) -> [String] {
+        var files = [root + "/etc/" + name]
+        let directory = root + "/etc/" + name + ".d"
+        for entry in ((try? Posix.listDirectory(directory)) ?? []).sorted() where !Rwtab.isIgnoredFileName(entry) {
+            files.append(directory + "/" + entry)
+        }
+        return files.filter(Self.isRegularFile)
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        (try? Posix.statIfPresent(path))?.map { $0.st_mode & S_IFMT == S_IFREG } ?? false
     }
 
     // MARK: overlayfs

@@ -91,10 +91,16 @@ struct NFSExportLayer: RootLayer {
     /// are retried with back-off (1, 2, 4, 8 s) until `rd.retry` runs out. Each mount(2)
     /// runs under `stateless.mount-timeout`; one that outlives it is not retried, since
     /// it may still complete.
-    func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext) throws -> NFSMountPlan.Attempt {
+    ///
+    /// The state store uses it too: `purpose` names the mount in log lines and errors,
+    /// `retry` (the bound and its option) and `option` replace the root's.
+    func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext, purpose: String = "root",
+                       retry: (seconds: Int, option: String)? = nil,
+                       option: String = "root=, nfsroot=, rootflags=, rd.retry=") throws -> NFSMountPlan.Attempt {
         try Posix.makeDirectories(mountPoint)
         let options = context.options
-        let retrySeconds = options.retryBound(network: true)
+        let retrySeconds = retry?.seconds ?? options.retryBound(network: true)
+        let retryOption = retry?.option ?? "rd.retry"
         let start = Uptime.now()
         let deadline = start.adding(milliseconds: retrySeconds * 1000)
         var delayMilliseconds = 1000
@@ -106,16 +112,16 @@ struct NFSExportLayer: RootLayer {
             for attempt in plan.attempts {
                 // The version's module too: the kernel would ask for it through a
                 // modprobe process, which costs a process start.
-                context.watcher.modules.loadFilesystem(attempt.type, reason: "NFS root")
-                context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS root")
+                context.watcher.modules.loadFilesystem(attempt.type, reason: "NFS \(purpose)")
+                context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS \(purpose)")
                 let result = try boundedCall("NFSv\(attempt.version) mount of \(plan.source)", seconds: options.mountTimeoutSeconds,
-                                             option: "stateless.mount-timeout=", stage: "root", log: context.log) {
+                                             option: "stateless.mount-timeout=", stage: context.stage, log: context.log) {
                     Result { try Posix.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags, data: attempt.data) }
                 }
                 switch result {
                 case .success:
                     let fallback = lacking.isEmpty ? "" : " (the server has no NFSv\(lacking.joined(separator: ", v")))"
-                    context.log.info("root", "mounted \(plan.source) on \(mountPoint) with NFSv\(attempt.version)\(fallback): \(attempt.data)")
+                    context.log.info(context.stage, "mounted \(plan.source) on \(mountPoint) with NFSv\(attempt.version)\(fallback): \(attempt.data)")
                     return attempt
                 case .failure(let error as BootError) where error.errno == .protocolNotSupported && attempt != plan.attempts.last:
                     lacking.append(attempt.version)
@@ -130,12 +136,12 @@ struct NFSExportLayer: RootLayer {
             guard let (attempt, error) = failure else { fatalError("every attempt ended in success, fallback or failure") }
             let elapsed = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000_000
             guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
-                throw BootError("mount NFS root", "\(plan.source) (NFSv\(attempt.version))", errno: error.errno,
+                throw BootError("mount NFS \(purpose)", "\(plan.source) (NFSv\(attempt.version))", errno: error.errno,
                                 detail: Self.explain(error.errno, plan, attempt, tried: lacking) + " (\(rounds) attempt\(rounds == 1 ? "" : "s") in \(elapsed) s)",
-                                option: "root=, nfsroot=, rootflags=, rd.retry=")
+                                option: option)
             }
             let delay = min(delayMilliseconds, deadline.millisecondsLeft())
-            context.log.warning("root", "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(delay / 1000).\(delay % 1000 / 100) s (rd.retry=\(retrySeconds))")
+            context.log.warning(context.stage, "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(delay / 1000).\(delay % 1000 / 100) s (\(retryOption)=\(retrySeconds))")
             sleep(milliseconds: delay)
             delayMilliseconds = min(delayMilliseconds * 2, 8000)
         }

@@ -19,7 +19,8 @@ import Glibc
 ///   would have looked up;
 /// - `rsize`/`wsize` are left to the kernel, which takes the server's maximum.
 ///
-/// The root is always read-only: `MS_RDONLY` whatever the options say.
+/// The root is always read-only: `MS_RDONLY` whatever the options say. A state store on
+/// NFS (`writable`) is the one read-write mount.
 public struct NFSMountPlan: Equatable, Sendable {
     public struct Attempt: Equatable, Sendable {
         /// mount(2)'s type: `nfs` or `nfs4`.
@@ -42,7 +43,7 @@ public struct NFSMountPlan: Equatable, Sendable {
     static let bootRetrans = 2
     static let newestFirst = ["4.2", "4.1", "4.0"]
 
-    public init(spec: NFSRootSpec, server: IPv4Address, path: String, client: IPv4Address, rootFlags: String?) throws {
+    public init(spec: NFSRootSpec, server: IPv4Address, path: String, client: IPv4Address, rootFlags: String?, writable: Bool = false) throws {
         let text = (spec.options + (rootFlags.map { [$0] } ?? [])).joined(separator: ",")
         let parsed = try MountOptions(parsing: text)
         var words = parsed.data.split(separator: ",").map(String.init)
@@ -62,7 +63,7 @@ public struct NFSMountPlan: Equatable, Sendable {
         let hasLocking = has("lock", "nolock")
         let hasClientAddress = has("clientaddr")
         source = "\(server):\(path)"
-        flags = parsed.flags | UInt(MS_RDONLY)
+        flags = writable ? parsed.flags & ~UInt(MS_RDONLY) : parsed.flags | UInt(MS_RDONLY)
         locksWithoutStatd = words.contains("lock") && versions.contains { !$0.hasPrefix("4") }
         attempts = versions.map { version in
             let four = version.hasPrefix("4")

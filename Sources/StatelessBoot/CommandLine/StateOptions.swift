@@ -1,0 +1,61 @@
+/// Where the machine's persistent state lives (`stateless.state=`).
+public enum StateStoreSource: Equatable, Sendable, CustomStringConvertible {
+    /// Lost at reboot: the default when nothing is configured.
+    case tmpfs
+    /// A local filesystem, by label or another tag, or a device path.
+    case block(BlockDeviceReference)
+    /// A directory on an NFS server, usually one per machine (`${mac}`, `${hostname}`).
+    case nfs(NFSRootSpec)
+
+    public var description: String {
+        switch self {
+        case .tmpfs: return "tmpfs"
+        case .block(let reference): return reference.description
+        case .nfs(let spec): return spec.description
+        }
+    }
+
+    public var needsNetwork: Bool {
+        if case .nfs = self { return true }
+        return false
+    }
+}
+
+/// What happens when the configured store cannot be attached.
+public enum StateFallback: String, Equatable, Sendable, CaseIterable {
+    /// Go on with a tmpfs store, with a warning: the machine boots, its state is lost.
+    case tmpfs
+    /// Stop the boot (the emergency fallback): state that must persist is not faked.
+    case stop
+}
+
+/// The `stateless.state*` options (README "Machine state").
+public struct StateOptions: Equatable, Sendable {
+    /// nil: not on the command line (the root's readonly-root may still name one).
+    public var store: StateStoreSource?
+    public var fallback: StateFallback = .tmpfs
+    /// `stateless.state.timeout`: seconds to wait for the store's device or server.
+    public var timeoutSeconds = 10
+    /// `stateless.identity=0`: leave the image's machine-id and SSH host keys alone.
+    public var perMachineIdentity = true
+
+    public init() {}
+
+    public init(_ line: KernelCommandLine) throws {
+        if let parameter = line.last("stateless.state") { store = try Self.store(parameter) }
+        if let fallback = line.last("stateless.state.fallback") { self.fallback = try BootOptions.keyword(fallback) }
+        if let timeout = line.last("stateless.state.timeout") { timeoutSeconds = try BootOptions.seconds(timeout) }
+        if let identity = line.last("stateless.identity") { perMachineIdentity = try BootOptions.boolean(identity) }
+    }
+
+    static func store(_ parameter: KernelParameter) throws -> StateStoreSource {
+        let expected = "tmpfs, LABEL=, UUID=, PARTUUID=, PARTLABEL=, /dev/…, or nfs:<server>:<path> (with ${mac}, ${hostname} or ${ip} for one directory per machine)"
+        let value = parameter.value ?? ""
+        if value == "tmpfs" { return .tmpfs }
+        switch try? BootOptions.rootSource(parameter) {
+        case .block(let reference)?: return .block(reference)
+        case .nfs(let spec)? where spec.server != nil: return .nfs(spec)
+        default: throw OptionError(option: parameter.key, value: value, expected: expected)
+        }
+    }
+}

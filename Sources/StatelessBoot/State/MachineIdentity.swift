@@ -1,0 +1,141 @@
+import Glibc
+
+/// Gives the machine its own identity: an image built by debootstrap or an installer
+/// carries a machine-id and SSH host keys, and every client booting it would share them.
+///
+/// - machine-id: with a persistent store, the store's `etc/machine-id` (made on the first
+///   boot with that store) is bound over `/etc/machine-id`. Without one, an id the image
+///   carries is replaced by a new one for this boot; an empty one is left to systemd,
+///   which makes its own (stable per VM where the firmware gives a UUID).
+/// - SSH host keys: the store's `etc/ssh` is bound over `/etc/ssh`. Each boot it gets the
+///   image's /etc/ssh afresh except the host keys, which are this machine's: none on the
+///   first boot, so a unit in /run/systemd/system runs the root's `ssh-keygen -A` before
+///   sshd, and the keys land in the store.
+///
+/// A path the statetab lists (/etc/ssh, /etc/machine-id, or /etc) is left to it.
+struct MachineIdentity {
+    let root: String
+    let persistent: Bool
+    let log: Logger
+    static let keygenUnit = "stateless-ssh-keygen.service"
+    static let unitDirectory = "/run/systemd/system"
+
+    func apply(statetab: [String]) throws -> [(String, String)] {
+        func listed(_ path: String) -> Bool { statetab.contains { $0 == path || path.hasPrefix($0 + "/") } }
+        var facts: [(String, String)] = []
+        if !listed("/etc/machine-id") { facts.append(("MACHINE_ID", try machineID())) }
+        if !listed("/etc/ssh"), let keys = try sshHostKeys() { facts.append(("SSH_HOST_KEYS", keys)) }
+        return facts
+    }
+
+    /// Returns where this boot's machine-id comes from (for state.env).
+    func machineID() throws -> String {
+        let target = root + "/etc/machine-id"
+        let stored = StateStore.directory + "/etc/machine-id"
+        let image = MachineID(contents: try? Posix.readText(target))
+        var outcome: String
+        switch (persistent, MachineID(contents: try? Posix.readText(stored))) {
+        case (true, .id(let id)):
+            log.info("overlay", "machine-id \(id) from the state store")
+            outcome = "store"
+        case (true, _):
+            let id = MachineID.random()
+            try Posix.makeParentDirectories(of: stored)
+            try Posix.writeFile(stored, id + "\n")
+            log.info("overlay", "machine-id: new id \(id) saved in the state store (its first boot with this store)")
+            outcome = "new-in-store"
+        case (false, _):
+            guard case .id(let shared) = image else {
+                log.info("overlay", "machine-id: the image has none; systemd makes one for this boot (keep it across boots with stateless.state=)")
+                return "left-to-init"
+            }
+            let id = MachineID.random()
+            try Posix.makeParentDirectories(of: stored)
+            try Posix.writeFile(stored, id + "\n")
+            log.warning("overlay", "machine-id: the image's \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
+            outcome = "new-for-this-boot"
+        }
+        guard image != .missing || makeMountPoint(target, directory: false) else {
+            log.warning("overlay", "machine-id: the read-only image has no /etc/machine-id to mount this machine's id on; systemd makes one for each boot (add an empty /etc/machine-id to the image)")
+            return "left-to-init"
+        }
+        try Posix.mount(source: stored, target: target, type: nil, flags: UInt(MS_BIND))
+        return outcome
+    }
+
+    /// Returns what happened to the host keys (for state.env); nil when the image has no
+    /// /etc/ssh.
+    func sshHostKeys() throws -> String? {
+        let target = root + "/etc/ssh"
+        guard let info = try Posix.lstatIfPresent(target), info.st_mode & S_IFMT == S_IFDIR else { return nil }
+        let stored = StateStore.directory + "/etc/ssh"
+        try Posix.makeDirectories(stored)
+        // The image's configuration, fresh each boot; this machine's keys stay.
+        let copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        var remover = RemoveTree()
+        for name in try Posix.listDirectory(stored) where !Self.isHostKey(name) {
+            try remover.remove(stored + "/" + name)
+        }
+        let imageKeys = try Posix.listDirectory(target).filter(Self.isHostKey)
+        for name in try Posix.listDirectory(target) where !Self.isHostKey(name) {
+            try copier.copy(target + "/" + name, to: stored + "/" + name, depth: .everything)
+        }
+        let ownKeys = try Posix.listDirectory(stored).filter(Self.isHostKey)
+        try Posix.mount(source: stored, target: target, type: nil, flags: UInt(MS_BIND))
+        let hidden = imageKeys.isEmpty ? "" : " (the image's \(imageKeys.count) shared key files are hidden)"
+        if !ownKeys.isEmpty {
+            log.info("overlay", "SSH host keys: this machine's \(ownKeys.count) key files from the \(persistent ? "state store" : "tmpfs store")\(hidden)")
+            return "store"
+        }
+        if installKeygenUnit() {
+            log.info("overlay", "SSH host keys: none for this machine yet\(hidden); \(Self.unitDirectory)/\(Self.keygenUnit) runs ssh-keygen -A before sshd\(persistent ? ", into the state store" : "")")
+            return "keygen-unit"
+        }
+        log.warning("overlay", "SSH host keys: none for this machine yet\(hidden), and the root has no systemd and ssh-keygen to make them before sshd: its init must run ssh-keygen -A")
+        return "none"
+    }
+
+    static func isHostKey(_ name: String) -> Bool {
+        name.hasPrefix("ssh_host_") && (name.hasSuffix("_key") || name.hasSuffix("_key.pub") || name.hasSuffix("-cert.pub"))
+    }
+
+    /// Writes the unit that makes the keys, when the root has systemd and ssh-keygen.
+    func installKeygenUnit() -> Bool {
+        let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first { Posix.exists(root + $0) }
+        let systemd = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"].contains { Posix.exists(root + $0) }
+        guard let keygen, systemd else { return false }
+        let unit = """
+            # Written by stateless (MachineIdentity): this machine has no SSH host keys yet.
+            [Unit]
+            Description=Create this machine's SSH host keys
+            Before=ssh.service sshd.service
+            ConditionPathIsReadWrite=/etc/ssh
+
+            [Service]
+            Type=oneshot
+            ExecStart=\(keygen) -A
+
+            """
+        do {
+            try Posix.makeDirectories(Self.unitDirectory + "/multi-user.target.wants")
+            try Posix.writeFile(Self.unitDirectory + "/" + Self.keygenUnit, unit)
+            if symlink("../" + Self.keygenUnit, Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit) != 0 && Posix.lastErrno != .fileExists {
+                throw BootError("create symlink", Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit, errno: Posix.lastErrno)
+            }
+            return true
+        } catch {
+            log.warning("overlay", "SSH host keys: cannot install \(Self.keygenUnit): \(error)")
+            return false
+        }
+    }
+
+    /// Creates an empty file or directory to mount on, where the root is writable
+    /// (overlayfs mode); false on a read-only root.
+    func makeMountPoint(_ path: String, directory: Bool) -> Bool {
+        if directory { return (try? Posix.makeDirectory(path)) != nil }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
+        guard fd >= 0 else { return false }
+        close(fd)
+        return true
+    }
+}

@@ -1,0 +1,138 @@
+import Glibc
+
+/// The state half of the overlay stage, after the rwtab or overlayfs: attaches the state
+/// store, binds the statetab's paths from it (seeding each from the image the first
+/// time), gives the machine its own identity, and shows the store where the root's
+/// readonly-root config wants it. Facts go to /run/stateless/state.env.
+///
+/// Layout: the store holds each path at the same place below it (Fedora's layout), so
+/// `/run/stateless/state/var/lib/foo` is bound over `/var/lib/foo`; the identity lives at
+/// `etc/machine-id` and `etc/ssh/` there.
+struct MachineState {
+    let places: WritablePlaces
+    let options: StateOptions
+    let tmpfsSize: String?
+    let context: AttachContext
+    var root: String { places.root }
+    var log: Logger { context.log }
+
+    func apply() throws -> [(String, String)] {
+        let config = readReadonlyRoot()
+        let source = chooseStore(config)
+        let store = try StateStore(options: options, tmpfsSize: tmpfsSize, context: context).attach(source)
+        let paths = readStatetabs()
+        let mounted = try bindStatetab(paths)
+        var facts = store.facts + [("STATE_DIR", StateStore.directory), ("STATETAB_MOUNTS", mounted.joined(separator: " "))]
+        if options.perMachineIdentity {
+            facts += try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)
+        } else {
+            log.info("overlay", "machine-id and SSH host keys: the image's, as stateless.identity=0 asks")
+        }
+        if let mountPoint = config?.stateMount { facts += showStore(at: mountPoint) }
+        return facts
+    }
+
+    /// The command line's store, else the root's readonly-root (when it says
+    /// READONLY=yes), else a tmpfs, announced.
+    func chooseStore(_ config: ReadonlyRootConfig?) -> StateStoreSource {
+        if let store = options.store { return store }
+        if let config, config.temporaryState {
+            log.info("overlay", "state store: tmpfs, as TEMPORARY_STATE=yes in \(ReadonlyRootConfig.path) says")
+            return .tmpfs
+        }
+        if let label = config?.stateLabel {
+            log.info("overlay", "state store: LABEL=\(label), from STATE_LABEL in \(ReadonlyRootConfig.path)")
+            return .block(.tag(name: "LABEL", value: label))
+        }
+        log.info("overlay", "state store: none configured, so a tmpfs: statetab paths, machine-id and SSH host keys are lost at reboot (controlled by stateless.state=)")
+        return .tmpfs
+    }
+
+    /// The root's /etc/sysconfig/readonly-root, when it turns Fedora's read-only root on.
+    func readReadonlyRoot() -> ReadonlyRootConfig? {
+        guard let text = try? Posix.readText(root + ReadonlyRootConfig.path) else { return nil }
+        let (config, warnings) = ReadonlyRootConfig.parse(text)
+        warnings.forEach { log.warning("overlay", "readonly-root: " + $0) }
+        guard config.readonly else { return nil }
+        if config.rwMount != nil || config.rwLabel != nil {
+            log.warning("overlay", "readonly-root: RW_MOUNT/RW_LABEL are not used yet: the writable places stay on tmpfs")
+        }
+        return config
+    }
+
+    func readStatetabs() -> [String] {
+        var paths: [String] = []
+        for file in places.tableFiles("statetab") {
+            guard let text = try? Posix.readText(file) else {
+                log.warning("overlay", "statetab: cannot read \(file); skipped")
+                continue
+            }
+            let parsed = Statetab.parse(text, source: file)
+            parsed.warnings.forEach { log.warning("overlay", "statetab: " + $0) }
+            paths += parsed.paths
+        }
+        return Statetab.plan(paths)
+    }
+
+    /// Returns the paths bound from the store. A path inside one already bound is in
+    /// that copy already.
+    func bindStatetab(_ paths: [String]) throws -> [String] {
+        let copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        var mounted: [String] = []
+        var seeded = 0
+        for path in paths where !mounted.contains(where: { path.hasPrefix($0 + "/") }) && places.isPlain(path, table: "statetab") {
+            let image = root + path
+            let stored = StateStore.directory + path
+            let inImage = try Posix.lstatIfPresent(image)
+            var inStore = try Posix.lstatIfPresent(stored)
+            if inStore == nil {
+                guard inImage != nil else {
+                    log.info("overlay", "statetab: skipped \(path): in neither the image nor the state store")
+                    continue
+                }
+                try Posix.makeParentDirectories(of: stored)
+                try copier.copy(image, to: stored, depth: .everything)
+                inStore = try Posix.lstatIfPresent(stored)
+                seeded += 1
+            }
+            guard let inImage, let inStore, inImage.st_mode & S_IFMT == inStore.st_mode & S_IFMT else {
+                log.warning("overlay", "statetab: skipped \(path): the image has \(Self.kind(inImage)) there, the state store \(Self.kind(inStore)); a bind mount needs the same kind")
+                continue
+            }
+            try Posix.mount(source: stored, target: image, type: nil, flags: UInt(MS_BIND))
+            mounted.append(path)
+        }
+        if !paths.isEmpty {
+            log.info("overlay", "statetab: \(mounted.count) paths from the state store (\(seeded) seeded from the image this boot)")
+        }
+        return mounted
+    }
+
+    static func kind(_ info: stat?) -> String {
+        switch info.map({ $0.st_mode & S_IFMT }) {
+        case nil: return "nothing"
+        case S_IFDIR?: return "a directory"
+        case S_IFREG?: return "a file"
+        case S_IFLNK?: return "a symlink"
+        default: return "a special file"
+        }
+    }
+
+    /// Fedora's STATE_MOUNT: the booted system also finds the store there, when the
+    /// image has that directory.
+    func showStore(at mountPoint: String) -> [(String, String)] {
+        guard places.isPlain(mountPoint, table: "readonly-root STATE_MOUNT"),
+              let info = try? Posix.statIfPresent(root + mountPoint), info.st_mode & S_IFMT == S_IFDIR
+        else {
+            log.info("overlay", "readonly-root: STATE_MOUNT=\(mountPoint) is not a directory in the image; the store is at \(StateStore.directory) only")
+            return []
+        }
+        do {
+            try Posix.mount(source: StateStore.directory, target: root + mountPoint, type: nil, flags: UInt(MS_BIND))
+            return [("STATE_MOUNT", mountPoint)]
+        } catch {
+            log.warning("overlay", "readonly-root: STATE_MOUNT=\(mountPoint): \(error)")
+            return []
+        }
+    }
+}

@@ -1,0 +1,163 @@
+@testable import StatelessBoot
+import XCTest
+
+final class StatetabTests: XCTestCase {
+    func testOnePathPerLineSpacesTabsCommentsAndDosEnds() {
+        let text = """
+            # Fedora's statetab: a path per line
+            /var/lib/foo
+
+            \t/etc/ssh\t
+            /srv/my data/notes   \r
+               # indented comment
+            /var/lib/foo
+            /var//lib/./bar/
+            """
+        let parsed = Statetab.parse(text, source: "/etc/statetab")
+        XCTAssertEqual(parsed.paths, ["/var/lib/foo", "/etc/ssh", "/srv/my data/notes", "/var/lib/foo", "/var/lib/bar"])
+        XCTAssertEqual(parsed.warnings, [])
+    }
+
+    func testHostilePathsAreRefusedWithTheirLine() {
+        let text = "relative/path\n/var/../etc\n/\n//\n./x\n/ok\n..\n/a/b/.."
+        let parsed = Statetab.parse(text, source: "statetab.d/x")
+        XCTAssertEqual(parsed.paths, ["/ok"])
+        XCTAssertEqual(parsed.warnings.count, 7)
+        XCTAssertEqual(parsed.warnings.first, "statetab.d/x:1: \"relative/path\" is not an absolute path below / (relative paths, .. and / itself are refused)")
+        XCTAssertTrue(parsed.warnings[1].hasPrefix("statetab.d/x:2:"))
+    }
+
+    func testPlanDropsDuplicatesAndPutsParentsFirst() {
+        XCTAssertEqual(Statetab.plan(["/var/lib/foo/bar", "/etc/ssh", "/var/lib/foo", "/etc/ssh", "/var"]),
+                       ["/var", "/etc/ssh", "/var/lib/foo", "/var/lib/foo/bar"])
+        XCTAssertEqual(Statetab.plan([]), [])
+    }
+}
+
+final class ReadonlyRootConfigTests: XCTestCase {
+    func testFedoraDefaultFileIsOff() {
+        let text = """
+            # Set to 'yes' to mount the system filesystems read-only.
+            READONLY=no
+            # Set to 'yes' to mount various temporary state as either tmpfs
+            # or on the block device labelled RW_LABEL. Implied by READONLY
+            TEMPORARY_STATE=no
+            # Place to put a tmpfs for temporary scratch writable space
+            RW_MOUNT=/var/lib/stateless/writable
+            # Label on local filesystem which can be used for temporary scratch space
+            RW_LABEL=stateless-rw
+            # Options to use for temporary mount
+            RW_OPTIONS=
+            # Label for partition with persistent data
+            STATE_LABEL=stateless-state
+            # Where to mount to the persistent data
+            STATE_MOUNT=/var/lib/stateless/state
+            # Options to use for persistent mount
+            STATE_OPTIONS=
+            # NFS server to use for persistent data?
+            CLIENTSTATE=
+            # Use slave bind-mounts
+            SLAVE_MOUNTS=yes
+            """
+        let (config, warnings) = ReadonlyRootConfig.parse(text)
+        XCTAssertEqual(warnings, [])
+        XCTAssertFalse(config.readonly)
+        XCTAssertFalse(config.temporaryState)
+        XCTAssertEqual(config.stateLabel, "stateless-state")
+        XCTAssertEqual(config.stateMount, "/var/lib/stateless/state")
+        XCTAssertEqual(config.rwMount, "/var/lib/stateless/writable")
+        XCTAssertEqual(config.rwLabel, "stateless-rw")
+        XCTAssertNil(config.rwOptions)
+    }
+
+    func testQuotingExportCommentsAndHostileLines() {
+        let text = """
+            export READONLY="yes"
+            TEMPORARY_STATE='YES'   # trailing comment
+            STATE_LABEL="my state"
+            STATE_MOUNT=relative/dir
+            RW_OPTIONS="noatime,size=10%
+            RW_LABEL=a b
+            just words
+            =empty key
+            """
+        let (config, warnings) = ReadonlyRootConfig.parse(text, source: "rr")
+        XCTAssertTrue(config.readonly)
+        XCTAssertTrue(config.temporaryState)
+        XCTAssertEqual(config.stateLabel, "my state")
+        XCTAssertNil(config.stateMount, "a relative STATE_MOUNT is refused")
+        XCTAssertNil(config.rwOptions)
+        XCTAssertNil(config.rwLabel)
+        XCTAssertEqual(warnings, [
+            #"rr:5: expected KEY=value, found "RW_OPTIONS="noatime,size=10%""#,
+            "rr:6: expected KEY=value, found \"RW_LABEL=a b\"",
+            "rr:7: expected KEY=value, found \"just words\"",
+            "rr:8: expected KEY=value, found \"=empty key\"",
+        ])
+    }
+}
+
+final class MachineIDTests: XCTestCase {
+    func testClassifiesWhatSystemdWouldSee() {
+        XCTAssertEqual(MachineID(contents: nil), .missing)
+        XCTAssertEqual(MachineID(contents: ""), .unset)
+        XCTAssertEqual(MachineID(contents: "uninitialized\n"), .unset)
+        XCTAssertEqual(MachineID(contents: "0123456789abcdef0123456789abcdef\n"), .id("0123456789abcdef0123456789abcdef"))
+        for bad in ["0123456789ABCDEF0123456789ABCDEF", "00000000000000000000000000000000", "0123", "0123456789abcdef0123456789abcdeg",
+                    "0123456789abcdef0123456789abcdef\n\n", " 0123456789abcdef0123456789abcde"] {
+            XCTAssertEqual(MachineID(contents: bad), .invalid, bad)
+        }
+    }
+
+    func testMadeIdsAreVersion4AndValid() {
+        let id = MachineID.make([UInt8](repeating: 0xFF, count: 16))
+        XCTAssertEqual(id, "ffffffffffff4fffbfffffffffffffff")
+        XCTAssertEqual(MachineID(contents: MachineID.make([UInt8](repeating: 0, count: 16))), .id("00000000000040008000000000000000"))
+        let a = MachineID.random(), b = MachineID.random()
+        XCTAssertNotEqual(a, b)
+        XCTAssertEqual(MachineID(contents: a), .id(a))
+    }
+
+    func testHostKeyNames() {
+        for name in ["ssh_host_ed25519_key", "ssh_host_rsa_key.pub", "ssh_host_ecdsa_key-cert.pub"] {
+            XCTAssertTrue(MachineIdentity.isHostKey(name), name)
+        }
+        for name in ["sshd_config", "moduli", "ssh_config.d", "ssh_host_notes.txt"] {
+            XCTAssertFalse(MachineIdentity.isHostKey(name), name)
+        }
+    }
+}
+
+final class StateOptionsTests: XCTestCase {
+    func parse(_ text: String) throws -> BootOptions { try BootOptions(KernelCommandLine(parsing: text)) }
+
+    func testStoreForms() throws {
+        let cases: [(String, StateStoreSource?)] = [
+            ("root=/dev/vda", nil),
+            ("stateless.state=tmpfs", .tmpfs),
+            ("stateless.state=LABEL=stateless-state", .block(.tag(name: "LABEL", value: "stateless-state"))),
+            ("stateless.state=/dev/disk/by-partlabel/state", .block(.tag(name: "PARTLABEL", value: "state"))),
+            ("stateless.state=/dev/vdb1", .block(.path("/dev/vdb1"))),
+            ("stateless.state=nfs:10.0.2.2:/srv/state/${mac}",
+             .nfs(NFSRootSpec(version: .nfs, server: "10.0.2.2", path: "/srv/state/${mac}", options: [], port: nil))),
+        ]
+        for (text, store) in cases { XCTAssertEqual(try parse(text).state.store, store, text) }
+        let options = try parse("stateless.state=nfs4:10.0.2.2:/s/${hostname} stateless.state.fallback=stop stateless.state.timeout=30 stateless.identity=0")
+        XCTAssertTrue(options.needsNetwork, "an NFS store needs the network")
+        XCTAssertEqual(options.state.fallback, .stop)
+        XCTAssertEqual(options.state.timeoutSeconds, 30)
+        XCTAssertFalse(options.state.perMachineIdentity)
+        XCTAssertFalse(try parse("root=/dev/vda stateless.state=LABEL=x").needsNetwork)
+    }
+
+    func testUnusableValuesNameTheOption() {
+        for text in ["stateless.state=", "stateless.state=nfs:/no-server", "stateless.state=dhcp", "stateless.state=iscsi:1.2.3.4::::iqn.x",
+                     "stateless.state=LABEL=", "stateless.state=/dev/disk/by-id/x", "stateless.state.fallback=maybe",
+                     "stateless.state.timeout=0", "stateless.identity=perhaps"] {
+            XCTAssertThrowsError(try parse(text), text) { error in
+                let option = String(text.prefix { $0 != "=" })
+                XCTAssertEqual((error as? OptionError)?.option, option, text)
+            }
+        }
+    }
+}
