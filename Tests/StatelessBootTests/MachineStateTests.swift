@@ -113,9 +113,12 @@ final class MachineIDTests: XCTestCase {
         let id = MachineID.make([UInt8](repeating: 0xFF, count: 16))
         XCTAssertEqual(id, "ffffffffffff4fffbfffffffffffffff")
         XCTAssertEqual(MachineID(contents: MachineID.make([UInt8](repeating: 0, count: 16))), .id("00000000000040008000000000000000"))
-        let a = MachineID.random(), b = MachineID.random()
+        let a = MachineID.random(distinct: []), b = MachineID.random(distinct: [])
         XCTAssertNotEqual(a, b)
         XCTAssertEqual(MachineID(contents: a), .id(a))
+        // The machine's facts alone tell two ids apart.
+        XCTAssertNotEqual(MachineID.fingerprint(Array("52:54:00:12:34:56".utf8)), MachineID.fingerprint(Array("52:54:00:12:34:57".utf8)))
+        XCTAssertEqual(MachineID.fingerprint([]).count, 16)
     }
 
     func testHostKeyNames() {

@@ -40,6 +40,7 @@ debian_checks() { # MODE
   assert_report_match resolv_conf 'stub-resolv\.conf nameserver 127\.0\.0\.53$' "$mode: /etc/resolv.conf is resolved's stub"
   assert_report_match resolve '^(::1|127\.0\.0\.1) stateless-probe\.localhost$' "$mode: a name resolves through /etc/resolv.conf (resolved's stub)"
   assert_report sshd active "$mode: ssh.service active"
+  assert_report run:state.env:SSH_HOST_KEYS keygen-unit "$mode: the image's shared SSH host keys hidden; the root's ssh-keygen -A makes this machine's (stateless-ssh-keygen.service)"
   assert_report run:overlay.env:FSTAB /run/stateless/fstab "$mode: the root's fstab (it lists /) is replaced by a copy that keeps / read-only"
   assert_report logind "active restarts=0" "$mode: systemd-logind active, never restarted"
 

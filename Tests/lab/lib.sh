@@ -151,6 +151,8 @@ LAB_XATTR_NAME=security.selinux
 LAB_XATTR_VALUE=system_u:object_r:var_lib_t:s0
 LAB_UXATTR_NAME=user.stateless.demo
 LAB_UXATTR_VALUE=copied-user-xattr
+# The machine-id the test root carries, as an image built by an installer would: shared.
+LAB_SHARED_MACHINE_ID=0123456789abcdef0123456789abcdef
 
 _lab_copy_elf() { # STAGING PROGRAM : copy a dynamic program and its libraries at their paths
   local st=$1 prog=$2 lib
@@ -270,6 +272,17 @@ EOF2
   setfattr -n "$LAB_XATTR_NAME" -v "$LAB_XATTR_VALUE" "$st/var/lib/demo/hello.txt"
   setfattr -n "$LAB_UXATTR_NAME" -v "$LAB_UXATTR_VALUE" "$st/var/lib/demo/hello.txt"
 
+  # --- machine state: a statetab path, and the identity every client would share ---
+  mkdir -p "$st/var/lib/keep" "$st/etc/ssh" "$st/etc/statetab.d"
+  echo "seed from the image" >"$st/var/lib/keep/seed"
+  printf '# Test root statetab\n/var/lib/keep\n' >"$st/etc/statetab"
+  printf '/var/lib/keep/inner\n/var/lib/not-in-image\n' >"$st/etc/statetab.d/extra"
+  echo "$LAB_SHARED_MACHINE_ID" >"$st/etc/machine-id"
+  echo "Port 22" >"$st/etc/ssh/sshd_config"
+  echo "the image's shared key" >"$st/etc/ssh/ssh_host_ed25519_key"
+  echo "the image's shared key" >"$st/etc/ssh/ssh_host_ed25519_key.pub"
+  chmod 0600 "$st/etc/ssh/ssh_host_ed25519_key"
+
   # --- /sbin/init: report what the booted system sees, then power off ---
   rm -f "$st/sbin/init"
   sed -e "s|@XATTR@|$LAB_XATTR_NAME|g" -e "s|@UXATTR@|$LAB_UXATTR_NAME|g" >"$st/sbin/init" <<'EOF'
@@ -324,6 +337,18 @@ if [ -n "$count" ] && [ -x /usr/bin/randread ]; then
 fi
 [ -r /etc/lab-machine ] && R "lab_machine=$(cat /etc/lab-machine)"
 R "args=$*"
+# Machine state: the identity, and the statetab path. lab.state=NAME leaves a file in the
+# statetab path and, when the machine has no SSH host key yet, makes one (as ssh-keygen -A).
+R "machine_id=$(cat /etc/machine-id 2>&1)"
+R "ssh_files=$(ls /etc/ssh 2>&1 | tr '\n' ' ')"
+R "ssh_key=$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>&1)"
+state=$(sed -n 's/.*lab\.state=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$state" ]; then
+  echo "written on boot $state" >"/var/lib/keep/boot-$state" && R "state_write=ok" || R "state_write=fail"
+  [ -e /etc/ssh/ssh_host_ed25519_key.pub ] || echo "key of $state" >/etc/ssh/ssh_host_ed25519_key.pub
+fi
+R "keep=$(ls /var/lib/keep 2>&1 | tr '\n' ' ')"
+R "keep_seed=$(cat /var/lib/keep/seed 2>&1)"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
 while read -r l; do R "mount=$l"; done </proc/mounts

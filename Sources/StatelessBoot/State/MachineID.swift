@@ -36,10 +36,26 @@ public enum MachineID: Equatable, Sendable {
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
     }
 
-    /// 16 bytes from the kernel's generator (the early-boot binary's generator reads
-    /// getrandom(2) without blocking: by the overlay stage the kernel's CRNG is seeded).
-    public static func random() -> String {
+    /// A new id: 16 bytes from the kernel's generator, mixed with what tells this machine
+    /// apart (`distinct`: firmware UUID, MAC addresses, the store's UUID). The overlay
+    /// stage runs before the kernel's CRNG is seeded on machines without a hardware RNG
+    /// ("crng init done" came at 14.7 s in the lab's VMs), when getrandom(2) gives its
+    /// not-yet-cryptographic output; two identical machines booted at the same moment
+    /// must still get different ids.
+    public static func random(distinct: [UInt8]) -> String {
         var generator = SystemRandomNumberGenerator()
-        return make((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let random = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let mixed = zip(random, fingerprint(distinct)).map { $0 ^ $1 }
+        return make(mixed)
+    }
+
+    /// 16 bytes that depend on every byte of `data`: FNV-1a (64-bit) twice, with two
+    /// offset bases. Not cryptographic; it only has to differ when the data differs.
+    static func fingerprint(_ data: [UInt8]) -> [UInt8] {
+        [UInt64(0xcbf2_9ce4_8422_2325), 0x6c62_272e_07bb_0142].flatMap { basis -> [UInt8] in
+            var hash = basis
+            for byte in data { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            return (0..<8).map { UInt8(truncatingIfNeeded: hash >> ($0 * 8)) }
+        }
     }
 }

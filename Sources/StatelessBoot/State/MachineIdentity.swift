@@ -39,7 +39,7 @@ struct MachineIdentity {
             log.info("overlay", "machine-id \(id) from the state store")
             outcome = "store"
         case (true, _):
-            let id = MachineID.random()
+            let id = MachineID.random(distinct: Self.distinctFacts())
             try Posix.makeParentDirectories(of: stored)
             try Posix.writeFile(stored, id + "\n")
             log.info("overlay", "machine-id: new id \(id) saved in the state store (its first boot with this store)")
@@ -49,7 +49,7 @@ struct MachineIdentity {
                 log.info("overlay", "machine-id: the image has none; systemd makes one for this boot (keep it across boots with stateless.state=)")
                 return "left-to-init"
             }
-            let id = MachineID.random()
+            let id = MachineID.random(distinct: Self.distinctFacts())
             try Posix.makeParentDirectories(of: stored)
             try Posix.writeFile(stored, id + "\n")
             log.warning("overlay", "machine-id: the image's \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
@@ -93,6 +93,14 @@ struct MachineIdentity {
         }
         log.warning("overlay", "SSH host keys: none for this machine yet\(hidden), and the root has no systemd and ssh-keygen to make them before sshd: its init must run ssh-keygen -A")
         return "none"
+    }
+
+    /// What tells this machine apart from its twins: the firmware's UUID and serial, the
+    /// NICs' MAC addresses, the mounted filesystems (the state store's UUID among them).
+    static func distinctFacts() -> [UInt8] {
+        var files = ["/sys/class/dmi/id/product_uuid", "/sys/class/dmi/id/product_serial", "/proc/self/mountinfo"]
+        files += ((try? Posix.listDirectory("/sys/class/net")) ?? []).sorted().map { "/sys/class/net/\($0)/address" }
+        return files.flatMap { (try? Posix.readFile($0, limit: 65536)) ?? [] }
     }
 
     static func isHostKey(_ name: String) -> Bool {
