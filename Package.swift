@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "StatelessAudit",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings
@@ -51,17 +51,21 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
 
+        // The write audit's report: written by `stateless audit`, read by `mkstateless
+        // audit`. Pure Swift, no Foundation (it links into the early-boot binary).
+        .target(name: "StatelessAudit", swiftSettings: earlyBootSwiftSettings),
+
         // libkmod resolves the running machine's modaliases for `mkstateless --hostonly`.
         .target(name: "StatelessImage", dependencies: ["CKmod"]),
         .executableTarget(
             name: "mkstateless",
             dependencies: [
-                "StatelessImage",
+                "StatelessImage", "StatelessAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "CLinux"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux"]),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StatelessAudit
 import StatelessImage
 
 /// The host command line: each subcommand parses its options, makes one library call and
@@ -8,7 +9,7 @@ struct MkStateless: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mkstateless",
         abstract: "Build and inspect Stateless initramfs images.",
-        subcommands: [Build.self, Inspect.self])
+        subcommands: [Build.self, Inspect.self, Audit.self])
 }
 
 extension ImageCompression: ExpressibleByArgument {}
@@ -122,3 +123,25 @@ struct Inspect: ParsableCommand {
 }
 
 MkStateless.main()
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read a write audit saved on a booted client (`stateless audit --save > FILE`): what was written, inside and outside the writable places, and the rwtab/statetab lines that would declare it.")
+
+    @Argument(help: "The saved audit; - for standard input.")
+    var file: String
+
+    func run() throws {
+        let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+        guard let data else {
+            FileHandle.standardError.write(Data("mkstateless: audit: cannot read \(file)\n".utf8))
+            throw ExitCode.failure
+        }
+        do {
+            print(try AuditReport(saved: String(decoding: data, as: UTF8.self)).rendered, terminator: "")
+        } catch let error as AuditReport.ParseError {
+            FileHandle.standardError.write(Data("mkstateless: audit: \(file): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}

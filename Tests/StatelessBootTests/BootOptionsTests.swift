@@ -126,7 +126,7 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertEqual(options.moduleBlacklist, ["floppy", "pcspkr", "nouveau", "snd_hda_intel"])
         XCTAssertEqual(options.preloadModules, ["virtio_pci"])
         XCTAssertEqual(options.overlayMode, .overlayfs)
-        XCTAssertEqual(options.writableSize, "25%")
+        XCTAssertEqual(options.tmpfsSizes.size(.writable), "25%")
         XCTAssertTrue(options.quiet)
     }
 

@@ -164,3 +164,37 @@ final class StateOptionsTests: XCTestCase {
         }
     }
 }
+
+final class VolatileAndTmpfsSizeTests: XCTestCase {
+    func parse(_ text: String) throws -> BootOptions { try BootOptions(KernelCommandLine(parsing: text)) }
+
+    func testSystemdVolatileModes() throws {
+        XCTAssertEqual(try parse("systemd.volatile=overlay").overlayMode, .overlayfs)
+        XCTAssertEqual(try parse("systemd.volatile=overlay stateless.overlay=rwtab").overlayMode, .rwtab, "ours says more precisely")
+        let state = try parse("systemd.volatile=state")
+        XCTAssertEqual(state.volatile, .state)
+        XCTAssertEqual(state.overlayMode, .rwtab)
+        XCTAssertNil(try parse("systemd.volatile=no").volatile)
+        for bad in ["systemd.volatile", "systemd.volatile=yes", "systemd.volatile=1", "systemd.volatile=ram"] {
+            XCTAssertThrowsError(try parse(bad), bad) { XCTAssertEqual(($0 as? OptionError)?.option, "systemd.volatile") }
+        }
+    }
+
+    func testSizesPerAreaWinOverTheGeneralOneWhichWinsOverDefaults() throws {
+        let defaults = try parse("ro")
+        XCTAssertEqual(TmpfsArea.allCases.map { defaults.tmpfsSizes.options($0) },
+                       ["mode=0755,size=25%", "mode=0755,size=50%", "mode=0755,size=10%", "mode=0755,size=25%"])
+        let sizes = try parse("stateless.tmpfs.size=1g stateless.tmpfs.size.var=64m stateless.tmpfs.size.state=5%").tmpfsSizes
+        XCTAssertEqual(sizes.size(.writable), "1g")
+        XCTAssertEqual(sizes.size(.overlay), "1g")
+        XCTAssertEqual(sizes.size(.var), "64m")
+        XCTAssertEqual(sizes.size(.state), "5%")
+        XCTAssertEqual(try parse("stateless.tmpfs-size=30%").tmpfsSizes.size(.overlay), "30%", "the older name still counts")
+        for bad in ["stateless.tmpfs.size=0", "stateless.tmpfs.size=101%", "stateless.tmpfs.size.var=lots", "stateless.tmpfs.size.state=",
+                    "stateless.tmpfs.size=1t", "stateless.tmpfs.size=-1m"] {
+            XCTAssertThrowsError(try parse(bad), bad) { error in
+                XCTAssertEqual((error as? OptionError)?.option, String(bad.prefix { $0 != "=" }), bad)
+            }
+        }
+    }
+}

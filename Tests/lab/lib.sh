@@ -283,6 +283,18 @@ EOF2
   echo "the image's shared key" >"$st/etc/ssh/ssh_host_ed25519_key.pub"
   chmod 0600 "$st/etc/ssh/ssh_host_ed25519_key"
 
+  # A package database as Debian's (dpkg's file lists), for the audit's package names.
+  mkdir -p "$st/var/lib/app" "$st/var/lib/dpkg/info"
+  printf '/.\n/var\n/var/lib\n/var/lib/app\n' >"$st/var/lib/dpkg/info/demo-app.list"
+  printf '/.\n/var\n/var/lib\n/var/lib/demo\n' >"$st/var/lib/dpkg/info/demo-data.list"
+  # LAB_TESTROOT_STATELESS=1: the stateless binary in the root, for `stateless audit`.
+  if [ "${LAB_TESTROOT_STATELESS:-}" = 1 ]; then
+    lab_build
+    _lab_copy_elf "$st" "$BIN/stateless"
+    strip "$st$BIN/stateless"
+    mkdir -p "$st/usr/bin" && ln -sf "$BIN/stateless" "$st/usr/bin/stateless"
+  fi
+
   # --- /sbin/init: report what the booted system sees, then power off ---
   rm -f "$st/sbin/init"
   sed -e "s|@XATTR@|$LAB_XATTR_NAME|g" -e "s|@UXATTR@|$LAB_UXATTR_NAME|g" >"$st/sbin/init" <<'EOF'
@@ -346,6 +358,19 @@ state=$(sed -n 's/.*lab\.state=\([^ ]*\).*/\1/p' /proc/cmdline)
 if [ -n "$state" ]; then
   echo "written on boot $state" >"/var/lib/keep/boot-$state" && R "state_write=ok" || R "state_write=fail"
   [ -e /etc/ssh/ssh_host_ed25519_key.pub ] || echo "key of $state" >/etc/ssh/ssh_host_ed25519_key.pub
+fi
+# lab.fill=DIR:KB writes KB KiB into DIR (a tmpfs size limit must stop it with ENOSPC).
+fill=$(sed -n 's/.*lab\.fill=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$fill" ]; then
+  R "fill=$(dd if=/dev/zero of="${fill%%:*}/.fill" bs=1024 count="${fill##*:}" 2>&1 >/dev/null | grep -v records | tr '\n' ' ')$?"
+  rm -f "${fill%%:*}/.fill"
+fi
+# lab.audit: write inside and outside the declared places, then run the write audit.
+if grep -q 'lab\.audit' /proc/cmdline; then
+  echo data >/var/lib/app/data; echo added >/var/lib/demo/added; echo etc >/etc/written-by-init
+  stateless audit --save >/run/audit.saved 2>&1; R "audit_status=$?"
+  while IFS= read -r l; do R "audit_saved=$l"; done </run/audit.saved
+  stateless audit 2>&1 | while IFS= read -r l; do R "audit=$l"; done
 fi
 R "keep=$(ls /var/lib/keep 2>&1 | tr '\n' ' ')"
 R "keep_seed=$(cat /var/lib/keep/seed 2>&1)"

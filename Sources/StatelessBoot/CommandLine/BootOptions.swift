@@ -57,6 +57,26 @@ public enum OverlayMode: String, Equatable, Sendable, CaseIterable {
     case none
 }
 
+/// systemd's volatile modes (kernel-command-line(7)), made in the initramfs so that they
+/// work for every root kind and every init: `overlay` is the overlayfs mode; `state` puts
+/// a fresh tmpfs on /var (WritablePlaces.mountVolatileVar; systemd takes it as its own).
+public enum VolatileMode: String, Equatable, Sendable {
+    case overlay, state
+
+    /// nil for `no`; `yes` (a tmpfs root with only /usr from the image) is refused, for
+    /// now, with a line saying so.
+    static func parse(_ parameter: KernelParameter) throws -> VolatileMode? {
+        switch parameter.value {
+        case "overlay": return .overlay
+        case "state": return .state
+        case "no", "0", "false", "off": return nil
+        default:
+            throw OptionError(option: parameter.key, value: parameter.value,
+                              expected: "overlay, state or no (yes, a tmpfs root with the image's /usr, is not supported yet)")
+        }
+    }
+}
+
 /// What PID 1 does after a fatal error has been reported (dracut's `rd.emergency`).
 /// `halt` (the default) keeps the error on the screen and waits for Ctrl-Alt-Del, as a
 /// dracut system waits in its emergency shell; `reboot` and `poweroff` happen after
@@ -96,8 +116,10 @@ public struct BootOptions: Equatable, Sendable {
     /// Modules loaded before coldplug (`rd.driver.pre`).
     public var preloadModules: [String] = []
     public var overlayMode: OverlayMode = .rwtab
-    /// `stateless.tmpfs-size`: the size= of the tmpfs behind the writable places.
-    public var writableSize: String?
+    /// `stateless.tmpfs.size*`: the size= of each tmpfs the boot makes.
+    public var tmpfsSizes = TmpfsSizes()
+    /// `systemd.volatile=`, systemd's names for what the overlay stage does.
+    public var volatile: VolatileMode?
     /// `stateless.loop-direct-io=0`: an image root's loop device reads through the page
     /// cache instead of with direct I/O (LoopDeviceLayer).
     public var loopDirectIO = true
@@ -200,8 +222,12 @@ extension BootOptions {
         if let writable = line.last("stateless.iscsi.rw") {
             iscsiWritable = try Self.boolean(writable)
         }
-        if let size = line.last("stateless.tmpfs-size") {
-            writableSize = try Self.tmpfsSize(size)
+        tmpfsSizes = try TmpfsSizes(line)
+        if let parameter = line.last("systemd.volatile") {
+            volatile = try VolatileMode.parse(parameter)
+            // systemd.volatile=overlay is our overlayfs mode; stateless.overlay= says more
+            // precisely and wins.
+            if volatile == .overlay && line.last("stateless.overlay") == nil { overlayMode = .overlayfs }
         }
         quiet = line.last("quiet") != nil
         net = try NetOptions(line)
@@ -393,18 +419,6 @@ extension BootOptions {
             }
             return ModuleName.normalized(String(name))
         }
-    }
-
-    /// A tmpfs size: bytes with an optional k/m/g suffix, or a percentage of RAM.
-    static func tmpfsSize(_ parameter: KernelParameter) throws -> String {
-        let expected = "a size such as 512m, 2g or 25%"
-        let value = try text(parameter, expected)
-        var digits = Substring(value)
-        if let last = digits.last, "kKmMgG%".contains(last) { digits = digits.dropLast() }
-        guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw OptionError(option: parameter.key, value: value, expected: expected)
-        }
-        return value
     }
 }
 

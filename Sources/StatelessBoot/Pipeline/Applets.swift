@@ -14,6 +14,8 @@ public enum Applet: Equatable, Sendable {
     /// The iSCSI-to-nbd bridge the root stage starts (`@iscsi-bridge`), alive after
     /// switch-root.
     case iscsiBridge
+    /// The write audit, run by an admin on the booted system (`stateless audit [--save]`).
+    case audit
 
     public var name: String {
         switch self {
@@ -22,6 +24,7 @@ public enum Applet: Equatable, Sendable {
         case .modprobe: return "modprobe"
         case .keepLease: return KeeperProcess.appletName
         case .iscsiBridge: return ISCSIBridgeProcess.appletName
+        case .audit: return "audit"
         }
     }
 
@@ -32,10 +35,11 @@ public enum Applet: Equatable, Sendable {
         case .modprobe: return "load a module for the kernel's request_module() (modprobe -q -- NAME)"
         case .keepLease: return "renew the boot's DHCP lease until a network manager takes over (started by net)"
         case .iscsiBridge: return "serve an iSCSI LUN on /dev/nbdN for the life of the machine (started by root)"
+        case .audit: return "on the booted system: what was written since the boot, inside and outside the writable places, and rwtab/statetab lines for it (--save: the form mkstateless audit reads)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .audit]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -91,10 +95,28 @@ public enum Applet: Equatable, Sendable {
         case .iscsiBridge:
             context.log.openKmsg()
             exit(ISCSIBridgeProcess.run(log: context.log))
+        case .audit:
+            exit(Self.runAudit(arguments))
         case .stage(let stage):
             runAlone(stage, boot)
         }
         exit(0)
+    }
+
+    /// Prints the audit (or its saved form with `--save`); 1 with one line on failure.
+    static func runAudit(_ arguments: [String]) -> Int32 {
+        guard arguments.allSatisfy({ $0 == "--save" }) else {
+            print("usage: stateless audit [--save]")
+            return 2
+        }
+        do {
+            let report = try WriteAudit().run()
+            print(arguments.contains("--save") ? report.saved : report.rendered, terminator: "")
+            return 0
+        } catch {
+            print("stateless audit: \(error)")
+            return 1
+        }
     }
 
     private func runAlone(_ stage: Stage, _ boot: Boot) {

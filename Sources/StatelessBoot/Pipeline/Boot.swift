@@ -161,11 +161,12 @@ public struct Boot {
         let options = context.options
         let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
             : options.overlayMode == .overlayfs || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
-        let facts = try places.apply(options.overlayMode, tmpfsSize: options.writableSize, fstabRoot: fstabRoot)
+        let facts = try places.apply(options.overlayMode, sizes: options.tmpfsSizes, volatileVar: options.volatile == .state,
+                                     fstabRoot: fstabRoot)
         context.handOff("overlay", facts)
         var attach = AttachContext(options: options, watcher: watcher, log: log)
         attach.stage = "overlay"
-        let state = MachineState(places: places, options: options.state, tmpfsSize: options.writableSize, context: attach)
+        let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, context: attach)
         context.handOff("state", try state.apply())
     }
 

@@ -11,7 +11,7 @@ import Glibc
 struct MachineState {
     let places: WritablePlaces
     let options: StateOptions
-    let tmpfsSize: String?
+    let sizes: TmpfsSizes
     let context: AttachContext
     var root: String { places.root }
     var log: Logger { context.log }
@@ -19,9 +19,10 @@ struct MachineState {
     func apply() throws -> [(String, String)] {
         let config = readReadonlyRoot()
         let source = chooseStore(config)
-        let store = try StateStore(options: options, tmpfsSize: tmpfsSize, context: context).attach(source)
+        let store = try StateStore(options: options, sizes: sizes, context: context).attach(source)
         let paths = readStatetabs()
         let mounted = try bindStatetab(paths)
+        do { try Posix.writeFile(WriteAudit.declaredStatetab, mounted.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
         var facts = store.facts + [("STATE_DIR", StateStore.directory), ("STATETAB_MOUNTS", mounted.joined(separator: " "))]
         if options.perMachineIdentity {
             facts += try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)

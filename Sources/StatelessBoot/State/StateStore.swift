@@ -17,7 +17,7 @@ struct StateStore {
 
     let options: StateOptions
     /// The size= of a tmpfs store.
-    let tmpfsSize: String?
+    let sizes: TmpfsSizes
     let context: AttachContext
     var log: Logger { context.log }
 
@@ -40,7 +40,7 @@ struct StateStore {
     func mountTmpfs() throws -> Attached {
         try Posix.makeDirectories(Self.directory)
         try Posix.mount(source: "tmpfs", target: Self.directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
-                        data: WritablePlaces.tmpfsOptions(tmpfsSize))
+                        data: sizes.options(.state))
         return Attached(persistent: false, facts: [("STATE_STORE", "tmpfs"), ("STATE_PERSISTENT", "no")])
     }
 

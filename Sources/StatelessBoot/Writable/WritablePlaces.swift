@@ -27,15 +27,20 @@ public struct WritablePlaces {
 
     /// Applies `mode` and returns the facts for /run/stateless/overlay.env. With
     /// `fstabRoot` (a read-only root), the root's fstab is rewritten (see `Fstab`).
-    public func apply(_ mode: OverlayMode, tmpfsSize: String?, fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
-        var facts: [(String, String)]
+    /// `volatileVar` (`systemd.volatile=state`): an empty tmpfs on /var first, which then
+    /// holds every rwtab path below /var.
+    public func apply(_ mode: OverlayMode, sizes: TmpfsSizes, volatileVar: Bool, fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
+        var facts: [(String, String)] = []
+        if volatileVar { facts += try mountVolatileVar(sizes) }
         switch mode {
         case .none:
-            facts = [("OVERLAY_MODE", "none")]
+            facts += [("OVERLAY_MODE", "none")]
         case .rwtab:
-            facts = try applyRwtab(tmpfsSize: tmpfsSize)
+            facts += try applyRwtab(sizes, skippingVar: volatileVar)
         case .overlayfs:
-            facts = try applyOverlayfs(tmpfsSize: tmpfsSize)
+            facts += try applyOverlayfs(sizes)
+            // What the image declares, for `stateless audit` (the overlay covers it all).
+            recordDeclared(Rwtab.plan(readRwtabs(quiet: true)).map(\.entry))
         }
         if let fstabRoot { facts.append(("FSTAB", try protectRootInFstab(fstabRoot) ?? "")) }
         return facts
@@ -61,21 +66,48 @@ public struct WritablePlaces {
         return Self.fstabCopy
     }
 
-    static func tmpfsOptions(_ size: String?) -> String {
-        "mode=0755" + (size.map { ",size=\($0)" } ?? "")
+    /// systemd.volatile=state: /var starts afresh on every boot, as a tmpfs holding the
+    /// image's directory tree without its files (rwtab's `dirs`). systemd's own volatile
+    /// /var starts empty and leaves the rest to systemd-tmpfiles, but Debian's packages
+    /// make their /var directories when installed, not through tmpfiles: with an empty
+    /// /var the stock Debian root logged rsyslog's missing /var/spool/rsyslog as an error.
+    /// systemd's var.mount then finds /var mounted and leaves it.
+    func mountVolatileVar(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+        let target = root + "/var"
+        guard isPlain("/var", table: "systemd.volatile=state"),
+              let info = try Posix.statIfPresent(target), info.st_mode & S_IFMT == S_IFDIR else {
+            throw BootError("make /var volatile", "/var", detail: "expected a directory in the image, found none (or a symlink)", option: "systemd.volatile=")
+        }
+        let staging = Self.volatileVarStaging
+        try Posix.makeDirectories(staging)
+        try Posix.mount(source: "tmpfs", target: staging, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.var))
+        try TreeCopy(warn: { log.warning("overlay", $0) }).copy(target, to: staging, depth: .directoriesOnly)
+        try Posix.mount(source: staging, target: target, type: nil, flags: UInt(MS_MOVE))
+        _ = rmdir(staging)
+        log.info("overlay", "systemd.volatile=state: /var is a tmpfs with the image's directories and no files (\(sizes.options(.var)))")
+        return [("VOLATILE", "state"), ("VOLATILE_VAR_OPTIONS", sizes.options(.var))]
     }
+
+    static let volatileVarStaging = "/run/stateless/volatile-var"
 
     // MARK: rwtab
 
-    func applyRwtab(tmpfsSize: String?) throws -> [(String, String)] {
+    func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
         try Posix.makeDirectories(Self.writableDirectory)
         try Posix.mount(source: "tmpfs", target: Self.writableDirectory, type: "tmpfs",
-                        flags: UInt(MS_NOSUID | MS_NODEV), data: Self.tmpfsOptions(tmpfsSize))
-        let steps = Rwtab.plan(readRwtabs())
+                        flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.writable))
+        var entries = readRwtabs()
+        if skippingVar {
+            let below = entries.filter { $0.path == "/var" || $0.path.hasPrefix("/var/") }
+            if !below.isEmpty { log.info("overlay", "rwtab: \(below.count) paths below /var left to its tmpfs (systemd.volatile=state)") }
+            entries.removeAll { $0.path == "/var" || $0.path.hasPrefix("/var/") }
+        }
+        let steps = Rwtab.plan(entries)
         let copier = TreeCopy(warn: { log.warning("overlay", $0) })
         // Every copy is made before the first bind mount: a nested entry copied after its
         // parent was mounted would read the tmpfs copy instead of the image.
         var binds: [String] = []
+        var copied: [RwtabEntry] = []
         for step in steps {
             let path = step.entry.path
             guard isPlain(path) else { continue }
@@ -95,12 +127,14 @@ public struct WritablePlaces {
             case .files: .everything
             }
             try copier.copy(root + path, to: copy, depth: depth)
+            copied.append(step.entry)
             if step.bindMount { binds.append(path) }
         }
         for path in binds {
             try Posix.mount(source: Self.writableDirectory + path, target: root + path, type: nil, flags: UInt(MS_BIND))
         }
-        log.info("overlay", "rwtab: \(binds.count) writable paths on tmpfs \(Self.writableDirectory)")
+        recordDeclared(copied)
+        log.info("overlay", "rwtab: \(binds.count) writable paths on tmpfs \(Self.writableDirectory) (\(sizes.options(.writable)))")
         return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
                 ("RWTAB_MOUNTS", binds.joined(separator: " "))]
     }
@@ -124,23 +158,31 @@ public struct WritablePlaces {
 
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
     /// (Fedora's order); the image's default only when none of them exists.
-    func readRwtabs() -> [RwtabEntry] {
+    /// `quiet`: no log lines (overlayfs mode only records them for the audit).
+    func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
         var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Self.isRegularFile)
         if present.isEmpty {
-            log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)")
+            if !quiet { log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)") }
             present = [Self.defaultRwtab]
         }
         var entries: [RwtabEntry] = []
         for file in present {
             guard let text = try? Posix.readText(file) else {
-                log.warning("overlay", "rwtab: cannot read \(file); skipped")
+                if !quiet { log.warning("overlay", "rwtab: cannot read \(file); skipped") }
                 continue
             }
             let parsed = Rwtab.parse(text, source: file)
-            parsed.warnings.forEach { log.warning("overlay", "rwtab: " + $0) }
+            if !quiet { parsed.warnings.forEach { log.warning("overlay", "rwtab: " + $0) } }
             entries += parsed.entries
         }
         return entries
+    }
+
+    /// /run/stateless/rwtab: the places this boot made writable (or, in overlayfs mode,
+    /// the ones the image declares), in rwtab syntax, for admins and `stateless audit`.
+    func recordDeclared(_ entries: [RwtabEntry]) {
+        let text = entries.map { "\($0.kind.rawValue) \($0.path)\n" }.joined()
+        do { try Posix.writeFile(WriteAudit.declaredRwtab, text) } catch { log.warning("overlay", "\(error)") }
     }
 
     /// The root's /etc/NAME and /etc/NAME.d/* that are regular files, without editor and
@@ -160,13 +202,13 @@ public struct WritablePlaces {
 
     // MARK: overlayfs
 
-    func applyOverlayfs(tmpfsSize: String?) throws -> [(String, String)] {
+    func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
         loadFilesystem("overlay")
         let upper = Self.overlayDirectory + "/upper"
         let work = Self.overlayDirectory + "/work"
         try Posix.makeDirectories(Self.overlayDirectory)
         try Posix.mount(source: "tmpfs", target: Self.overlayDirectory, type: "tmpfs",
-                        flags: UInt(MS_NOSUID | MS_NODEV), data: Self.tmpfsOptions(tmpfsSize))
+                        flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.overlay))
         try Posix.makeDirectory(upper)
         try Posix.makeDirectory(work)
         try Posix.makeDirectories(Self.lowerDirectory)
@@ -179,7 +221,7 @@ public struct WritablePlaces {
             try? Posix.mount(source: Self.lowerDirectory, target: root, type: nil, flags: UInt(MS_MOVE))
             throw error
         }
-        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (tmpfs)")
+        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (tmpfs, \(sizes.options(.overlay)))")
         return [("OVERLAY_MODE", "overlayfs"), ("LOWER_DIR", Self.lowerDirectory),
                 ("UPPER_DIR", upper), ("WORK_DIR", work)]
     }
