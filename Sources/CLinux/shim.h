@@ -8,6 +8,8 @@
 #include <sys/statvfs.h>
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
+// swapon(2): local swap before the switch (LocalStorage).
+#include <sys/swap.h>
 
 // glibc 2.32+ (GNU extension; declared here because Swift's Glibc module is built
 // without _GNU_SOURCE): the symbolic name of an errno value, "ENOENT".

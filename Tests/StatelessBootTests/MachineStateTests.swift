@@ -153,8 +153,24 @@ final class StateOptionsTests: XCTestCase {
         XCTAssertFalse(try parse("root=/dev/vda stateless.state=LABEL=x").needsNetwork)
     }
 
+    func testScratchAndSwap() throws {
+        let options = try parse("stateless.scratch=LABEL=stateless-scratch stateless.scratch.keep=1 stateless.swap=auto").state
+        XCTAssertEqual(options.scratch, .tag(name: "LABEL", value: "stateless-scratch"))
+        XCTAssertTrue(options.keepScratch)
+        XCTAssertEqual(options.swap, .auto)
+        XCTAssertEqual(try parse("stateless.swap=PARTLABEL=swap").state.swap, .device(.tag(name: "PARTLABEL", value: "swap")))
+        XCTAssertEqual(try parse("stateless.swap=/dev/vdb1").state.swap, .device(.path("/dev/vdb1")))
+        XCTAssertNil(try parse("ro").state.swap)
+        XCTAssertFalse(try parse("stateless.scratch=/dev/vdc").state.keepScratch)
+    }
+
+    func testNetworkAndVirtualDevicesAreNeverLocalSwap() {
+        for name in ["nbd0", "loop3", "ram0", "zram0", "sr0", "fd0"] { XCTAssertFalse(LocalStorage.isLocal(name), name) }
+    }
+
     func testUnusableValuesNameTheOption() {
-        for text in ["stateless.state=", "stateless.state=nfs:/no-server", "stateless.state=dhcp", "stateless.state=iscsi:1.2.3.4::::iqn.x",
+        for text in ["stateless.swap=", "stateless.swap=nfs:1.2.3.4:/swap", "stateless.swap=yes", "stateless.scratch=tmpfs",
+                     "stateless.scratch=nfs:10.0.2.2:/x", "stateless.scratch.keep=maybe","stateless.state=", "stateless.state=nfs:/no-server", "stateless.state=dhcp", "stateless.state=iscsi:1.2.3.4::::iqn.x",
                      "stateless.state=LABEL=", "stateless.state=/dev/disk/by-id/x", "stateless.state.fallback=maybe",
                      "stateless.state.timeout=0", "stateless.identity=perhaps"] {
             XCTAssertThrowsError(try parse(text), text) { error in

@@ -372,6 +372,11 @@ if grep -q 'lab\.audit' /proc/cmdline; then
   while IFS= read -r l; do R "audit_saved=$l"; done </run/audit.saved
   stateless audit 2>&1 | while IFS= read -r l; do R "audit=$l"; done
 fi
+# lab.mark=NAME leaves /lab-mark-NAME in the root (a persistent overlay keeps it).
+mark=$(sed -n 's/.*lab\.mark=\([^ ]*\).*/\1/p' /proc/cmdline)
+[ -n "$mark" ] && echo "$mark" >"/lab-mark-$mark"
+R "marks=$(ls / | grep '^lab-mark-' | tr '\n' ' ')"
+R "swaps=$(awk 'NR > 1 { printf "%s ", $1 }' /proc/swaps)"
 R "keep=$(ls /var/lib/keep 2>&1 | tr '\n' ' ')"
 R "keep_seed=$(cat /var/lib/keep/seed 2>&1)"
 [ -d /sys/kernel ] || mount -t sysfs sysfs /sys 2>/dev/null

@@ -29,7 +29,15 @@ public enum StateFallback: String, Equatable, Sendable, CaseIterable {
     case stop
 }
 
-/// The `stateless.state*` options (README "Machine state").
+/// `stateless.swap=`: which local swap to activate before the switch.
+public enum SwapSelection: Equatable, Sendable {
+    /// Every local partition with a swap signature.
+    case auto
+    case device(BlockDeviceReference)
+}
+
+/// The `stateless.state*`, `stateless.scratch*` and `stateless.swap` options (README
+/// "Machine state").
 public struct StateOptions: Equatable, Sendable {
     /// nil: not on the command line (the root's readonly-root may still name one).
     public var store: StateStoreSource?
@@ -38,6 +46,11 @@ public struct StateOptions: Equatable, Sendable {
     public var timeoutSeconds = 10
     /// `stateless.identity=0`: leave the image's machine-id and SSH host keys alone.
     public var perMachineIdentity = true
+    /// `stateless.scratch=`: a local filesystem for the temporary areas instead of RAM.
+    public var scratch: BlockDeviceReference?
+    /// `stateless.scratch.keep=1`: the areas are not wiped at boot (a persistent overlay).
+    public var keepScratch = false
+    public var swap: SwapSelection?
 
     public init() {}
 
@@ -46,6 +59,19 @@ public struct StateOptions: Equatable, Sendable {
         if let fallback = line.last("stateless.state.fallback") { self.fallback = try BootOptions.keyword(fallback) }
         if let timeout = line.last("stateless.state.timeout") { timeoutSeconds = try BootOptions.seconds(timeout) }
         if let identity = line.last("stateless.identity") { perMachineIdentity = try BootOptions.boolean(identity) }
+        if let parameter = line.last("stateless.scratch") { scratch = try Self.localDevice(parameter) }
+        if let keep = line.last("stateless.scratch.keep") { keepScratch = try BootOptions.boolean(keep) }
+        if let parameter = line.last("stateless.swap") {
+            swap = parameter.value == "auto" ? .auto : .device(try Self.localDevice(parameter, also: "auto, "))
+        }
+    }
+
+    /// A local block device as root= names one.
+    static func localDevice(_ parameter: KernelParameter, also: String = "") throws -> BlockDeviceReference {
+        guard case .block(let reference)? = try? BootOptions.rootSource(parameter) else {
+            throw OptionError(option: parameter.key, value: parameter.value, expected: "\(also)LABEL=, UUID=, PARTUUID=, PARTLABEL= or /dev/…")
+        }
+        return reference
     }
 
     static func store(_ parameter: KernelParameter) throws -> StateStoreSource {

@@ -152,21 +152,31 @@ public struct Boot {
         context.handOff("root", facts)
     }
 
-    /// The rwtab or overlayfs, then the machine's state (MachineState).
+    /// The local scratch and swap, the rwtab or overlayfs, then the machine's state
+    /// (MachineState).
     public func makeWritablePlaces(_ watcher: DeviceWatcher) throws {
         defer { saveLoadedModules(watcher.modules) }
-        let places = WritablePlaces(root: RootStage.target, log: log) { type in
+        let options = context.options
+        var attach = AttachContext(options: options, watcher: watcher, log: log)
+        attach.stage = "overlay"
+        var places = WritablePlaces(root: RootStage.target, log: log) { type in
             watcher.modules.loadFilesystem(type, reason: "overlay")
         }
-        let options = context.options
+        let config = MachineState.readReadonlyRoot(RootStage.target, log)
+        let local = LocalStorage(options: options.state, context: attach)
+        var localFacts: [(String, String)] = []
+        if let scratch = options.state.scratch ?? config?.rwLabel.map({ .tag(name: "LABEL", value: $0) }),
+           let directory = local.attachScratch(scratch) {
+            places.scratch = (directory, options.state.keepScratch)
+            localFacts.append(("SCRATCH", scratch.description))
+        }
+        if let swap = options.state.swap { localFacts.append(("SWAP", local.activateSwap(swap).joined(separator: " "))) }
         let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
             : options.overlayMode == .overlayfs || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
         let facts = try places.apply(options.overlayMode, sizes: options.tmpfsSizes, volatileVar: options.volatile == .state,
                                      fstabRoot: fstabRoot)
-        context.handOff("overlay", facts)
-        var attach = AttachContext(options: options, watcher: watcher, log: log)
-        attach.stage = "overlay"
-        let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, context: attach)
+        context.handOff("overlay", facts + localFacts)
+        let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)
         context.handOff("state", try state.apply())
     }
 

@@ -18,7 +18,8 @@ public enum BlockDevices {
         if status == -2 { return partitionEntry(of: device) }
         guard status >= 0 else { return BlockIdentity() }
         return BlockIdentity(type: lookup(probe, "TYPE"), uuid: lookup(probe, "UUID"), label: lookup(probe, "LABEL"),
-                             partUUID: lookup(probe, "PART_ENTRY_UUID"), partLabel: lookup(probe, "PART_ENTRY_NAME"))
+                             partUUID: lookup(probe, "PART_ENTRY_UUID"), partLabel: lookup(probe, "PART_ENTRY_NAME"),
+                             partType: lookup(probe, "PART_ENTRY_TYPE"))
     }
 
     /// PARTUUID and PARTLABEL only, with the superblock probe off.

@@ -7,13 +7,17 @@ public struct BlockIdentity: Equatable, Sendable {
     /// The GPT/MBR partition entry's UUID and name (PARTUUID=, PARTLABEL=).
     public var partUUID: String?
     public var partLabel: String?
+    /// The partition entry's type: a GPT type UUID, or an MBR type such as `0x82`.
+    public var partType: String?
 
-    public init(type: String? = nil, uuid: String? = nil, label: String? = nil, partUUID: String? = nil, partLabel: String? = nil) {
+    public init(type: String? = nil, uuid: String? = nil, label: String? = nil, partUUID: String? = nil, partLabel: String? = nil,
+                partType: String? = nil) {
         self.type = type
         self.uuid = uuid
         self.label = label
         self.partUUID = partUUID
         self.partLabel = partLabel
+        self.partType = partType
     }
 
     /// `ext4, UUID=…, LABEL=…` — only what is there.

@@ -12,12 +12,13 @@ struct MachineState {
     let places: WritablePlaces
     let options: StateOptions
     let sizes: TmpfsSizes
+    /// The root's readonly-root, when it says READONLY=yes.
+    let config: ReadonlyRootConfig?
     let context: AttachContext
     var root: String { places.root }
     var log: Logger { context.log }
 
     func apply() throws -> [(String, String)] {
-        let config = readReadonlyRoot()
         let source = chooseStore(config)
         let store = try StateStore(options: options, sizes: sizes, context: context).attach(source)
         let paths = readStatetabs()
@@ -50,13 +51,13 @@ struct MachineState {
     }
 
     /// The root's /etc/sysconfig/readonly-root, when it turns Fedora's read-only root on.
-    func readReadonlyRoot() -> ReadonlyRootConfig? {
+    static func readReadonlyRoot(_ root: String, _ log: Logger) -> ReadonlyRootConfig? {
         guard let text = try? Posix.readText(root + ReadonlyRootConfig.path) else { return nil }
         let (config, warnings) = ReadonlyRootConfig.parse(text)
         warnings.forEach { log.warning("overlay", "readonly-root: " + $0) }
         guard config.readonly else { return nil }
-        if config.rwMount != nil || config.rwLabel != nil {
-            log.warning("overlay", "readonly-root: RW_MOUNT/RW_LABEL are not used yet: the writable places stay on tmpfs")
+        if let mount = config.rwMount {
+            log.info("overlay", "readonly-root: RW_MOUNT=\(mount) not used: the rwtab copies live at \(WritablePlaces.writableDirectory)")
         }
         return config
     }

@@ -6,7 +6,9 @@
 /// - `STATE_LABEL=`: the store is the filesystem with this label.
 /// - `STATE_MOUNT=`: the store is also visible at this directory of the root (when the
 ///   image has it), where Fedora mounts it.
-/// - `RW_MOUNT=`, `RW_LABEL=`, `RW_OPTIONS=`: parsed, reported as not used yet.
+/// - `RW_LABEL=`: the scratch filesystem (LocalStorage), unless `stateless.scratch=` names one.
+/// - `RW_MOUNT=`: reported as not used (our copies live in /run/stateless/writable).
+/// - `RW_OPTIONS=`: parsed, not used (the scratch is mounted with its defaults).
 /// - `SLAVE_MOUNTS`, `STATE_OPTIONS`: not used (mount propagation and extra options of
 ///   Fedora's own mount calls).
 public struct ReadonlyRootConfig: Equatable, Sendable {

@@ -31,8 +31,10 @@ public struct TreeCopy {
                 for name in try Posix.listDirectory(source) {
                     let child = try Posix.lstatIfPresent(source + "/" + name)
                     if depth == .directoriesOnly && child.map({ $0.st_mode & S_IFMT != S_IFDIR }) ?? true { continue }
-                    // Never cross into another filesystem mounted inside the root.
-                    if let child, child.st_dev != info.st_dev { continue }
+                    // Never cross into another filesystem mounted inside the root. Only a
+                    // directory's device says so: overlayfs reports a file of its lower
+                    // layer with the lower filesystem's device.
+                    if let child, child.st_mode & S_IFMT == S_IFDIR, child.st_dev != info.st_dev { continue }
                     try copy(source + "/" + name, to: target + "/" + name, depth: depth)
                 }
             }

@@ -18,6 +18,9 @@ public struct WritablePlaces {
     let log: Logger
     /// Makes sure the kernel knows a filesystem type (loads `fs-TYPE`).
     let loadFilesystem: (String) -> Void
+    /// A local scratch filesystem (LocalStorage) holding the areas instead of tmpfs, and
+    /// whether the overlay's upper directory is kept there across boots.
+    var scratch: (directory: String, keepOverlay: Bool)?
 
     public init(root: String, log: Logger, loadFilesystem: @escaping (String) -> Void) {
         self.root = root
@@ -90,12 +93,27 @@ public struct WritablePlaces {
 
     static let volatileVarStaging = "/run/stateless/volatile-var"
 
+    /// An area's own tmpfs, limited in size; or, with a scratch filesystem, its directory
+    /// there, bound in place and wiped first (the overlay's may be kept).
+    func mountArea(_ directory: String, _ area: TmpfsArea, _ sizes: TmpfsSizes) throws {
+        try Posix.makeDirectories(directory)
+        guard let scratch else {
+            try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(area))
+            return
+        }
+        let backing = scratch.directory + "/" + area.rawValue
+        try Posix.makeDirectory(backing)
+        if !(area == .overlay && scratch.keepOverlay) {
+            var remover = RemoveTree()
+            try remover.removeContents(of: backing)
+        }
+        try Posix.mount(source: backing, target: directory, type: nil, flags: UInt(MS_BIND))
+    }
+
     // MARK: rwtab
 
     func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
-        try Posix.makeDirectories(Self.writableDirectory)
-        try Posix.mount(source: "tmpfs", target: Self.writableDirectory, type: "tmpfs",
-                        flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.writable))
+        try mountArea(Self.writableDirectory, .writable, sizes)
         var entries = readRwtabs()
         if skippingVar {
             let below = entries.filter { $0.path == "/var" || $0.path.hasPrefix("/var/") }
@@ -134,7 +152,7 @@ public struct WritablePlaces {
             try Posix.mount(source: Self.writableDirectory + path, target: root + path, type: nil, flags: UInt(MS_BIND))
         }
         recordDeclared(copied)
-        log.info("overlay", "rwtab: \(binds.count) writable paths on tmpfs \(Self.writableDirectory) (\(sizes.options(.writable)))")
+        log.info("overlay", "rwtab: \(binds.count) writable paths on \(Self.writableDirectory) (\(scratch == nil ? "tmpfs, " + sizes.options(.writable) : "scratch"))")
         return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
                 ("RWTAB_MOUNTS", binds.joined(separator: " "))]
     }
@@ -206,9 +224,7 @@ public struct WritablePlaces {
         loadFilesystem("overlay")
         let upper = Self.overlayDirectory + "/upper"
         let work = Self.overlayDirectory + "/work"
-        try Posix.makeDirectories(Self.overlayDirectory)
-        try Posix.mount(source: "tmpfs", target: Self.overlayDirectory, type: "tmpfs",
-                        flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.overlay))
+        try mountArea(Self.overlayDirectory, .overlay, sizes)
         try Posix.makeDirectory(upper)
         try Posix.makeDirectory(work)
         try Posix.makeDirectories(Self.lowerDirectory)
@@ -221,7 +237,7 @@ public struct WritablePlaces {
             try? Posix.mount(source: Self.lowerDirectory, target: root, type: nil, flags: UInt(MS_MOVE))
             throw error
         }
-        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (tmpfs, \(sizes.options(.overlay)))")
+        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (\(scratch == nil ? "tmpfs, " + sizes.options(.overlay) : "scratch"))")
         return [("OVERLAY_MODE", "overlayfs"), ("LOWER_DIR", Self.lowerDirectory),
                 ("UPPER_DIR", upper), ("WORK_DIR", work)]
     }
