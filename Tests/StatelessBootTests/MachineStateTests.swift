@@ -191,15 +191,34 @@ final class VolatileAndTmpfsSizeTests: XCTestCase {
         XCTAssertEqual(state.volatile, .state)
         XCTAssertEqual(state.overlayMode, .rwtab)
         XCTAssertNil(try parse("systemd.volatile=no").volatile)
-        for bad in ["systemd.volatile", "systemd.volatile=yes", "systemd.volatile=1", "systemd.volatile=ram"] {
+        XCTAssertEqual(try parse("systemd.volatile").volatile, .yes, "a bare flag is yes, as systemd reads it")
+        XCTAssertEqual(try parse("systemd.volatile=1").volatile, .yes)
+        for bad in ["systemd.volatile=ram", "systemd.volatile=", "systemd.volatile=Overlay"] {
             XCTAssertThrowsError(try parse(bad), bad) { XCTAssertEqual(($0 as? OptionError)?.option, "systemd.volatile") }
+        }
+    }
+
+    func testTmpfsRootWithUsr() throws {
+        let options = try parse("root=tmpfs mount.usr=LABEL=usr mount.usrfstype=ext4 mount.usrflags=noatime rootfstype=xfs")
+        XCTAssertEqual(options.root, .block(.tag(name: "LABEL", value: "usr")))
+        XCTAssertTrue(options.rootIsUsr)
+        XCTAssertEqual(options.volatile, .yes)
+        XCTAssertEqual(options.rootFilesystemType, "ext4", "mount.usrfstype= names the filesystem attached")
+        XCTAssertEqual(options.rootFlags, "noatime")
+        let nfs = try parse("root=tmpfs mount.usr=nfs4:10.0.2.2:/usr systemd.volatile=state")
+        XCTAssertTrue(nfs.needsNetwork)
+        XCTAssertEqual(nfs.volatile, .yes, "root=tmpfs is volatile=yes whatever else is said")
+        XCTAssertFalse(try parse("root=/dev/vda mount.usr=LABEL=usr").rootIsUsr)
+        for (bad, option) in [("root=tmpfs", "root"), ("root=tmpfs mount.usr=dhcp", "mount.usr"), ("root=tmpfs mount.usr=LABEL=", "mount.usr"),
+                              ("root=tmpfs mount.usr=/dev/vdb mount.usrfstype=a,b", "mount.usrfstype")] {
+            XCTAssertThrowsError(try parse(bad), bad) { XCTAssertEqual(($0 as? OptionError)?.option, option, bad) }
         }
     }
 
     func testSizesPerAreaWinOverTheGeneralOneWhichWinsOverDefaults() throws {
         let defaults = try parse("ro")
         XCTAssertEqual(TmpfsArea.allCases.map { defaults.tmpfsSizes.options($0) },
-                       ["mode=0755,size=25%", "mode=0755,size=50%", "mode=0755,size=10%", "mode=0755,size=25%"])
+                       ["mode=0755,size=25%", "mode=0755,size=50%", "mode=0755,size=10%", "mode=0755,size=25%", "mode=0755,size=50%"])
         let sizes = try parse("stateless.tmpfs.size=1g stateless.tmpfs.size.var=64m stateless.tmpfs.size.state=5%").tmpfsSizes
         XCTAssertEqual(sizes.size(.writable), "1g")
         XCTAssertEqual(sizes.size(.overlay), "1g")

@@ -270,6 +270,15 @@ systemctl poweroff --force
 EOF
   chmod 0755 "$st/usr/local/sbin/stateless-report"
 
+  # For systemd.volatile=yes and root=tmpfs mount.usr=: the root carries its /etc and /var
+  # in /usr, the factory-reset layout systemd documents (/usr/share/factory/), from which
+  # the initramfs fills the empty tmpfs root. apt's package caches and lists stay out.
+  rm -rf "$st/usr/share/factory/etc" "$st/usr/share/factory/var"
+  mkdir -p "$st/usr/share/factory"
+  cp -a "$st/etc" "$st/usr/share/factory/etc"
+  cp -a "$st/var" "$st/usr/share/factory/var"
+  rm -rf "$st/usr/share/factory/var/cache/apt/"*.bin "$st/usr/share/factory/var/lib/apt/lists/"*
+
   tmp=$out.tmp
   rm -f "$tmp"
   if ! mkfs.ext4 -q -F -d "$st" -U "$DEBIAN_ROOT_UUID" -L "$DEBIAN_ROOT_LABEL" "$tmp" "$DEBIAN_ROOT_SIZE" >/dev/null; then

@@ -59,20 +59,20 @@ public enum OverlayMode: String, Equatable, Sendable, CaseIterable {
 
 /// systemd's volatile modes (kernel-command-line(7)), made in the initramfs so that they
 /// work for every root kind and every init: `overlay` is the overlayfs mode; `state` puts
-/// a fresh tmpfs on /var (WritablePlaces.mountVolatileVar; systemd takes it as its own).
+/// a fresh tmpfs on /var (WritablePlaces.mountVolatileVar; systemd takes it as its own);
+/// `yes` makes the root a tmpfs with only the image's /usr (VolatileRoot).
 public enum VolatileMode: String, Equatable, Sendable {
-    case overlay, state
+    case overlay, state, yes
 
-    /// nil for `no`; `yes` (a tmpfs root with only /usr from the image) is refused, for
-    /// now, with a line saying so.
+    /// nil for `no`; a bare `systemd.volatile` is `yes`, as systemd reads it.
     static func parse(_ parameter: KernelParameter) throws -> VolatileMode? {
         switch parameter.value {
         case "overlay": return .overlay
         case "state": return .state
+        case nil, "yes", "1", "true", "on": return .yes
         case "no", "0", "false", "off": return nil
         default:
-            throw OptionError(option: parameter.key, value: parameter.value,
-                              expected: "overlay, state or no (yes, a tmpfs root with the image's /usr, is not supported yet)")
+            throw OptionError(option: parameter.key, value: parameter.value, expected: "yes, no, state or overlay")
         }
     }
 }
@@ -120,6 +120,9 @@ public struct BootOptions: Equatable, Sendable {
     public var tmpfsSizes = TmpfsSizes()
     /// `systemd.volatile=`, systemd's names for what the overlay stage does.
     public var volatile: VolatileMode?
+    /// `root=tmpfs mount.usr=…`: what the root stage attaches is /usr itself, and the
+    /// root is a tmpfs around it (`volatile` is then `.yes`).
+    public var rootIsUsr = false
     /// `stateless.loop-direct-io=0`: an image root's loop device reads through the page
     /// cache instead of with direct I/O (LoopDeviceLayer).
     public var loopDirectIO = true
@@ -223,7 +226,8 @@ extension BootOptions {
             iscsiWritable = try Self.boolean(writable)
         }
         tmpfsSizes = try TmpfsSizes(line)
-        if let parameter = line.last("systemd.volatile") {
+        if line.last("root")?.value == "tmpfs" { try usrUnderTmpfsRoot(line) }
+        if let parameter = line.last("systemd.volatile"), !rootIsUsr {
             volatile = try VolatileMode.parse(parameter)
             // systemd.volatile=overlay is our overlayfs mode; stateless.overlay= says more
             // precisely and wins.
@@ -232,7 +236,24 @@ extension BootOptions {
         quiet = line.last("quiet") != nil
         net = try NetOptions(line)
         state = try StateOptions(line)
-        root = try Self.rootSource(line, network: net)
+        if !rootIsUsr { root = try Self.rootSource(line, network: net) }
+    }
+
+    /// systemd's `root=tmpfs` with `mount.usr=`, `mount.usrfstype=`, `mount.usrflags=`:
+    /// the /usr filesystem is attached as a root would be (any root kind), read-only.
+    mutating func usrUnderTmpfsRoot(_ line: KernelCommandLine) throws {
+        guard let usr = line.last("mount.usr") else {
+            throw OptionError(option: "root", value: "tmpfs", expected: "mount.usr= beside it naming the /usr filesystem (systemd's root=tmpfs)")
+        }
+        let source = try Self.rootSource(usr)
+        guard source != .dhcp else {
+            throw OptionError(option: "mount.usr", value: usr.value, expected: "a device or a network filesystem, as root= names one")
+        }
+        root = source
+        rootIsUsr = true
+        volatile = .yes
+        rootFilesystemType = try line.last("mount.usrfstype").map { try Self.word($0, "a filesystem type such as ext4") }
+        rootFlags = try line.last("mount.usrflags").map { try Self.text($0, "mount options such as noatime") }
     }
 
     /// Only what the fallback after a fatal error and the kernel's module requests need —
@@ -306,15 +327,15 @@ extension BootOptions {
             let tagValue = KernelCommandLine.stripQuotes(String(value[value.index(after: equals)...]))
             if BlockDeviceReference.tagNames.contains(name) {
                 guard !tagValue.isEmpty else {
-                    throw OptionError(option: "root", value: value, expected: "a value after \(name)=")
+                    throw OptionError(option: parameter.key, value: value, expected: "a value after \(name)=")
                 }
                 return .block(.tag(name: name, value: tagValue))
             }
         }
         if value.hasPrefix("live:") {
-            throw OptionError(option: "root", value: value, expected: "\(expected) (live roots are not supported yet)")
+            throw OptionError(option: parameter.key, value: value, expected: "\(expected) (live roots are not supported yet)")
         }
-        throw OptionError(option: "root", value: value, expected: expected)
+        throw OptionError(option: parameter.key, value: value, expected: expected)
     }
 
     /// The links udev makes under /dev/disk. No udev runs in this initramfs, so the ones

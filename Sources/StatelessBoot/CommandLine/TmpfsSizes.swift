@@ -11,12 +11,14 @@ public enum TmpfsArea: String, CaseIterable, Sendable {
     case state
     /// `systemd.volatile=state`: /var.
     case `var`
+    /// `systemd.volatile=yes`, `root=tmpfs`: the root itself.
+    case root
 
-    /// A share of RAM: the overlay takes every write to the root, so it gets the most;
+    /// A share of RAM: the overlay and a tmpfs root take every write, so they get the most;
     /// 25% for /var as systemd's own volatile /var has; state is small files.
     var defaultSize: String {
         switch self {
-        case .overlay: return "50%"
+        case .overlay, .root: return "50%"
         case .writable, .var: return "25%"
         case .state: return "10%"
         }

@@ -171,10 +171,11 @@ public struct Boot {
             localFacts.append(("SCRATCH", scratch.description))
         }
         if let swap = options.state.swap { localFacts.append(("SWAP", local.activateSwap(swap).joined(separator: " "))) }
+        let writableRoot = options.overlayMode == .overlayfs || options.volatile == .yes
         let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
-            : options.overlayMode == .overlayfs || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
-        let facts = try places.apply(options.overlayMode, sizes: options.tmpfsSizes, volatileVar: options.volatile == .state,
-                                     fstabRoot: fstabRoot)
+            : writableRoot || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
+        let facts = try places.apply(options.overlayMode, sizes: options.tmpfsSizes, volatile: options.volatile,
+                                     rootIsUsr: options.rootIsUsr, fstabRoot: fstabRoot)
         context.handOff("overlay", facts + localFacts)
         let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)
         context.handOff("state", try state.apply())

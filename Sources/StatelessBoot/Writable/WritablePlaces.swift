@@ -30,17 +30,21 @@ public struct WritablePlaces {
 
     /// Applies `mode` and returns the facts for /run/stateless/overlay.env. With
     /// `fstabRoot` (a read-only root), the root's fstab is rewritten (see `Fstab`).
-    /// `volatileVar` (`systemd.volatile=state`): an empty tmpfs on /var first, which then
-    /// holds every rwtab path below /var.
-    public func apply(_ mode: OverlayMode, sizes: TmpfsSizes, volatileVar: Bool, fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
+    /// `systemd.volatile=state`: a tmpfs on /var first, which then holds every rwtab path
+    /// below /var.
+    /// `volatile` `.yes` replaces the mode by a tmpfs root (VolatileRoot).
+    public func apply(_ mode: OverlayMode, sizes: TmpfsSizes, volatile: VolatileMode?, rootIsUsr: Bool,
+                      fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
         var facts: [(String, String)] = []
-        if volatileVar { facts += try mountVolatileVar(sizes) }
-        switch mode {
-        case .none:
+        if volatile == .state { facts += try mountVolatileVar(sizes) }
+        switch volatile == .yes ? nil : mode {
+        case nil:
+            facts += try applyVolatileRoot(sizes, rootIsUsr: rootIsUsr)
+        case .none?:
             facts += [("OVERLAY_MODE", "none")]
-        case .rwtab:
-            facts += try applyRwtab(sizes, skippingVar: volatileVar)
-        case .overlayfs:
+        case .rwtab?:
+            facts += try applyRwtab(sizes, skippingVar: volatile == .state)
+        case .overlayfs?:
             facts += try applyOverlayfs(sizes)
             // What the image declares, for `stateless audit` (the overlay covers it all).
             recordDeclared(Rwtab.plan(readRwtabs(quiet: true)).map(\.entry))
