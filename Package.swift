@@ -34,11 +34,13 @@ let package = Package(
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "StatelessAudit",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "StatelessAudit",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings
         ),
+        // mke2fs's steps through e2fsprogs' libext2fs, for stateless.state.format=1.
+        .target(name: "CMakeExt4", linkerSettings: [.linkedLibrary("ext2fs"), .linkedLibrary("com_err")]),
         // Overrides the Swift runtime's blocking random source in the early-boot binary
         // only (see Sources/CEarlyRandom/early_random.c).
         .target(name: "CEarlyRandom"),
@@ -65,7 +67,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux", "CMakeExt4"]),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]

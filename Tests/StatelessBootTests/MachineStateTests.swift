@@ -164,6 +164,15 @@ final class StateOptionsTests: XCTestCase {
         XCTAssertFalse(try parse("stateless.scratch=/dev/vdc").state.keepScratch)
     }
 
+    func testFormatNeedsAStoreABlankDeviceCanBeFoundBy() throws {
+        XCTAssertTrue(try parse("stateless.state=PARTLABEL=state stateless.state.format=1").state.format)
+        XCTAssertTrue(try parse("stateless.state=/dev/vdb stateless.state.format").state.format)
+        XCTAssertFalse(try parse("stateless.state=LABEL=x stateless.state.format=0").state.format)
+        for bad in ["stateless.state=LABEL=x stateless.state.format=1", "stateless.state=UUID=1-2 stateless.state.format=1"] {
+            XCTAssertThrowsError(try parse(bad), bad) { XCTAssertEqual(($0 as? OptionError)?.option, "stateless.state.format") }
+        }
+    }
+
     func testNetworkAndVirtualDevicesAreNeverLocalSwap() {
         for name in ["nbd0", "loop3", "ram0", "zram0", "sr0", "fd0"] { XCTAssertFalse(LocalStorage.isLocal(name), name) }
     }

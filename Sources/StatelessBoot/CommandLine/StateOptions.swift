@@ -44,6 +44,8 @@ public struct StateOptions: Equatable, Sendable {
     public var fallback: StateFallback = .tmpfs
     /// `stateless.state.timeout`: seconds to wait for the store's device or server.
     public var timeoutSeconds = 10
+    /// `stateless.state.format=1`: a store device with no signature at all is made ext4.
+    public var format = false
     /// `stateless.identity=0`: leave the image's machine-id and SSH host keys alone.
     public var perMachineIdentity = true
     /// `stateless.scratch=`: a local filesystem for the temporary areas instead of RAM.
@@ -58,6 +60,14 @@ public struct StateOptions: Equatable, Sendable {
         if let parameter = line.last("stateless.state") { store = try Self.store(parameter) }
         if let fallback = line.last("stateless.state.fallback") { self.fallback = try BootOptions.keyword(fallback) }
         if let timeout = line.last("stateless.state.timeout") { timeoutSeconds = try BootOptions.seconds(timeout) }
+        if let format = line.last("stateless.state.format") {
+            self.format = try BootOptions.boolean(format)
+            // A blank device has no filesystem label or UUID to be found by.
+            if self.format, case .block(.tag(let name, _))? = store, name == "LABEL" || name == "UUID" {
+                throw OptionError(option: format.key, value: format.value,
+                                  expected: "a store named by PARTLABEL=, PARTUUID= or /dev/… (a blank device has no filesystem \(name) to be found by)")
+            }
+        }
         if let identity = line.last("stateless.identity") { perMachineIdentity = try BootOptions.boolean(identity) }
         if let parameter = line.last("stateless.scratch") { scratch = try Self.localDevice(parameter) }
         if let keep = line.last("stateless.scratch.keep") { keepScratch = try BootOptions.boolean(keep) }

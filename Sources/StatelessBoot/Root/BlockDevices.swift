@@ -64,6 +64,19 @@ public enum BlockDevices {
         }
     }
 
+    /// Whether `device` carries no signature at all: no filesystem, swap, RAID, LUKS or
+    /// partition table. Only such a device is ever formatted.
+    public static func isBlank(_ device: String) throws -> Bool {
+        guard let probe = blkid_new_probe_from_filename(device) else {
+            throw BootError("probe", device, errno: Posix.lastErrno, detail: "libblkid could not open it")
+        }
+        defer { blkid_free_probe(probe) }
+        blkid_probe_enable_superblocks(probe, 1)
+        blkid_probe_enable_partitions(probe, 1)
+        guard blkid_do_safeprobe(probe) >= 0 else { return false }
+        return lookup(probe, "TYPE") == nil && lookup(probe, "PTTYPE") == nil
+    }
+
     /// What a signature that is not a filesystem means for a root, and what would be
     /// needed: root= named the container, not the filesystem inside it.
     public static func containerExplanation(_ type: String) -> String? {

@@ -1,3 +1,4 @@
+import CMakeExt4
 import SystemPackage
 import Glibc
 
@@ -49,9 +50,14 @@ struct StateStore {
         let option = "stateless.state=, stateless.state.timeout="
         let device = try BlockDeviceLayer.wait(for: reference, purpose: "state store", seconds: options.timeoutSeconds,
                                                option: option, context)
-        guard let type = try BlockDevices.filesystemType(of: device) else {
-            throw BootError("mount state store", device, detail: "expected a filesystem, found no signature blkid recognizes (make one with mkfs and a label, e.g. mkfs.ext4 -L stateless-state)",
-                            option: option)
+        var type = try BlockDevices.filesystemType(of: device)
+        if type == nil, options.format {
+            try format(device, option: option)
+            type = "ext4"
+        }
+        guard let type else {
+            throw BootError("mount state store", device, detail: "expected a filesystem, found none (stateless.state.format=1 makes one on a blank device; or mkfs.ext4 -L stateless-state)",
+                            option: option + ", stateless.state.format=")
         }
         if let explanation = BlockDevices.containerExplanation(type) {
             throw BootError("mount state store", device, detail: "expected a filesystem, found \(explanation)", option: option)
@@ -66,6 +72,24 @@ struct StateStore {
         return Attached(persistent: true, facts: [("STATE_STORE", reference.description), ("STATE_PERSISTENT", "yes"),
                                                   ("STATE_DEVICE", device), ("STATE_FSTYPE", type)])
     }
+
+    /// stateless.state.format=1: ext4 labelled stateless-state, on a device with no
+    /// signature at all (a partition table counts: the whole disk is never formatted).
+    func format(_ device: String, option: String) throws {
+        guard try BlockDevices.isBlank(device) else {
+            throw BootError("format state store", device, detail: "it has a partition table or another signature; only a blank device is formatted",
+                            option: option + ", stateless.state.format=")
+        }
+        var message = [CChar](repeating: 0, count: 512)
+        let start = Uptime.now()
+        guard stateless_make_ext4(device, Self.formatLabel, &message, message.count) == 0 else {
+            throw BootError("format state store", device, detail: "libext2fs: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), option: "stateless.state.format=")
+        }
+        let milliseconds = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000
+        log.warning("overlay", "state store: formatted \(device) as ext4 (LABEL=\(Self.formatLabel)) in \(milliseconds) ms, as stateless.state.format=1 asks: it was blank")
+    }
+
+    static let formatLabel = "stateless-state"
 
     /// A directory on an NFS server, read-write. `${mac}`, `${hostname}` and `${ip}` make
     /// it one per machine; on a machine's first boot its directory does not exist yet, so
