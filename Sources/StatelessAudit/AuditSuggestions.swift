@@ -61,7 +61,7 @@ extension AuditReport {
         let inside = entries.filter { $0.inside != nil }
         var lines = ["stateless audit (\(mode) mode): \(entries.count) paths written since the boot, \(outside.count) outside the declared writable places"]
         func row(_ entry: AuditEntry, _ note: String) -> String {
-            "  \(entry.change.rawValue.padded(9)) \(entry.kind.rawValue.padded(10)) \(entry.path)\(note)"
+            "  \(entry.change.rawValue.padded(to: 9)) \(entry.kind.rawValue.padded(to: 10)) \(entry.path)\(note)"
         }
         lines.append("")
         lines.append("Outside the writable places (on a read-only root these writes fail; in overlayfs mode they land in RAM):")
@@ -87,5 +87,8 @@ extension AuditReport {
 }
 
 extension String {
-    func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    /// Left-aligned in a column of `width` characters (the audit's rows, the applet list).
+    public func padded(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import StatelessAudit
 
 /// The applets of the multi-call binary, chosen by `argv[0]` (`/init`, or a symlink
 /// named after an applet) or by the first argument (`stateless root`).
@@ -170,11 +171,5 @@ extension BootOptions {
          ("MODULE_PRELOAD", preloadModules.joined(separator: ",")),
          ("STATE", state.store?.description ?? ""), ("STATE_FALLBACK", state.fallback.rawValue),
          ("STATE_TIMEOUT", String(state.timeoutSeconds)), ("IDENTITY", state.perMachineIdentity ? "1" : "0")]
-    }
-}
-
-extension String {
-    func padded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

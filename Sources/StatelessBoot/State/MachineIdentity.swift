@@ -39,9 +39,7 @@ struct MachineIdentity {
             log.info("overlay", "machine-id \(id) from the state store")
             outcome = "store"
         case (true, _):
-            let id = MachineID.random(distinct: Self.distinctFacts())
-            try Posix.makeParentDirectories(of: stored)
-            try Posix.writeFile(stored, id + "\n")
+            let id = try saveNewID(stored)
             log.info("overlay", "machine-id: new id \(id) saved in the state store (its first boot with this store)")
             outcome = "new-in-store"
         case (false, _):
@@ -49,13 +47,11 @@ struct MachineIdentity {
                 log.info("overlay", "machine-id: the image has none; systemd makes one for this boot (keep it across boots with stateless.state=)")
                 return "left-to-init"
             }
-            let id = MachineID.random(distinct: Self.distinctFacts())
-            try Posix.makeParentDirectories(of: stored)
-            try Posix.writeFile(stored, id + "\n")
+            let id = try saveNewID(stored)
             log.warning("overlay", "machine-id: the image's \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
             outcome = "new-for-this-boot"
         }
-        guard image != .missing || makeMountPoint(target, directory: false) else {
+        guard image != .missing || makeEmptyFile(target) else {
             log.warning("overlay", "machine-id: the read-only image has no /etc/machine-id to mount this machine's id on; systemd makes one for each boot (add an empty /etc/machine-id to the image)")
             return "left-to-init"
         }
@@ -137,10 +133,17 @@ struct MachineIdentity {
         }
     }
 
-    /// Creates an empty file or directory to mount on, where the root is writable
-    /// (overlayfs mode); false on a read-only root.
-    func makeMountPoint(_ path: String, directory: Bool) -> Bool {
-        if directory { return (try? Posix.makeDirectory(path)) != nil }
+    /// A new machine-id, written to the store (persistent or tmpfs) at `path`.
+    func saveNewID(_ path: String) throws -> String {
+        let id = MachineID.random(distinct: Self.distinctFacts())
+        try Posix.makeParentDirectories(of: path)
+        try Posix.writeFile(path, id + "\n")
+        return id
+    }
+
+    /// Creates an empty file to mount on, where the root is writable (overlayfs mode);
+    /// false on a read-only root.
+    func makeEmptyFile(_ path: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard fd >= 0 else { return false }
         close(fd)
