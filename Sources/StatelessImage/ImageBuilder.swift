@@ -161,12 +161,14 @@ public struct ImageBuilder {
         }
     }
 
-    /// Finds the default skeleton: `Initramfs/` in the current directory, else in the
-    /// package root above the running executable (`.build/<config>/mkstateless`).
+    /// Finds the default skeleton: `Initramfs/` in the current directory, else where
+    /// `make install` put it (`PREFIX/share/stateless/Initramfs` beside `PREFIX/bin`), else
+    /// in the package root above the running executable (`.build/<config>/mkstateless`).
     public static func defaultSkeleton(executable: String) -> String? {
         let manager = FileManager.default
-        var candidates = [manager.currentDirectoryPath + "/Initramfs"]
         var directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
+        var candidates = [manager.currentDirectoryPath + "/Initramfs",
+                          directory.deletingLastPathComponent().appendingPathComponent("share/stateless/Initramfs").path]
         for _ in 0..<5 {
             candidates.append(directory.appendingPathComponent("Initramfs").path)
             directory = directory.deletingLastPathComponent()

@@ -217,6 +217,8 @@ lab_testroot_tree() { # DIR : the test root's files (as lab_testroot's image hol
   [ -e "$st/usr/bin/getfattr" ] || ln -sf "$(readlink -f "$(command -v getfattr)")" "$st/usr/bin/getfattr"
   mknod -m 0600 "$st/dev/console" c 5 1 2>/dev/null || true
   mknod -m 0666 "$st/dev/null" c 1 3 2>/dev/null || true
+  # systemd's switch-root (a dracut image with systemd) takes only an OS tree: os-release.
+  printf 'NAME="Stateless test root"\nID=stateless-test\n' >"$st/etc/os-release"
 
   # --- rwtab ---
   cat >"$st/etc/rwtab" <<'EOF'

@@ -39,6 +39,11 @@ public final class Logger {
            let first = printk.split(whereSeparator: { $0 == " " || $0 == "\t" }).first, let level = Int(first) {
             consoleLogLevel = level
         }
+        // An applet after a dracut hook lifted the limit (as PID 1 does in a standalone
+        // image) can rely on the kernel's echo too.
+        if !kmsgUnlimited, let setting = try? Posix.readText("/proc/sys/kernel/printk_devkmsg") {
+            kmsgUnlimited = setting.trimmingNewline() == "on"
+        }
     }
 
     public func error(_ stage: String, _ message: String) { write(.error, stage, message) }

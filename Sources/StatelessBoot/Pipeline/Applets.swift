@@ -127,10 +127,10 @@ public enum Applet: Equatable, Sendable {
             break  // not an applet (see `all`)
         case .cmdline:
             // A query, not a stage: it leaves no line in the booted system's timeline.
-            do { try boot.loadOptions() } catch { context.fail(.cmdline, error) }
+            do { try boot.loadOptions(announce: false) } catch { context.fail(.cmdline, error) }
             print(HandOff.format(context.options.summary), terminator: "")
         case .modules:
-            context.stage(.cmdline) { try boot.loadOptions() }
+            context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             context.stage(.modules) {
                 let watcher = try boot.startModules()
                 let deadline = Uptime.now().adding(milliseconds: context.options.deviceTimeoutSeconds * 1000)
@@ -138,19 +138,22 @@ public enum Applet: Equatable, Sendable {
                 boot.saveLoadedModules(watcher.modules)
             }
         case .net:
-            context.stage(.cmdline) { try boot.loadOptions() }
+            context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
+            // A hook can run it on every boot: without ip=, rd.neednet or a network root
+            // there is nothing to do, as in the whole boot.
+            guard context.options.needsNetwork else { break }
             context.stage(.net) { try boot.bringUpNetwork(nil) }  // udev (or `modules`) loads the drivers
         case .root:
-            context.stage(.cmdline) { try boot.loadOptions() }
-            let watcher = context.stage(.modules) { try boot.startModules() }
+            context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
+            let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
             context.stage(.root) { try boot.attachRoot(watcher) }
         case .overlay:
-            context.stage(.cmdline) { try boot.loadOptions() }
+            context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             // The state store's device may need its driver and its events.
-            let watcher = context.stage(.modules) { try boot.startModules() }
+            let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
             context.stage(.overlay) { try boot.makeWritablePlaces(watcher) }
         case .switchRoot:
-            context.stage(.cmdline) { try boot.loadOptions() }
+            context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             boot.switchRoot()
         }
     }
@@ -161,7 +164,7 @@ extension BootOptions {
     public var summary: [(String, String)] {
         [("ROOT", root?.description ?? ""), ("ROOTFSTYPE", rootFilesystemType ?? ""),
          ("ROOTFLAGS", rootFlags ?? ""), ("ROOT_WRITABLE", rootWritable ? "1" : "0"),
-         ("INIT", initPath ?? ""), ("OVERLAY_MODE", overlayMode.rawValue),
+         ("INIT", initPath ?? ""), ("NET", needsNetwork ? "1" : "0"), ("OVERLAY_MODE", overlayMode.rawValue),
          ("RD_TIMEOUT", String(deviceTimeoutSeconds)), ("RD_RETRY", String(retryBound(network: root?.needsNetwork == true))),
          ("RD_SHELL", shellOnFailure ? "1" : "0"), ("RD_EMERGENCY", emergencyAction.rawValue),
          ("EMERGENCY_DELAY", String(emergencyDelaySeconds)),

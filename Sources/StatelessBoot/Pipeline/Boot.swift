@@ -96,8 +96,9 @@ public struct Boot {
     /// and the booted system gets the kernel's setting back.
     static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
 
-    /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline.
-    public func loadOptions() throws {
+    /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline. `announce`: log the root and
+    /// mode (once per boot: applets run by dracut's hooks each parse the line again).
+    public func loadOptions(announce: Bool = true) throws {
         let line = try Self.readCommandLine()
         do {
             context.options = try BootOptions(line)
@@ -108,7 +109,7 @@ public struct Boot {
             throw error
         }
         log.verbose = !context.options.quiet
-        if let root = context.options.root { log.info("cmdline", "root=\(root), overlay \(context.options.overlayMode.rawValue)") }
+        if announce, let root = context.options.root { log.info("cmdline", "root=\(root), overlay \(context.options.overlayMode.rawValue)") }
     }
 
     /// The command line every applet reads, PID 1 and the kernel's modprobe alike: the

@@ -33,6 +33,18 @@ public final class BootContext {
         }
     }
 
+    /// A stage an applet repeats before its own (each applet parses the command line, the
+    /// root and overlay applets also listen for devices): run like `stage`, but its line
+    /// goes into the timeline only the first time in this boot, so a boot made of applets
+    /// (dracut's hooks) has the same timeline as the whole boot.
+    /// `body` learns whether this is that first time (to announce what it found once).
+    public func prerequisite<T>(_ stage: Stage, _ body: (_ first: Bool) throws -> T) -> T {
+        let recorded = (try? Posix.readText(HandOff.timeline))?.split(separator: "\n")
+            .contains { $0.split(separator: " ").first.map(String.init) == stage.rawValue } ?? false
+        guard recorded else { return self.stage(stage) { try body(true) } }
+        do { return try body(false) } catch { fail(stage, error) }
+    }
+
     /// Appends to the timeline; before /run exists (very early) the line is kept and
     /// written with the next one.
     func record(_ entry: TimelineEntry) {
