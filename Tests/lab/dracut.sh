@@ -56,9 +56,72 @@ lab_dracut_install() {
   export STATELESS_BINARY=$LAB_DRACUT_STAGE/usr/bin/stateless STATELESS_DATADIR=$LAB_DRACUT_STAGE/usr/share/stateless
 }
 
+# The images the dracut scenarios boot: built once per change of what goes in (the staged
+# binary and module, the arguments, the kernel), then reused (~1 min each under TCG).
 lab_dracut_image() { # OUT [dracut args…] : not host-only, the test kernel, zstd
-  local out=$1; shift
+  local out=$1 key; shift
   lab_kernel
+  key=$( { cat "$STATELESS_BINARY" "$LAB_DRACUT_BASE"/modules.d/90stateless/*; echo "$KVER $*"; } | sha256sum)
+  if [ -s "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
+    lab_log "dracut image $out: up to date"
+    return 0
+  fi
+  rm -f "$out" "$out.key"
   with_kernel_on_host generate dracut "$out.build.log" dracut --no-hostonly --kver "$KVER" \
     --kmoddir "$KDIR/lib/modules/$KVER" --compress zstd --force "$@" "$out" || exit 1
+  echo "$key" >"$out.key"
+}
+
+# The two images: dracut's default here (systemd in the initramfs, its network module
+# systemd-networkd, dracut's nfs and iscsi modules beside ours), and the shell init with
+# network-legacy (dhclient), as on a distribution without systemd.
+LAB_DRACUT_SYSTEMD_IMG=$LAB_WORK/dracut/systemd.img
+LAB_DRACUT_SHELL_IMG=$LAB_WORK/dracut/shell.img
+lab_dracut_images() {
+  lab_dracut_install
+  mkdir -p "$LAB_WORK/dracut"
+  lab_dracut_image "$LAB_DRACUT_SYSTEMD_IMG" --add stateless
+  lab_dracut_image "$LAB_DRACUT_SHELL_IMG" --add "stateless network-legacy" \
+    --omit "systemd systemd-initrd systemd-networkd dracut-systemd"
+}
+
+# A boot of a dracut image: rd.shell=0 so that a failure takes rd.emergency=reboot at
+# once (lab_boot passes it) and qemu exits.
+lab_dracut_boot() { # NAME IMAGE APPEND [DISK [qemu args…]]
+  local name=$1 image=$2 append=$3; shift 3
+  lab_boot "$name" "$image" "rd.shell=0 $append" "$@"
+}
+
+# What every dracut boot of the busybox test root shows, whatever the root kind: the real
+# init ran, our stages ran once each (the timeline as in a standalone image), the
+# cmdline hook took the root over (dracut.env), the hand-off files are there.
+dracut_stage_checks() { # LABEL STAGES… (the expected timeline, in order)
+  local label=$1 stages; shift
+  stages=$(report_all 'run:timeline:' | awk '{ printf "%s ", $1 }')
+  if [ "$stages" = "$* " ]; then ok "$label: timeline: $* (once each, in order)"
+  else not_ok "$label: timeline: $* (once each, in order)" "found: $stages"$'\n'"$(report_all 'run:timeline:')"; fi
+  if report_all 'run:timeline:' | awk '$4 != "ok" { bad = 1 } END { exit bad }'; then ok "$label: every stage ok"
+  else not_ok "$label: every stage ok" "$(report_all 'run:timeline:')"; fi
+  assert_report_match run:dracut.env:ROOT '.' "$label: the cmdline hook took the root over (/run/stateless/dracut.env)"
+  assert_report_match run:state.env:MACHINE_ID '.' "$label: state.env written (the overlay stage's machine state)"
+}
+
+dracut_busybox_checks() { # LABEL MODE(rwtab|overlayfs) ROOT_KIND
+  local label=$1 mode=$2 kind=$3
+  assert_exited
+  assert_no_log 'Kernel panic' "$label: no kernel panic"
+  assert_report init "/sbin/init pid=1" "$label: the real init ran as pid 1"
+  assert_report done yes "$label: the report is complete"
+  assert_report run:root.env:ROOT_KIND "$kind" "$label: root.env ROOT_KIND=$kind"
+  assert_report run:overlay.env:OVERLAY_MODE "$mode" "$label: overlay.env OVERLAY_MODE=$mode"
+  case $mode in
+    rwtab)
+      assert_report root_write fail "$label: / is read-only"
+      assert_report writable:/var/lib/demo yes "$label: the rwtab path /var/lib/demo is writable"
+      assert_report content:hello.txt "hello from the image" "$label: rwtab copies hold the image's files" ;;
+    overlayfs)
+      assert_report_match rootmount '^overlay / overlay .*lowerdir=/run/stateless/lower' "$label: / is an overlay over /run/stateless/lower"
+      assert_report root_write ok "$label: / is writable" ;;
+  esac
+  lab_log "$label: real init at $(report uptime) s uptime; our stages: $(report_all 'run:timeline:' | awk '{ printf "%s %.2f-%.2f  ", $1, $2, $3 }')"
 }

@@ -142,7 +142,9 @@ public enum Applet: Equatable, Sendable {
             // A hook can run it on every boot: without ip=, rd.neednet or a network root
             // there is nothing to do, as in the whole boot.
             guard context.options.needsNetwork else { break }
-            context.stage(.net) { try boot.bringUpNetwork(nil) }  // udev (or `modules`) loads the drivers
+            // The NIC drivers, as in the whole boot (beside udev, which may be quicker).
+            let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
+            context.stage(.net) { try boot.bringUpNetwork(watcher) }
         case .root:
             context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }

@@ -31,6 +31,19 @@ public enum Posix {
         }
     }
 
+    /// mount(2) with MS_MOVE. The kernel refuses (EINVAL) to move a mount whose parent
+    /// propagates mounts (MS_SHARED) — every mount, once systemd runs the initramfs (a
+    /// dracut image) — so then the initramfs's mounts are made private, as systemd's own
+    /// switch-root does for the same reason, and the move is tried once more.
+    public static func move(_ source: String, to target: String) throws {
+        do {
+            try mount(source: source, target: target, type: nil, flags: UInt(MS_MOVE))
+        } catch let error as BootError where error.errno == .invalidArgument {
+            guard Glibc.mount(nil, "/", nil, UInt(MS_REC | MS_PRIVATE), nil) == 0 else { throw error }
+            try mount(source: source, target: target, type: nil, flags: UInt(MS_MOVE))
+        }
+    }
+
     /// umount2(2).
     public static func unmount(_ target: String, flags: CInt = 0) throws {
         try check(Glibc.umount2(target, flags), "unmount", target)

@@ -77,7 +77,7 @@ public struct SwitchRoot {
         for mount in Self.movedMounts {
             let target = newRoot + mount
             if (try? Posix.statIfPresent(target))?.map({ $0.st_mode & S_IFMT == S_IFDIR }) ?? false {
-                try Posix.mount(source: mount, target: target, type: nil, flags: UInt(MS_MOVE))
+                try Posix.move(mount, to: target)
             } else {
                 // Without a mount point the root cannot receive it; detach instead, as
                 // systemd does, so nothing keeps the initramfs busy.
@@ -93,7 +93,7 @@ public struct SwitchRoot {
         }
         log.info("switch-root", "emptied the initramfs: \(remover.removed) entries removed, \(remover.failed.count) left")
         guard chdir(newRoot) == 0 else { throw BootError("chdir", newRoot, errno: Posix.lastErrno) }
-        try Posix.mount(source: ".", target: "/", type: nil, flags: UInt(MS_MOVE))
+        try Posix.move(".", to: "/")
         guard chroot(".") == 0 else { throw BootError("chroot", newRoot, errno: Posix.lastErrno) }
         guard chdir("/") == 0 else { throw BootError("chdir", "/ of the new root", errno: Posix.lastErrno) }
         recordFacts([("INIT", initPath), ("INITRAMFS_REMOVED", String(remover.removed)),

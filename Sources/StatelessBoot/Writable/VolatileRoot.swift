@@ -44,8 +44,8 @@ extension WritablePlaces {
         }
         _ = chmod(staging, 0o755)
         try Posix.makeDirectories(Self.lowerDirectory)
-        try Posix.mount(source: root, target: Self.lowerDirectory, type: nil, flags: UInt(MS_MOVE))
-        try Posix.mount(source: staging, target: root, type: nil, flags: UInt(MS_MOVE))
+        try Posix.move(root, to: Self.lowerDirectory)
+        try Posix.move(staging, to: root)
         _ = rmdir(staging)
         let from = filled.isEmpty ? "empty /etc and /var (the image has no /usr/share/factory/etc or var)"
             : "/\(filled.joined(separator: " and /")) from /usr/share/factory"

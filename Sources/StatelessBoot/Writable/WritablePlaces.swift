@@ -89,7 +89,7 @@ public struct WritablePlaces {
         try Posix.makeDirectories(staging)
         try Posix.mount(source: "tmpfs", target: staging, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.var))
         try TreeCopy(warn: { log.warning("overlay", $0) }).copy(target, to: staging, depth: .directoriesOnly)
-        try Posix.mount(source: staging, target: target, type: nil, flags: UInt(MS_MOVE))
+        try Posix.move(staging, to: target)
         _ = rmdir(staging)
         log.info("overlay", "systemd.volatile=state: /var is a tmpfs with the image's directories and no files (\(sizes.options(.var)))")
         return [("VOLATILE", "state"), ("VOLATILE_VAR_OPTIONS", sizes.options(.var))]
@@ -232,13 +232,13 @@ public struct WritablePlaces {
         try Posix.makeDirectory(upper)
         try Posix.makeDirectory(work)
         try Posix.makeDirectories(Self.lowerDirectory)
-        try Posix.mount(source: root, target: Self.lowerDirectory, type: nil, flags: UInt(MS_MOVE))
+        try Posix.move(root, to: Self.lowerDirectory)
         do {
             try Posix.mount(source: "overlay", target: root, type: "overlay", flags: 0,
                             data: "lowerdir=\(Self.lowerDirectory),upperdir=\(upper),workdir=\(work)")
         } catch {
             // Put the read-only root back where the next stage expects it.
-            try? Posix.mount(source: Self.lowerDirectory, target: root, type: nil, flags: UInt(MS_MOVE))
+            try? Posix.move(Self.lowerDirectory, to: root)
             throw error
         }
         log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (\(scratch == nil ? "tmpfs, " + sizes.options(.overlay) : "scratch"))")
