@@ -4,7 +4,7 @@
 # second time are switched off for this boot only:
 #   systemd-volatile-root   systemd.volatile= is the overlay stage's option here
 #   systemd-fsck@ROOT       the root is read-only and may be shared: never checked here
-#   systemd-networkd, NetworkManager (when Stateless brings up the network)
+#   systemd-networkd, NetworkManager  the network, when there is one, is ours
 # Arguments: the normal, early and late generator directories (systemd.generator(7)).
 type getarg > /dev/null 2>&1 || . /lib/dracut-lib.sh
 . /lib/stateless-lib.sh
@@ -36,10 +36,11 @@ for unit in $fsck_units; do
         "$STATELESS_DRACUT_ENV" > "$early/$unit.d/stateless.conf"
 done
 
-if [ "$(stateless_fact NET)" = 1 ]; then
-    for unit in systemd-networkd.service systemd-networkd.socket systemd-networkd-wait-online.service \
-        NetworkManager.service NetworkManager-wait-online.service nm-initrd.service nm-wait-online-initrd.service; do
-        ln -sf /dev/null "$early/$unit"
-    done
-fi
+# The network of the initramfs is ours when the root needs one, and none otherwise
+# (networkd would still start, and its nl80211 query loads cfg80211, which logs an
+# error for the missing regulatory.db into the booted system's journal).
+for unit in systemd-networkd.service systemd-networkd.socket systemd-networkd-wait-online.service \
+    NetworkManager.service NetworkManager-wait-online.service nm-initrd.service nm-wait-online-initrd.service; do
+    ln -sf /dev/null "$early/$unit"
+done
 exit 0
