@@ -174,4 +174,27 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertFalse(try parse("stateless.loop-direct-io=0").loopDirectIO)
         XCTAssertThrowsError(try parse("stateless.loop-direct-io=sometimes"))
     }
+
+    /// The facts the dracut module's cmdline hook decides by (`stateless cmdline`): ROOT
+    /// empty means "not ours", NET=1 means our net stage runs (and dracut's is switched off).
+    func testCmdlineFactsForTheDracutHook() throws {
+        let cases: [(String, root: String, net: String)] = [
+            ("", "", "0"),
+            ("quiet splash", "", "0"),
+            ("root=UUID=0a1b ro", "UUID=0a1b", "0"),
+            ("root=LABEL=x ip=dhcp", "LABEL=x", "1"),
+            ("root=LABEL=x rd.neednet=1", "LABEL=x", "1"),
+            ("root=LABEL=x rd.neednet=0", "LABEL=x", "0"),
+            ("root=nfs4:10.0.2.2:/root", "nfs4:10.0.2.2:/root", "1"),
+            ("ip=dhcp", "dhcp", "1"),
+            ("root=dhcp", "dhcp", "1"),
+            ("root=UUID=u netroot=iscsi:10.0.3.1::::iqn.2026-12.lab:x", "iscsi:10.0.3.1:3260/iqn.2026-12.lab:x/(first disk)", "1"),
+            ("root=UUID=u stateless.state=nfs4:10.0.2.2:/state", "UUID=u", "1"),
+        ]
+        for (line, root, net) in cases {
+            let facts = Dictionary(try parse(line).summary, uniquingKeysWith: { $1 })
+            XCTAssertEqual(facts["NET"], net, line)
+            XCTAssertEqual(facts["ROOT"], root, line)
+        }
+    }
 }
