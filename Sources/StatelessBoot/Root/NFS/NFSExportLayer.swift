@@ -101,6 +101,15 @@ struct NFSExportLayer: RootLayer {
         let options = context.options
         let retrySeconds = retry?.seconds ?? options.retryBound(network: true)
         let retryOption = retry?.option ?? "rd.retry"
+        // The version's module too: the kernel would ask for it through a modprobe
+        // process, which costs a process start. The first version's are loaded before
+        // the clock starts: rd.retry bounds the time spent trying the server, not loading
+        // drivers (seconds on a slow machine, which would eat the retries).
+        func loadModules(_ attempt: NFSMountPlan.Attempt) {
+            context.watcher.modules.loadFilesystem(attempt.type, reason: "NFS \(purpose)")
+            context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS \(purpose)")
+        }
+        plan.attempts.first.map(loadModules)
         let start = Uptime.now()
         let deadline = start.adding(milliseconds: retrySeconds * 1000)
         var delayMilliseconds = 1000
@@ -110,10 +119,7 @@ struct NFSExportLayer: RootLayer {
             var lacking: [String] = []
             var failure: (NFSMountPlan.Attempt, BootError)?
             for attempt in plan.attempts {
-                // The version's module too: the kernel would ask for it through a
-                // modprobe process, which costs a process start.
-                context.watcher.modules.loadFilesystem(attempt.type, reason: "NFS \(purpose)")
-                context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS \(purpose)")
+                loadModules(attempt)
                 let result = try boundedCall("NFSv\(attempt.version) mount of \(plan.source)", seconds: options.mountTimeoutSeconds,
                                              option: "stateless.mount-timeout=", stage: context.stage, log: context.log) {
                     Result { try Posix.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags, data: attempt.data) }
