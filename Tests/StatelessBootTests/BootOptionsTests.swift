@@ -33,7 +33,7 @@ final class BootOptionsTests: XCTestCase {
         let cases: [(String, String)] = [
             ("root=", "root"), ("root=UUID=", "root"), ("root=/dev/", "root"), ("root=sda1", "root"),
             ("root=nfs:10.0.0.1:srv", "root"), ("root=FOO=bar", "root"), ("root=iscsi:10.0.0.1::::iqn", "root"),
-            ("root=live:CDLABEL=x", "root"), ("root=/dev/nfs nfsroot=srv", "nfsroot"), ("root=/dev/nfs nfsroot=", "nfsroot"),
+            ("root=live:CDLABEL=", "root"), ("root=/dev/nfs nfsroot=srv", "nfsroot"), ("root=/dev/nfs nfsroot=", "nfsroot"),
             ("root=nfs:[::1]:/x", "root"), ("netroot=nfs:srv", "netroot"), ("root=LABEL=x netroot=nfs:s:/x", "netroot"),
             ("rd.timeout=abc", "rd.timeout"), ("rd.timeout=0", "rd.timeout"), ("rd.timeout=-1", "rd.timeout"),
             ("rd.timeout=99999999999999999999", "rd.timeout"), ("rd.timeout", "rd.timeout"),

@@ -29,12 +29,14 @@ final class RootLayerTests: XCTestCase {
             FakeLayer(name: "loop", hands: .blockDevice("/dev/loop0"), fails: false, journal: journal),
         ]
         var pending = layers.makeIterator()
-        let (resource, attached, facts) = try LayerStack.attach(next: { _ in pending.next() }) { try $0.attach($1) }
-        XCTAssertEqual(resource, .blockDevice("/dev/loop0"))
-        XCTAssertEqual(attached.map(\.name), ["net", "nfs", "loop"])
-        XCTAssertEqual(facts.map(\.0), ["NET", "NFS", "LOOP"])
+        let stack = try LayerStack.attach(next: { _, _ in pending.next() }) { try $0.attach($1) }
+        XCTAssertEqual(stack.resource, .blockDevice("/dev/loop0"))
+        XCTAssertEqual(stack.layers.map(\.name), ["net", "nfs", "loop"])
+        XCTAssertEqual(stack.facts.map(\.0), ["NET", "NFS", "LOOP"])
         XCTAssertEqual(journal.lines, ["attach net on nothing", "attach nfs on nothing",
                                        "attach loop on directory(\"/run/stateless/layers/nfs\")"])
+        stack.undo()
+        XCTAssertEqual(journal.lines.suffix(3), ["undo loop", "undo nfs", "undo net"])
     }
 
     func testAFailureUndoesTopDown() throws {
@@ -46,7 +48,7 @@ final class RootLayerTests: XCTestCase {
             FakeLayer(name: "d", hands: .nothing, fails: false, journal: journal),
         ]
         var pending = layers.makeIterator()
-        XCTAssertThrowsError(try LayerStack.attach(next: { _ in pending.next() }) { try $0.attach($1) })
+        XCTAssertThrowsError(try LayerStack.attach(next: { _, _ in pending.next() }) { try $0.attach($1) })
         XCTAssertEqual(journal.lines, ["attach a on nothing", "attach b on blockDevice(\"/dev/a\")",
                                        "attach c on directory(\"/x\")", "undo b", "undo a"])
     }

@@ -364,8 +364,10 @@ fi
 # lab.fill=DIR:KB writes KB KiB into DIR (a tmpfs size limit must stop it with ENOSPC).
 fill=$(sed -n 's/.*lab\.fill=\([^ ]*\).*/\1/p' /proc/cmdline)
 if [ -n "$fill" ]; then
-  R "fill=$(dd if=/dev/zero of="${fill%%:*}/.fill" bs=1024 count="${fill##*:}" 2>&1 >/dev/null | grep -v records | tr '\n' ' ')$?"
+  R "fill=$(dd if=/dev/zero of="${fill%%:*}/.fill" bs=1024 count="${fill##*:}" conv=fsync 2>&1 >/dev/null | grep -v records | tr '\n' ' ')$?"
   rm -f "${fill%%:*}/.fill"
+  # The journal's commit is what fails on a full snapshot store: make it happen now.
+  sync
 fi
 # lab.audit: write inside and outside the declared places, then run the write audit.
 if grep -q 'lab\.audit' /proc/cmdline; then

@@ -9,6 +9,8 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     /// A LUN on an iSCSI target: `netroot=iscsi:…`, `root=iscsi:…`, `iscsi://…`,
     /// `rd.iscsi.target.*`, or the firmware's table (`rd.iscsi.firmware`, `ip=ibft`).
     case iscsi(ISCSIRootSpec)
+    /// A live medium: `root=live:…`, or `root=CDLABEL=…` with `rd.live.image`.
+    case live(LiveRootSpec)
     /// Whatever the DHCP lease's root-path (option 17) names: `root=dhcp`, `netroot=dhcp`,
     /// `root=/dev/nfs` without `nfsroot=`, or no `root=` at all on a network boot.
     case dhcp
@@ -18,6 +20,7 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
         case .block(let reference): return reference.description
         case .nfs(let spec): return spec.description
         case .iscsi(let spec): return spec.description
+        case .live(let spec): return spec.description
         case .dhcp: return "dhcp"
         }
     }
@@ -25,7 +28,7 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     /// Whether attaching this root needs the network stage first.
     public var needsNetwork: Bool {
         switch self {
-        case .block: return false
+        case .block, .live: return false
         case .nfs, .iscsi, .dhcp: return true
         }
     }
@@ -237,6 +240,13 @@ extension BootOptions {
         net = try NetOptions(line)
         state = try StateOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
+        // A live system keeps every change in RAM: the whole root is writable, as with
+        // dracut; an ext4 image gets a device-mapper snapshot instead (RootStage).
+        if case .live(let spec)? = root {
+            if line.last("stateless.overlay") == nil, volatile == nil { overlayMode = .overlayfs }
+            // dracut's size of the live overlay, in MiB; ours for the area wins.
+            if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
+        }
     }
 
     /// systemd's `root=tmpfs` with `mount.usr=`, `mount.usrfstype=`, `mount.usrflags=`:
@@ -289,7 +299,7 @@ extension BootOptions {
         if let parameter = line.last("root"), parameter.value == "/dev/nfs" {
             root = try line.last("nfsroot").map { .nfs(try NFSRootSpec.kernel(try text($0, "[<server-ip>:]<root-dir>[,<nfs-options>]"))) } ?? .dhcp
         } else {
-            root = try line.last("root").map(rootSource)
+            root = try line.last("root").map { try rootSource($0, line: line) }
         }
         if let iscsi = try ISCSIRootSpec.commandLine(line, root: root, network: network) { return .iscsi(iscsi) }
         if let netroot = line.last("netroot") {
@@ -303,9 +313,16 @@ extension BootOptions {
         return root
     }
 
-    static func rootSource(_ parameter: KernelParameter) throws -> RootSource {
+    /// `line`: the whole command line, for the options a live root reads beside `root=`.
+    static func rootSource(_ parameter: KernelParameter, line: KernelCommandLine = KernelCommandLine(parameters: [])) throws -> RootSource {
         let value = parameter.value ?? ""
-        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://…, iscsi:…, iscsi://… or dhcp"
+        if value.hasPrefix("live:") {
+            return .live(try LiveRootSpec.parse(String(value.dropFirst(5)), option: parameter.key, line: line))
+        }
+        if line.last("rd.live.image") != nil {
+            return .live(try LiveRootSpec.parse(value, option: parameter.key, line: line))
+        }
+        let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://…, iscsi:…, iscsi://…, live:… or dhcp"
         if value == "dhcp" { return .dhcp }
         if value.hasPrefix("iscsi:") { return .iscsi(try ISCSIRootSpec.parse(value, option: "root")) }
         if value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") {
@@ -331,9 +348,6 @@ extension BootOptions {
                 }
                 return .block(.tag(name: name, value: tagValue))
             }
-        }
-        if value.hasPrefix("live:") {
-            throw OptionError(option: parameter.key, value: value, expected: "\(expected) (live roots are not supported yet)")
         }
         throw OptionError(option: parameter.key, value: value, expected: expected)
     }

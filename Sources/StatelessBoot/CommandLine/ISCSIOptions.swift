@@ -43,8 +43,8 @@ extension ISCSIRootSpec {
         switch root {
         case .block(let reference)?: spec.filesystem = reference
         case nil, .dhcp?, .iscsi?: break
-        case .nfs?:
-            throw OptionError(option: "netroot", value: "iscsi:…", expected: "no NFS root= beside an iSCSI root (root= may name the filesystem on the LUN, e.g. root=LABEL=…)")
+        case .nfs?, .live?:
+            throw OptionError(option: "netroot", value: "iscsi:…", expected: "no NFS or live root= beside an iSCSI root (root= may name the filesystem on the LUN, e.g. root=LABEL=…)")
         }
         return spec
     }

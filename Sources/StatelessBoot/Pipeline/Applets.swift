@@ -15,6 +15,8 @@ public enum Applet: Equatable, Sendable {
     /// The iSCSI-to-nbd bridge the root stage starts (`@iscsi-bridge`), alive after
     /// switch-root.
     case iscsiBridge
+    /// The watcher of a live root's copy-on-write store (`@live-watch`), started by root.
+    case liveWatch
     /// The write audit, run by an admin on the booted system (`stateless audit [--save]`).
     case audit
 
@@ -25,6 +27,7 @@ public enum Applet: Equatable, Sendable {
         case .modprobe: return "modprobe"
         case .keepLease: return KeeperProcess.appletName
         case .iscsiBridge: return ISCSIBridgeProcess.appletName
+        case .liveWatch: return LiveWatchProcess.appletName
         case .audit: return "audit"
         }
     }
@@ -36,11 +39,12 @@ public enum Applet: Equatable, Sendable {
         case .modprobe: return "load a module for the kernel's request_module() (modprobe -q -- NAME)"
         case .keepLease: return "renew the boot's DHCP lease until a network manager takes over (started by net)"
         case .iscsiBridge: return "serve an iSCSI LUN on /dev/nbdN for the life of the machine (started by root)"
+        case .liveWatch: return "say in one line when a live snapshot's copy-on-write store is full (started by root)"
         case .audit: return "on the booted system: what was written since the boot, inside and outside the writable places, and rwtab/statetab lines for it (--save: the form mkstateless audit reads)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .audit]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .liveWatch, .audit]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -96,6 +100,9 @@ public enum Applet: Equatable, Sendable {
         case .iscsiBridge:
             context.log.openKmsg()
             exit(ISCSIBridgeProcess.run(log: context.log))
+        case .liveWatch:
+            context.log.openKmsg()
+            exit(LiveWatchProcess.run(arguments, log: context.log))
         case .audit:
             exit(Self.runAudit(arguments))
         case .stage(let stage):

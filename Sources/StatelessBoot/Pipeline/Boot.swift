@@ -172,10 +172,15 @@ public struct Boot {
             localFacts.append(("SCRATCH", scratch.description))
         }
         if let swap = options.state.swap { localFacts.append(("SWAP", local.activateSwap(swap).joined(separator: " "))) }
-        let writableRoot = options.overlayMode == .overlayfs || options.volatile == .yes
-        let fstabRoot: Fstab.RootEntry? = options.rootWritable ? nil
+        // A live root on a device-mapper snapshot is writable already, every change in
+        // its copy-on-write store: nothing to add, and its fstab entry may stay.
+        let snapshot = HandOff.read("root")?["LIVE_SNAPSHOT"]
+        let mode = snapshot == nil ? options.overlayMode : .none
+        if let snapshot { log.info("overlay", "the root is the writable snapshot \(snapshot): no overlay (rd.live.overlay.overlayfs=1 chooses overlayfs)") }
+        let writableRoot = mode == .overlayfs || options.volatile == .yes
+        let fstabRoot: Fstab.RootEntry? = options.rootWritable || snapshot != nil ? nil
             : writableRoot || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
-        let facts = try places.apply(options.overlayMode, sizes: options.tmpfsSizes, volatile: options.volatile,
+        let facts = try places.apply(mode, sizes: options.tmpfsSizes, volatile: options.volatile,
                                      rootIsUsr: options.rootIsUsr, fstabRoot: fstabRoot)
         context.handOff("overlay", facts + localFacts)
         let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)

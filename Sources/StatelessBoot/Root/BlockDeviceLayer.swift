@@ -5,11 +5,14 @@ import Glibc
 /// those already there), never by rescanning every device on every tick.
 struct BlockDeviceLayer: RootLayer {
     let reference: BlockDeviceReference
+    /// For the error line: `root device`, `live medium`.
+    var purpose = "root device"
+    var option = "rd.timeout="
     var name: String { "block-device" }
 
     func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
-        let device = try Self.wait(for: reference, purpose: "root device", seconds: context.options.deviceTimeoutSeconds,
-                                   option: "rd.timeout=", context)
+        let device = try Self.wait(for: reference, purpose: purpose, seconds: context.options.deviceTimeoutSeconds,
+                                   option: option, context)
         return AttachedLayer(resource: .blockDevice(device),
                              facts: [("ROOT_SPEC", reference.description), ("ROOT_DEVICE", device)])
     }

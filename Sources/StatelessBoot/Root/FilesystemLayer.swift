@@ -7,24 +7,49 @@ import Glibc
 /// errors that can pass for `rd.retry` seconds.
 struct FilesystemLayer: RootLayer {
     let target: String
+    /// What is mounted, for log lines and errors: `root`, `live medium`, `live image`.
+    var purpose = "root"
+    /// Whether `rootfstype=` and `rootflags=` apply: not to a medium or image the root
+    /// comes from.
+    var rootOptions = true
+    /// root.env's names for the mount: `ROOT_FSTYPE`, `LIVE_MEDIUM_FSTYPE`.
+    var factPrefix = "ROOT"
+    /// Mounted read-write: a root on a device-mapper snapshot, whose writes go to its
+    /// copy-on-write store and never to the image.
+    var writable = false
     var name: String { "filesystem" }
+
+    /// A filesystem the root comes from (a live medium, the squashfs holding an ext4
+    /// image): probed, read-only, none of the root's options.
+    static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
+        FilesystemLayer(target: target, purpose: purpose, rootOptions: false, factPrefix: factPrefix)
+    }
 
     func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let device) = below else {
-            throw BootError("mount root", "\(below)", detail: "a filesystem layer needs a block device below it")
+            throw BootError("mount \(purpose)", "\(below)", detail: "a filesystem layer needs a block device below it")
         }
         let options = context.options
+        let forcedType = rootOptions ? options.rootFilesystemType : nil
         let probed = try BlockDevices.filesystemType(of: device)
-        if options.rootFilesystemType == nil, let probed, let explanation = BlockDevices.containerExplanation(probed) {
-            throw BootError("mount root", device, detail: "expected a filesystem, found \(explanation)", option: "root=")
+        if forcedType == nil, let probed, let explanation = BlockDevices.containerExplanation(probed) {
+            throw BootError("mount \(purpose)", device, detail: "expected a filesystem, found \(explanation)", option: "root=")
         }
-        guard let type = options.rootFilesystemType ?? probed else {
-            throw BootError("mount root", device, detail: "expected a filesystem, found no signature blkid recognizes", option: "rootfstype=")
+        guard let type = forcedType ?? probed else {
+            throw BootError("mount \(purpose)", device, detail: "expected a filesystem, found no signature blkid recognizes",
+                            option: rootOptions ? "rootfstype=" : "root=")
         }
         try ensureFilesystem(type, device: device, context)
 
-        var mountOptions = try MountOptions(parsing: options.rootFlags ?? "")
-        if options.rootWritable {
+        var mountOptions = try MountOptions(parsing: rootOptions ? options.rootFlags ?? "" : "")
+        if writable {
+            mountOptions.flags &= ~UInt(MS_RDONLY)
+            // A full copy-on-write store fails every write: the filesystem turns
+            // read-only instead of the machine hanging on errors.
+            if type.hasPrefix("ext"), !mountOptions.data.contains("errors=") {
+                mountOptions.data += (mountOptions.data.isEmpty ? "" : ",") + "errors=remount-ro"
+            }
+        } else if rootOptions && options.rootWritable {
             mountOptions.flags &= ~UInt(MS_RDONLY)
             context.log.warning("root", "mounting the root read-write because stateless.root=rw")
         } else {
@@ -35,7 +60,8 @@ struct FilesystemLayer: RootLayer {
         let log = context.log
         return AttachedLayer(
             resource: .directory(target),
-            facts: [("ROOT_FSTYPE", type), ("ROOT_FLAGS", MountFlags.names(mountOptions.flags)), ("ROOT_OPTIONS", mountOptions.data)],
+            facts: [("\(factPrefix)_FSTYPE", type), ("\(factPrefix)_FLAGS", MountFlags.names(mountOptions.flags)),
+                    ("\(factPrefix)_OPTIONS", mountOptions.data)],
             undo: { [target] in
                 do { try Posix.unmount(target, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
             })
@@ -45,7 +71,7 @@ struct FilesystemLayer: RootLayer {
     func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
         context.watcher.modules.loadFilesystem(type, reason: "root filesystem")
         guard Self.kernelFilesystems().contains(type) else {
-            throw BootError("mount root", device,
+            throw BootError("mount \(purpose)", device,
                             detail: "filesystem type \"\(type)\" is not known to the kernel: not built in, and fs-\(type) did not load (no such module in the image, blacklisted, or its load failed: see the modules lines above)",
                             option: "rootfstype=")
         }
@@ -69,7 +95,7 @@ struct FilesystemLayer: RootLayer {
                 // mount(2)'s own answer; a call that outlived its bound is not retried.
                 guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
                     var final = error
-                    final.option = "rootfstype=, rootflags=, rd.retry="
+                    final.option = rootOptions ? "rootfstype=, rootflags=, rd.retry=" : "root=, rd.retry="
                     throw final
                 }
                 context.log.warning("root", "\(error); retrying")

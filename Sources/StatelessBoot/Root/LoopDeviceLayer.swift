@@ -15,6 +15,8 @@ import Glibc
 /// before shutdown anyway.
 struct LoopDeviceLayer: RootLayer {
     let image: String
+    /// Read-write: only for the live snapshot's copy-on-write store, never an image.
+    var writable = false
     var name: String { "loop-device" }
 
     static let control = "/dev/loop-control"
@@ -25,17 +27,17 @@ struct LoopDeviceLayer: RootLayer {
         context.watcher.modules.load(alias: "loop", reason: "image file \(image)")
         let control = try Posix.open(Self.control, .readWrite)
         defer { try? control.close() }
-        let file = try Posix.open(image, .readOnly)
+        let file = try Posix.open(image, writable ? .readWrite : .readOnly)
         defer { try? file.close() }
         for _ in 0..<Self.attempts {
             let number = ioctl(control.rawValue, UInt(LOOP_CTL_GET_FREE))
             guard number >= 0 else { throw BootError("find a free loop device", Self.control, errno: Posix.lastErrno) }
             let device = "/dev/loop\(number)"
-            let loop = try Posix.open(device, .readOnly)
+            let loop = try Posix.open(device, writable ? .readWrite : .readOnly)
             defer { try? loop.close() }
             var config = loop_config()
             config.fd = UInt32(file.rawValue)
-            config.info.lo_flags = UInt32(LO_FLAGS_READ_ONLY | (context.options.loopDirectIO ? LO_FLAGS_DIRECT_IO : 0))
+            config.info.lo_flags = UInt32((writable ? 0 : LO_FLAGS_READ_ONLY) | (context.options.loopDirectIO ? LO_FLAGS_DIRECT_IO : 0))
             Self.copyName(image, into: &config.info.lo_file_name)
             if ioctl(loop.rawValue, UInt(LOOP_CONFIGURE), &config) != 0 {
                 let errno = Posix.lastErrno
@@ -44,7 +46,7 @@ struct LoopDeviceLayer: RootLayer {
             }
             var status = loop_info64()
             let direct = ioctl(loop.rawValue, UInt(LOOP_GET_STATUS64), &status) == 0 && status.lo_flags & UInt32(LO_FLAGS_DIRECT_IO) != 0
-            context.log.info("root", "attached \(image) to \(device), read-only\(direct ? ", direct I/O" : "")")
+            context.log.info("root", "attached \(image) to \(device), \(writable ? "read-write" : "read-only")\(direct ? ", direct I/O" : "")")
             let log = context.log
             return AttachedLayer(resource: .blockDevice(device),
                                  facts: [("ROOT_LOOP_DEVICE", device), ("ROOT_LOOP_FILE", image), ("ROOT_LOOP_DIRECT_IO", direct ? "1" : "0")],

@@ -17,7 +17,7 @@ public enum RootResource: Equatable, Sendable {
 ///     block      block device → filesystem
 ///     nfs        NFS mount
 ///     nfs-loop   NFS mount → loop device → filesystem
-///     live       medium → squashfs → device-mapper snapshot → filesystem   (next issues)
+///     live       medium → loop → live image (squashfs) [→ loop → snapshot] → filesystem
 public protocol RootLayer {
     /// For log lines and root.env's ROOT_LAYERS: "block-device", "filesystem".
     var name: String { get }
@@ -51,16 +51,26 @@ public struct AttachedLayer {
 }
 
 public enum LayerStack {
+    /// What a stack attached: the top resource, the layers bottom-up, their facts, and
+    /// an undo of them all (top-down), for a layer that is itself a small stack.
+    public struct Attached<Layer> {
+        public var resource: RootResource
+        public var layers: [Layer]
+        public var facts: [(String, String)]
+        public var undo: () -> Void
+    }
+
     /// Attaches layers bottom-up: `next` names the layer to put on what the one below
-    /// handed up (nil: the root is complete), so a kind can branch on what it finds — an
-    /// NFS path that turns out to be an image file goes on through a loop device. When
-    /// one fails, the ones already attached are undone top-down and the error is passed on.
+    /// handed up, given the layers attached so far (nil: the root is complete), so a kind
+    /// can branch on what it finds — an NFS path that turns out to be an image file goes
+    /// on through a loop device. When one fails, the ones already attached are undone
+    /// top-down and the error is passed on.
     public static func attach<Layer>(
-        next: (RootResource) -> Layer?, _ attach: (Layer, RootResource) throws -> AttachedLayer
-    ) throws -> (resource: RootResource, layers: [Layer], facts: [(String, String)]) {
+        next: (RootResource, [Layer]) -> Layer?, _ attach: (Layer, RootResource) throws -> AttachedLayer
+    ) throws -> Attached<Layer> {
         var attached: [(Layer, AttachedLayer)] = []
         var resource = RootResource.nothing
-        while let layer = next(resource) {
+        while let layer = next(resource, attached.map(\.0)) {
             do {
                 let done = try attach(layer, resource)
                 attached.append((layer, done))
@@ -70,6 +80,8 @@ public enum LayerStack {
                 throw error
             }
         }
-        return (resource, attached.map(\.0), attached.flatMap(\.1.facts))
+        let undos = attached.reversed().map(\.1.undo)
+        return Attached(resource: resource, layers: attached.map(\.0), facts: attached.flatMap(\.1.facts),
+                        undo: { for undo in undos { undo() } })
     }
 }

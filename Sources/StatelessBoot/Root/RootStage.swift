@@ -11,13 +11,20 @@ public struct RootStage {
         context = AttachContext(options: options, watcher: watcher, log: log)
     }
 
-    /// The layer to put on what the one below handed up; nil once the root is mounted.
-    static func nextLayer(for source: RootSource, on below: RootResource) -> RootLayer? {
+    /// The layer to put on what the one below handed up, given the layers attached so
+    /// far; nil once the root is mounted.
+    static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
         switch (source, below) {
         case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
         case (.iscsi(let spec), .nothing): return ISCSILayer(spec: spec)
+        case (.live(let spec), .nothing): return LiveMediumLayer(spec: spec)
         case (_, .file(let image)): return LoopDeviceLayer(image: image)
+        case (.live, .blockDevice) where !layers.contains(LiveImageLayer.name): return LiveImageLayer(target: target)
+        // An ext4 live image: a snapshot unless overlayfs is asked for (dracut's rule).
+        case (.live(let spec), .blockDevice) where !spec.forceOverlayfs && !layers.contains(LiveSnapshotLayer.name):
+            return LiveSnapshotLayer()
+        case (.live, .blockDevice): return FilesystemLayer(target: target, writable: layers.contains(LiveSnapshotLayer.name))
         case (_, .blockDevice): return FilesystemLayer(target: target)
         case (_, .directory), (.dhcp, _): return nil
         }
@@ -28,6 +35,7 @@ public struct RootStage {
         switch layers.first {
         case "nfs": return layers.contains("loop-device") ? "nfs-loop" : "nfs"
         case "iscsi": return "iscsi"
+        case "live-medium": return "live"
         default: return "block"
         }
     }
@@ -44,14 +52,14 @@ public struct RootStage {
             facts.append(("ROOT_PATH_DHCP", path))
             context.log.info("root", "the DHCP root-path names \(named)")
         }
-        let (resource, layers, layerFacts) = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0) }) { layer, below in
+        let stack = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0, after: $1.map(\.name)) }) { layer, below in
             try layer.attach(below, context)
         }
-        guard resource == .directory(Self.target) else {
-            throw BootError("attach root", "\(source)", detail: "the layers ended in \(resource), not a tree at \(Self.target)")
+        guard stack.resource == .directory(Self.target) else {
+            throw BootError("attach root", "\(source)", detail: "the layers ended in \(stack.resource), not a tree at \(Self.target)")
         }
-        let names = layers.map(\.name)
-        return [("ROOT_KIND", Self.kind(of: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + layerFacts
+        let names = stack.layers.map(\.name)
+        return [("ROOT_KIND", Self.kind(of: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut

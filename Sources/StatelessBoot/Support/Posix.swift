@@ -117,9 +117,10 @@ public enum Posix {
     }
 
     /// open(2) with O_CLOEXEC; the error names the path.
-    public static func open(_ path: String, _ mode: FileDescriptor.AccessMode) throws -> FileDescriptor {
+    public static func open(_ path: String, _ mode: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+                            permissions: FilePermissions? = nil) throws -> FileDescriptor {
         do {
-            return try FileDescriptor.open(FilePath(path), mode, options: [.closeOnExec])
+            return try FileDescriptor.open(FilePath(path), mode, options: options.union(.closeOnExec), permissions: permissions)
         } catch let errno as Errno {
             throw BootError("open", path, errno: errno)
         }

@@ -1,0 +1,99 @@
+import Glibc
+
+/// The bottom layer of a live root: waits for the medium (a CD by its ISO 9660 label, a
+/// USB stick's partition), mounts it read-only at /run/initramfs/live, where dracut puts
+/// it and the booted system's live tools look, and hands up the image file on it:
+/// `<rd.live.dir>/<rd.live.squashimg>`, else the older `rootfs.img` or `ext3fs.img`
+/// there. An ISO file is loop-mounted first; the filesystem holding it goes to
+/// /run/initramfs/isoscan, as dracut's iso-scan puts it.
+struct LiveMediumLayer: RootLayer {
+    let spec: LiveRootSpec
+    var name: String { "live-medium" }
+
+    static let mountPoint = "/run/initramfs/live"
+    static let isoScanMountPoint = "/run/initramfs/isoscan"
+    /// What dracut also takes when the squash image is absent: an ext4 image directly
+    /// on the medium (Fedora 7–14's layout).
+    static let plainImages = ["rootfs.img", "ext3fs.img"]
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        if spec.check {
+            context.log.warning("root", "rd.live.check: the medium's checksum is not verified by this version (dracut runs checkisomd5); booting without the check")
+        }
+        if spec.copyToRAM {
+            context.log.warning("root", "rd.live.ram=1: copying the image into RAM is not done by this version; the medium stays in use")
+        }
+        let option = "root=, rd.timeout="
+        var steps: [RootLayer]
+        switch spec.medium {
+        case .device(let reference):
+            steps = [BlockDeviceLayer(reference: reference, purpose: "live medium", option: option),
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live medium", factPrefix: "LIVE_MEDIUM")]
+        case .isoFile(let device?, let path):
+            steps = [BlockDeviceLayer(reference: device, purpose: "filesystem holding \(path)", option: option),
+                     FilesystemLayer.intermediate(at: Self.isoScanMountPoint, purpose: "filesystem holding \(path)", factPrefix: "LIVE_ISOSCAN"),
+                     ISOFileStep(path: path),
+                     LoopDeviceLayer(image: Self.isoScanMountPoint + path),
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", factPrefix: "LIVE_MEDIUM")]
+        case .isoFile(nil, let path):
+            // dracut's form: the ISO is a file in the initramfs.
+            steps = [ISOFileStep(path: path),
+                     LoopDeviceLayer(image: path),
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", factPrefix: "LIVE_MEDIUM")]
+        }
+        steps.reverse()
+        let stack = try LayerStack.attach(next: { _, _ in steps.popLast() }) { layer, below in try layer.attach(below, context) }
+        do {
+            let image = try findImage(context)
+            return AttachedLayer(resource: .file(image), facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)],
+                                 undo: stack.undo)
+        } catch {
+            stack.undo()
+            throw error
+        }
+    }
+
+    /// The squash image, else an ext4 image in the same directory; the error lists what
+    /// the directory holds.
+    func findImage(_ context: AttachContext) throws -> String {
+        let directory = Self.mountPoint + "/" + spec.directory
+        for name in [spec.squashImage] + Self.plainImages {
+            let path = directory + "/" + name
+            if let status = try? Posix.statIfPresent(path), status.st_mode & S_IFMT == S_IFREG {
+                context.log.info("root", "live image \(path) (\(status.st_size / 1_048_576) MiB)")
+                return path
+            }
+        }
+        let found: String
+        if let names = try? Posix.listDirectory(directory) {
+            found = names.isEmpty ? "\(spec.directory)/ is empty" : "\(spec.directory)/ holds \(names.sorted().prefix(8).joined(separator: ", "))"
+        } else {
+            let top = ((try? Posix.listDirectory(Self.mountPoint)) ?? []).sorted().prefix(8)
+            found = "the medium has no \(spec.directory)/ (its top level: \(top.isEmpty ? "empty" : top.joined(separator: ", ")))"
+        }
+        throw BootError("find live image", "\(spec.description) \(spec.imagePath)",
+                        detail: "expected \(spec.imagePath) (or \(Self.plainImages.joined(separator: " or ")) beside it) on the medium, found: \(found)",
+                        option: "rd.live.dir=, rd.live.squashimg=")
+    }
+}
+
+/// Hands up the ISO file on the filesystem mounted below, or says it is not there.
+struct ISOFileStep: RootLayer {
+    let path: String
+    var name: String { "iso-file" }
+
+    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+        let directory: String
+        switch below {
+        case .directory(let mounted): directory = mounted
+        case .nothing: directory = ""  // in the initramfs
+        default: throw BootError("find live ISO", path, detail: "expected a mounted filesystem below, found \(below)")
+        }
+        let file = directory + path
+        guard let status = try? Posix.statIfPresent(file), status.st_mode & S_IFMT == S_IFREG else {
+            throw BootError("find live ISO", path, detail: "\(directory.isEmpty ? "the initramfs" : "the filesystem holding it") has no regular file \(path)",
+                            option: "root=")
+        }
+        return AttachedLayer(resource: .file(file), facts: [("LIVE_ISO", file)])
+    }
+}

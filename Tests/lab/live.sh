@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# Live media for the VM scenarios: ISO 9660 images made with xorriso, holding the test
+# root in the layouts distributions ship (README "Live media").
+#
+#   lab_live_iso OUT.iso LABEL DIR   an ISO of DIR with that volume id (Rock Ridge)
+#   lab_live_squash_tree DIR         DIR/LiveOS/squashfs.img: the test root itself, and
+#                                    DIR/LiveOS/root.erofs: the same as erofs
+#   lab_live_rootfs_tree DIR         DIR/LiveOS/squashfs.img holding LiveOS/rootfs.img, an
+#                                    ext4 image of the test root (the older layout)
+
+lab_live_iso() {
+  local out=$1 label=$2 dir=$3
+  lab_need xorriso
+  rm -f "$out"
+  xorriso -as mkisofs -quiet -R -V "$label" -o "$out" "$dir" >/dev/null 2>&1 ||
+    { echo "not ok - xorriso $out"; exit 1; }
+}
+
+lab_live_squash_tree() {
+  local dir=$1 tree
+  lab_need mksquashfs mkfs.erofs
+  tree=$(mktemp -d "$LAB_WORK/livetree.XXXXXX")
+  lab_testroot_tree "$tree"
+  mkdir -p "$dir/LiveOS"
+  mksquashfs "$tree" "$dir/LiveOS/squashfs.img" -noappend -quiet >/dev/null || { echo "not ok - mksquashfs"; exit 1; }
+  mkfs.erofs --quiet -zlz4hc "$dir/LiveOS/root.erofs" "$tree" >/dev/null || { echo "not ok - mkfs.erofs"; exit 1; }
+  rm -rf "$tree"
+}
+
+lab_live_rootfs_tree() {
+  local dir=$1 inner
+  lab_need mksquashfs
+  inner=$(mktemp -d "$LAB_WORK/liveinner.XXXXXX")
+  mkdir -p "$inner/LiveOS" "$dir/LiveOS"
+  lab_testroot "$inner/LiveOS/rootfs.img" "$(lab_uuid)" ST-LIVE-ROOT
+  mksquashfs "$inner" "$dir/LiveOS/squashfs.img" -noappend -quiet >/dev/null || { echo "not ok - mksquashfs"; exit 1; }
+  rm -rf "$inner"
+}
