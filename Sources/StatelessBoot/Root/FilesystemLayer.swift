@@ -46,7 +46,7 @@ struct FilesystemLayer: RootLayer {
             mountOptions.flags &= ~UInt(MS_RDONLY)
             // A full copy-on-write store fails every write: the filesystem turns
             // read-only instead of the machine hanging on errors.
-            if type.hasPrefix("ext"), !mountOptions.data.contains("errors=") {
+            if type.hasPrefix("ext"), !mountOptions.data.split(separator: ",").contains(where: { $0.hasPrefix("errors=") }) {
                 mountOptions.data += (mountOptions.data.isEmpty ? "" : ",") + "errors=remount-ro"
             }
         } else if rootOptions && options.rootWritable {
