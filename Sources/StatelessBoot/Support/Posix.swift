@@ -87,6 +87,11 @@ public enum Posix {
         throw BootError("stat", path, errno: lastErrno)
     }
 
+    /// Whether `path` is a regular file (following links); false when absent or unreadable.
+    public static func isRegularFile(_ path: String) -> Bool {
+        (try? statIfPresent(path))?.map { $0.st_mode & S_IFMT == S_IFREG } ?? false
+    }
+
     public static func exists(_ path: String) -> Bool {
         var info = Glibc.stat()
         return Glibc.lstat(path, &info) == 0

@@ -182,7 +182,7 @@ public struct WritablePlaces {
     /// (Fedora's order); the image's default only when none of them exists.
     /// `quiet`: no log lines (overlayfs mode only records them for the audit).
     func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
-        var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Self.isRegularFile)
+        var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Posix.isRegularFile)
         if present.isEmpty {
             if !quiet { log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)") }
             present = [Self.defaultRwtab]
@@ -215,12 +215,9 @@ public struct WritablePlaces {
         for entry in ((try? Posix.listDirectory(directory)) ?? []).sorted() where !Rwtab.isIgnoredFileName(entry) {
             files.append(directory + "/" + entry)
         }
-        return files.filter(Self.isRegularFile)
+        return files.filter(Posix.isRegularFile)
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
-        (try? Posix.statIfPresent(path))?.map { $0.st_mode & S_IFMT == S_IFREG } ?? false
-    }
 
     // MARK: overlayfs
 

@@ -25,7 +25,7 @@ struct LiveImageLayer: RootLayer {
         }
         let mounted = try FilesystemLayer.intermediate(at: Self.squashMountPoint, purpose: "live image", factPrefix: "LIVE_SQUASH")
             .attach(below, context)
-        if let inner = Self.innerImages.map({ Self.squashMountPoint + "/" + $0 }).first(where: Self.isRegularFile) {
+        if let inner = Self.innerImages.map({ Self.squashMountPoint + "/" + $0 }).first(where: Posix.isRegularFile) {
             context.log.info("root", "the \(type) image holds \(inner): the root is that ext4 image")
             return AttachedLayer(resource: .file(inner), facts: mounted.facts + [("LIVE_LAYOUT", "\(type)+rootfs.img")], undo: mounted.undo)
         }
@@ -42,10 +42,5 @@ struct LiveImageLayer: RootLayer {
                              undo: { [target] in
                                  do { try Posix.unmount(target, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
                              })
-    }
-
-    static func isRegularFile(_ path: String) -> Bool {
-        guard let status = try? Posix.statIfPresent(path) else { return false }
-        return status.st_mode & S_IFMT == S_IFREG
     }
 }

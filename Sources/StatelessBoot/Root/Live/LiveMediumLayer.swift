@@ -90,7 +90,7 @@ struct ISOFileStep: RootLayer {
         default: throw BootError("find live ISO", path, detail: "expected a mounted filesystem below, found \(below)")
         }
         let file = directory + path
-        guard let status = try? Posix.statIfPresent(file), status.st_mode & S_IFMT == S_IFREG else {
+        guard Posix.isRegularFile(file) else {
             throw BootError("find live ISO", path, detail: "\(directory.isEmpty ? "the initramfs" : "the filesystem holding it") has no regular file \(path)",
                             option: "root=")
         }

@@ -39,7 +39,7 @@ struct NFSExportLayer: RootLayer {
             try Posix.makeDirectories(Self.exportMount)
             let version = try mountRetrying(exportPlan, at: Self.exportMount, context)
             let image = Self.exportMount + "/" + file
-            guard let status = try? Posix.statIfPresent(image), status.st_mode & S_IFMT == S_IFREG else {
+            guard Posix.isRegularFile(image) else {
                 Self.unmount(Self.exportMount, log)
                 throw BootError("attach NFS root", "\(server):\(path)", detail: "expected a directory or a filesystem image file, found neither (the export \(directory) has no regular file \(file))",
                                 option: "root=, nfsroot=")
