@@ -30,11 +30,13 @@ let package = Package(
         .systemLibrary(name: "CDevmapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
         // Netlink messages (rtnetlink: links, addresses, routes) for the network stage.
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        // SHA-256 of a live image fetched over HTTP.
+        .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
 
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "StatelessAudit",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "StatelessAudit",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings

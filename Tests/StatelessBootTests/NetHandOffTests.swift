@@ -48,6 +48,7 @@ final class NetHandOffTests: XCTestCase {
             NET_CLIENT_ID=01:52:54:00:12:34:56
             NET_BOOT_SERVER=10.0.2.4
             NET_ROOT_PATH='10.0.2.4:/srv/it'\\''s ${mac}'
+            NET_BOOT_FILE=''
 
             """)
     }
@@ -71,6 +72,7 @@ final class NetHandOffTests: XCTestCase {
             NET_CLIENT_ID=''
             NET_BOOT_SERVER=''
             NET_ROOT_PATH=''
+            NET_BOOT_FILE=''
 
             """)
     }

@@ -330,6 +330,15 @@ if [ -n "$pause" ]; then
   read t _ </proc/uptime; R "lab_resumed=$t"
 fi
 [ -r /etc/image-version ] && R "image_version=$(cat /etc/image-version)"
+# lab.ejected: wait (30 s at most) until the CD drive has no medium (the host ejects it
+# through the qemu monitor), then read every file of the root from its device afresh.
+if grep -q 'lab\.ejected' /proc/cmdline; then
+  i=0
+  while dd if=/dev/sr0 of=/dev/null bs=2048 count=1 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+  if dd if=/dev/sr0 of=/dev/null bs=2048 count=1 2>/dev/null; then R "ejected=no"; else R "ejected=yes"; fi
+  sync; echo 3 >/proc/sys/vm/drop_caches
+  R "readall=$(find / -xdev -type f ! -path '/proc/*' ! -path '/sys/*' -exec cat {} + 2>&1 >/dev/null | wc -l) errors, $(find / -xdev -type f | wc -l) files"
+fi
 # lab.throughput=PATH (Tests/bench): seconds to read PATH from the root, then from the same
 # image on /dev/vda, caches dropped before each.
 big=$(sed -n 's/.*lab\.throughput=\([^ ]*\).*/\1/p' /proc/cmdline)

@@ -36,3 +36,23 @@ lab_live_rootfs_tree() {
   mksquashfs "$inner" "$dir/LiveOS/squashfs.img" -noappend -quiet >/dev/null || { echo "not ok - mksquashfs"; exit 1; }
   rm -rf "$inner"
 }
+
+# lab_httpd DIR [--drop-after BYTES]: Tests/lab/httpd.py serving DIR on 127.0.0.1 (the
+# guest's 10.0.2.2) until the scenario ends; sets HTTPD_PORT and HTTPD_LOG (a line a
+# request). A second call replaces the first server.
+lab_httpd() {
+  local dir=$1; shift
+  lab_need python3
+  [ -n "${HTTPD_PID:-}" ] && kill "$HTTPD_PID" 2>/dev/null
+  HTTPD_LOG=$LAB_WORK/httpd.$$.log
+  local portfile=$LAB_WORK/httpd.$$.port
+  rm -f "$HTTPD_LOG" "$portfile"
+  python3 "$LAB_REPO/Tests/lab/httpd.py" "$dir" "$portfile" "$HTTPD_LOG" "$@" &
+  HTTPD_PID=$!
+  lab_on_exit "kill $HTTPD_PID"
+  for _ in $(seq 1 100); do [ -s "$portfile" ] && break; sleep 0.05; done
+  [ -s "$portfile" ] || { echo "not ok - lab_httpd: the server did not start"; exit 1; }
+  HTTPD_PORT=$(cat "$portfile")
+  touch "$HTTPD_LOG"
+  lab_log "httpd on 127.0.0.1:$HTTPD_PORT serving $dir${*:+ ($*)}"
+}

@@ -28,7 +28,8 @@ public enum RootSource: Equatable, Sendable, CustomStringConvertible {
     /// Whether attaching this root needs the network stage first.
     public var needsNetwork: Bool {
         switch self {
-        case .block, .live: return false
+        case .block: return false
+        case .live(let spec): return spec.needsNetwork
         case .nfs, .iscsi, .dhcp: return true
         }
     }
@@ -138,8 +139,18 @@ public struct BootOptions: Equatable, Sendable {
     public var net = NetOptions()
     /// The state store and the per-machine identity (`stateless.state*`, `stateless.identity`).
     public var state = StateOptions()
+    /// The whole command line: a root that DHCP names later (`live:http://…`) reads its
+    /// options (`rd.live.*`) from it as a `root=` would.
+    public var commandLine = KernelCommandLine(parsing: "")
 
     public init() {}
+
+    /// A live system keeps every change in RAM: the whole root is writable (overlayfs),
+    /// as with dracut, unless `stateless.overlay=` or `systemd.volatile=` says otherwise.
+    public func overlayMode(rootKind: String?) -> OverlayMode {
+        guard rootKind == "live", commandLine.last("stateless.overlay") == nil, volatile == nil else { return overlayMode }
+        return .overlayfs
+    }
 
     /// A disk that is there mounts at once or not at all; a server may be rebooting with
     /// the clients it serves (after a power cut, all at once), so a network root waits
@@ -170,6 +181,7 @@ extension BootOptions {
     /// throws `OptionError`.
     public init(_ commandLine: KernelCommandLine) throws {
         self.init()
+        self.commandLine = commandLine
         let line = commandLine
         rootFilesystemType = try line.last("rootfstype").map { try Self.word($0, "a filesystem type such as ext4") }
         rootFlags = try line.last("rootflags").map { try Self.text($0, "mount options such as noatime,errors=remount-ro") }
@@ -240,10 +252,9 @@ extension BootOptions {
         net = try NetOptions(line)
         state = try StateOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
-        // A live system keeps every change in RAM: the whole root is writable, as with
-        // dracut; an ext4 image gets a device-mapper snapshot instead (RootStage).
+        // An ext4 live image gets a device-mapper snapshot instead (RootStage).
         if case .live(let spec)? = root {
-            if line.last("stateless.overlay") == nil, volatile == nil { overlayMode = .overlayfs }
+            overlayMode = overlayMode(rootKind: "live")
             // dracut's size of the live overlay, in MiB; ours for the area wins.
             if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
         }

@@ -10,6 +10,8 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         /// (`root=live:<device>:<path>.iso`, ours), or in the initramfs itself
         /// (`root=live:<path>.iso`, dracut's).
         case isoFile(device: BlockDeviceReference?, path: String)
+        /// An image (or an ISO holding one) fetched over HTTP into RAM (dracut's livenet).
+        case url(HTTPURL)
     }
 
     /// How the root is made writable.
@@ -35,6 +37,9 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     public var overlaySizeMiB: Int?
     /// `rd.live.check`: the medium's embedded checksum verified before use.
     public var check = false
+    /// `stateless.live.sha256=`: what a fetched image's SHA-256 must be (else the
+    /// `.sha256` file beside it on the server, if any).
+    public var sha256: String?
 
     public init(medium: Medium) { self.medium = medium }
 
@@ -43,13 +48,20 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         case .device(let reference): return "live:\(reference)"
         case .isoFile(let device?, let path): return "live:\(device):\(path)"
         case .isoFile(nil, let path): return "live:\(path)"
+        case .url(let url): return "live:\(url)"
         }
+    }
+
+    /// Fetched over the network: the net stage must run first.
+    public var needsNetwork: Bool {
+        if case .url = medium { return true }
+        return false
     }
 
     /// The image's path relative to the medium's root.
     public var imagePath: String { directory + "/" + squashImage }
 
-    static let expected = "live:CDLABEL=…, live:LABEL=…, live:UUID=…, live:PARTUUID=…, live:PARTLABEL=…, live:/dev/…, live:<device>:<path>.iso or live:<path>.iso (a file in the initramfs)"
+    static let expected = "live:CDLABEL=…, live:LABEL=…, live:UUID=…, live:PARTUUID=…, live:PARTLABEL=…, live:/dev/…, live:<device>:<path>.iso, live:<path>.iso (a file in the initramfs) or live:http://<server>[:port]/<path>"
 
     /// `value` is `root=`'s value without `live:`; or, with `rd.live.image`, a plain
     /// `root=CDLABEL=…`.
@@ -61,6 +73,15 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
 
     static func medium(_ value: String, option: String, line: KernelCommandLine) throws -> Medium {
         func fail() -> OptionError { OptionError(option: option, value: "live:" + value, expected: expected) }
+        if HTTPURL.isURL(value) {
+            guard let url = HTTPURL(parsing: value) else {
+                throw OptionError(option: option, value: "live:" + value, expected: "http://<server>[:port]/<path of the image or .iso>, without user, fragment or spaces")
+            }
+            guard url.scheme == .http else {
+                throw OptionError(option: option, value: "live:" + value, expected: "an http:// URL: this image has no TLS library and no CA certificates to check a server with (put a checksum beside the image instead: <image>.sha256)")
+            }
+            return .url(url)
+        }
         // `<device>:<path>.iso`: the ISO on that device's filesystem.
         if let colon = value.lastIndex(of: ":"), isISOPath(String(value[value.index(after: colon)...])) {
             let path = String(value[value.index(after: colon)...])
@@ -112,6 +133,12 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
             if let parameter = line.last(key) { forceOverlayfs = try Self.overlay(parameter) || forceOverlayfs }
         }
         if let parameter = line.last("rd.live.check") { check = try BootOptions.boolean(parameter) }
+        if let parameter = line.last("stateless.live.sha256") {
+            let expected = "64 hex digits, as sha256sum prints them"
+            let value = try BootOptions.text(parameter, expected)
+            guard SHA256.isDigest(Substring(value)) else { throw OptionError(option: parameter.key, value: value, expected: expected) }
+            sha256 = value.lowercased()
+        }
         if let parameter = line.last("rd.live.overlay.size") {
             guard let text = parameter.value, text.count <= 8, text.allSatisfy({ $0.isASCII && $0.isNumber }),
                   let size = Int(text), size > 0

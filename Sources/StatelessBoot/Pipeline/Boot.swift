@@ -175,7 +175,8 @@ public struct Boot {
         // A live root on a device-mapper snapshot is writable already, every change in
         // its copy-on-write store: nothing to add, and its fstab entry may stay.
         let snapshot = HandOff.read("root")?["LIVE_SNAPSHOT"]
-        let mode = snapshot == nil ? options.overlayMode : .none
+        // A live root that DHCP named gets a live root's mode too.
+        let mode = snapshot == nil ? options.overlayMode(rootKind: HandOff.read("root")?["ROOT_KIND"]) : .none
         if let snapshot { log.info("overlay", "the root is the writable snapshot \(snapshot): no overlay (rd.live.overlay.overlayfs=1 chooses overlayfs)") }
         let writableRoot = mode == .overlayfs || options.volatile == .yes
         let fstabRoot: Fstab.RootEntry? = options.rootWritable || snapshot != nil ? nil

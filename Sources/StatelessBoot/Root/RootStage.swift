@@ -47,7 +47,7 @@ public struct RootStage {
         }
         var facts: [(String, String)] = []
         if source == .dhcp {
-            let (named, path) = try Self.rootFromLease(try BootNetwork.current())
+            let (named, path) = try Self.rootFromLease(try BootNetwork.current(), line: context.options.commandLine)
             source = named
             facts.append(("ROOT_PATH_DHCP", path))
             context.log.info("root", "the DHCP root-path names \(named)")
@@ -63,14 +63,24 @@ public struct RootStage {
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut
-    /// reads it: `iscsi:…` (ISCSIRootSpec), else NFS with `nfs:` optional.
-    static func rootFromLease(_ network: BootNetwork) throws -> (RootSource, String) {
+    /// reads it: `iscsi:…` (ISCSIRootSpec), `live:…` (a live image, `rd.live.*` from
+    /// `line`), else NFS with `nfs:` optional. Without a root-path, a boot file that is
+    /// an http:// URL is a live image (the way iPXE-style setups hand one out).
+    static func rootFromLease(_ network: BootNetwork, line: KernelCommandLine = KernelCommandLine(parsing: "")) throws -> (RootSource, String) {
+        if network.rootPath == nil, let file = network.bootFile, HTTPURL.isURL(file) {
+            do {
+                return (.live(try LiveRootSpec.parse(file, option: "boot file (DHCP option 67)", line: line)), file)
+            } catch let error as OptionError {
+                throw BootError("find root", "root=dhcp", detail: "\(error)", option: "option 67 on the DHCP server")
+            }
+        }
         guard let path = network.rootPath else {
             throw BootError("find root", "root=dhcp", detail: "the DHCP lease of \(network.interface) (server \(network.dhcpServer?.description ?? "none")) carries no root-path (option 17)",
                             option: "root=, netroot=, or option 17 on the DHCP server")
         }
         do {
             if path.hasPrefix("iscsi:") { return (.iscsi(try ISCSIRootSpec.parse(path, option: "root-path (DHCP option 17)")), path) }
+            if path.hasPrefix("live:") { return (.live(try LiveRootSpec.parse(String(path.dropFirst(5)), option: "root-path (DHCP option 17)", line: line)), path) }
             return (.nfs(try NFSRootSpec.parse(path, option: "root-path (DHCP option 17)", allowBare: true)), path)
         } catch let error as OptionError {
             throw BootError("find root", "root=dhcp", detail: "\(error)", option: "option 17 on the DHCP server")

@@ -12,6 +12,8 @@ public struct BootNetwork: Equatable, Sendable {
     public var dhcpServer: IPv4Address?
     /// DHCP option 17 as the server sent it.
     public var rootPath: String?
+    /// DHCP option 67 (or the `file` field) as the server sent it.
+    public var bootFile: String?
 
     /// Nil when a required fact is missing or unreadable.
     public init?(facts: [String: String]) {
@@ -27,6 +29,7 @@ public struct BootNetwork: Equatable, Sendable {
         bootServer = optional("NET_BOOT_SERVER").flatMap { IPv4Address(parsing: $0) }
         dhcpServer = optional("NET_DHCP_SERVER").flatMap { IPv4Address(parsing: $0) }
         rootPath = optional("NET_ROOT_PATH")
+        bootFile = optional("NET_BOOT_FILE")
     }
 
     /// What net.env says now; an error naming the file when the net stage left none.

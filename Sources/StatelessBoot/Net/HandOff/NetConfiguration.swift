@@ -31,6 +31,9 @@ public struct NetConfiguration: Equatable, Sendable {
     public var bootServer: IPv4Address?
     /// DHCP option 17, where a network root is (RFC 2132 3.19); never from `ip=`.
     public var rootPath: String?
+    /// DHCP option 67 (else the `file` field): what PXE loads, and where a live image is
+    /// when it is an http:// URL and no root-path says otherwise.
+    public var bootFile: String?
     public var origin: Origin
 
     public init(interface: String, mac: MACAddress, address: IPv4Address, prefixLength: Int, origin: Origin) {
@@ -86,6 +89,7 @@ extension NetConfiguration {
         mtu = lease.mtu.map(Int.init).flatMap { $0 >= Self.smallestLeaseMTU ? $0 : nil }
         bootServer = lease.nextServer
         rootPath = lease.rootPath
+        bootFile = lease.bootfileName
     }
 
     /// Whether `router` is inside the address's own network (reachable without a route).

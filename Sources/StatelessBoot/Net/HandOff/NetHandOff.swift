@@ -70,6 +70,7 @@ public enum NetHandOff {
             ("NET_MTU", c.mtu.map(String.init) ?? ""),
             ("NET_DHCP_SERVER", dhcp.1), ("NET_LEASE_SECONDS", dhcp.2), ("NET_CLIENT_ID", dhcp.3),
             ("NET_BOOT_SERVER", c.bootServer?.description ?? ""), ("NET_ROOT_PATH", c.rootPath ?? ""),
+            ("NET_BOOT_FILE", c.bootFile ?? ""),
         ]
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// The bottom layer of a live root: waits for the medium (a CD by its ISO 9660 label, a
 /// USB stick's partition), mounts it read-only at /run/initramfs/live, where dracut puts
@@ -20,9 +21,6 @@ struct LiveMediumLayer: RootLayer {
         if spec.check {
             context.log.warning("root", "rd.live.check: the medium's checksum is not verified by this version (dracut runs checkisomd5); booting without the check")
         }
-        if spec.copyToRAM {
-            context.log.warning("root", "rd.live.ram=1: copying the image into RAM is not done by this version; the medium stays in use")
-        }
         let option = "root=, rd.timeout="
         var steps: [RootLayer]
         switch spec.medium {
@@ -40,17 +38,76 @@ struct LiveMediumLayer: RootLayer {
             steps = [ISOFileStep(path: path),
                      LoopDeviceLayer(image: path),
                      FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", factPrefix: "LIVE_MEDIUM")]
+        case .url(let url) where LiveRootSpec.isISOPath(url.fileName):
+            let fetch = LiveFetchStep(url: url, directory: Self.isoScanMountPoint, sha256: spec.sha256)
+            steps = [fetch, LoopDeviceLayer(image: fetch.path),
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(url.fileName)", factPrefix: "LIVE_MEDIUM")]
+        case .url(let url):
+            // The image itself, in RAM where a medium would be mounted.
+            steps = [LiveFetchStep(url: url, directory: Self.mountPoint, sha256: spec.sha256)]
         }
         steps.reverse()
         let stack = try LayerStack.attach(next: { _, _ in steps.popLast() }) { layer, below in try layer.attach(below, context) }
         do {
+            if case .file(let image) = stack.resource {
+                return AttachedLayer(resource: stack.resource, facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)], undo: stack.undo)
+            }
             let image = try findImage(context)
-            return AttachedLayer(resource: .file(image), facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)],
-                                 undo: stack.undo)
+            guard spec.copyToRAM else {
+                return AttachedLayer(resource: .file(image), facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)],
+                                     undo: stack.undo)
+            }
+            let (copy, area) = try copyIntoRAM(image, context)
+            // The medium is no longer needed: unmounted (and its loop device detached), so
+            // that it can be removed, as rd.live.ram=1 promises.
+            stack.undo()
+            context.log.info("root", "rd.live.ram=1: the medium is released (\(Self.mountPoint) unmounted); it may be removed")
+            return AttachedLayer(resource: .file(copy), facts: [("LIVE_MEDIUM", ""), ("LIVE_IMAGE", copy), ("LIVE_RAM", "1")],
+                                 undo: { [log = context.log] in area.remove(log) })
         } catch {
             stack.undo()
             throw error
         }
+    }
+
+    static let ramDirectory = "/run/initramfs/ram"
+
+    /// `rd.live.ram=1`: the image, copied into a RAM area of its own (refused up front
+    /// when RAM is too small), checked against `stateless.live.sha256=` when given.
+    func copyIntoRAM(_ image: String, _ context: AttachContext) throws -> (String, LiveRAMArea) {
+        let name = String(image.split(separator: "/").last ?? "image")
+        let source = try Posix.open(image, .readOnly)
+        defer { try? source.close() }
+        guard let status = try Posix.statIfPresent(image) else { throw BootError("copy into RAM", image, detail: "the image is gone") }
+        var sink = LiveImageSink(directory: Self.ramDirectory, fileName: name, purpose: image)
+        let start = Uptime.now()
+        var progress = TransferProgress(log: context.log, name: name)
+        do {
+            try sink.expect(total: Int64(status.st_size))
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            var copied: Int64 = 0
+            while true {
+                let count = try buffer.withUnsafeMutableBytes { buffer in
+                    do { return try source.read(into: buffer) } catch let errno as Errno {
+                        throw BootError("read", image, errno: errno, detail: "after \(copied) bytes copied into RAM", option: "rd.live.ram=")
+                    }
+                }
+                if count == 0 { break }
+                try buffer.withUnsafeBytes { try sink.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                copied += Int64(count)
+                progress.report(copied, of: Int64(status.st_size))
+            }
+            let digest = try sink.finish()
+            if let expected = spec.sha256, digest != expected {
+                throw BootError("verify", image, detail: "expected SHA-256 \(expected), the copy in RAM has \(digest)", option: "stateless.live.sha256=")
+            }
+            progress.finish(copied, since: start, what: "rd.live.ram=1: copied \(image) into RAM")
+        } catch {
+            sink.area?.remove(context.log)
+            throw error
+        }
+        guard let area = sink.area else { throw BootError("copy into RAM", image, detail: "no RAM area was made") }
+        return (sink.path, area)
     }
 
     /// The squash image, else an ext4 image in the same directory; the error lists what

@@ -1,0 +1,108 @@
+import CLinux
+import Glibc
+import SystemPackage
+
+/// One TCP connection to an HTTP server, every wait bounded: connecting, the response
+/// head, and each read of the body (a server that stops sending is a stall, not a hang).
+final class HTTPConnection {
+    private let fd: CInt
+    let peer: String
+    /// Bytes read past the head, handed out first by `read`.
+    private var pending: [UInt8] = []
+
+    /// Connects to `address`:`port` within `milliseconds`.
+    init(to address: IPv4Address, port: UInt16, milliseconds: Int) throws {
+        peer = "\(address):\(port)"
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw BootError("open", "TCP socket for \(peer)", errno: Posix.lastErrno) }
+        var socketAddress = DHCPSocket.socketAddress(address, port: port)
+        let result = withUnsafePointer(to: &socketAddress) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if result != 0 {
+            let started = Posix.lastErrno
+            guard started == .nowInProgress else { close(fd); throw BootError("connect to", peer, errno: started) }
+            guard wait(for: Int16(POLLOUT), milliseconds: milliseconds) else {
+                close(fd)
+                throw BootError("connect to", peer, detail: "no answer within \(milliseconds / 1000) s")
+            }
+            var error: CInt = 0
+            var length = socklen_t(MemoryLayout<CInt>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            guard error == 0 else { close(fd); throw BootError("connect to", peer, errno: Errno(rawValue: error)) }
+        }
+    }
+
+    deinit { close(fd) }
+
+    private func wait(for events: Int16, milliseconds: Int) -> Bool {
+        var poller = pollfd(fd: fd, events: events, revents: 0)
+        let deadline = Uptime.now().adding(milliseconds: milliseconds)
+        while true {
+            let left = deadline.millisecondsLeft()
+            let ready = poll(&poller, 1, CInt(min(left, 60_000)))
+            if ready > 0 { return true }
+            if ready < 0 && errno == EINTR { continue }
+            if left == 0 || ready == 0 && deadline.millisecondsLeft() == 0 { return false }
+        }
+    }
+
+    func send(_ bytes: [UInt8], milliseconds: Int) throws {
+        var offset = 0
+        while offset < bytes.count {
+            guard wait(for: Int16(POLLOUT), milliseconds: milliseconds) else {
+                throw BootError("send request to", peer, detail: "the connection took nothing for \(milliseconds / 1000) s")
+            }
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw BootError("send request to", peer, errno: Posix.lastErrno)
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes: 0 when the server closed the connection, an error
+    /// when nothing came for `milliseconds`.
+    func read(into buffer: UnsafeMutableRawBufferPointer, milliseconds: Int) throws -> Int {
+        if !pending.isEmpty {
+            let count = min(pending.count, buffer.count)
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: pending, count: pending.count)[..<count]))
+            pending.removeFirst(count)
+            return count
+        }
+        while true {
+            guard wait(for: Int16(POLLIN), milliseconds: milliseconds) else {
+                throw BootError("read from", peer, detail: "nothing arrived for \(milliseconds / 1000) s")
+            }
+            let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+            if count >= 0 { return count }
+            if errno == EAGAIN || errno == EINTR { continue }
+            throw BootError("read from", peer, errno: Posix.lastErrno)
+        }
+    }
+
+    /// Reads until the end of the response head; what follows it is kept for `read`.
+    func readHead(milliseconds: Int) throws -> HTTPResponseHead {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let end = HTTPResponseHead.end(in: bytes) {
+                pending = Array(bytes[end...])
+                do {
+                    return try HTTPResponseHead(parsing: bytes[..<(end - 4)])
+                } catch {
+                    throw BootError("read response from", peer, detail: "not an HTTP response head we accept: \(error)")
+                }
+            }
+            guard bytes.count < HTTPResponseHead.maximumSize else {
+                throw BootError("read response from", peer, detail: "no end of the response head in \(HTTPResponseHead.maximumSize) bytes")
+            }
+            let count = try chunk.withUnsafeMutableBytes { try read(into: $0, milliseconds: milliseconds) }
+            guard count > 0 else {
+                throw BootError("read response from", peer, detail: "the server closed the connection after \(bytes.count) bytes of the head")
+            }
+            bytes += chunk[..<count]
+        }
+    }
+}

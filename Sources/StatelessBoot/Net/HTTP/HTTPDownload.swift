@@ -1,0 +1,164 @@
+import CLinux
+import Glibc
+
+/// Where a download's bytes go: a file in RAM, or memory for a small `.sha256`.
+protocol DownloadSink {
+    /// The file's size, once a response said it; called again after a restart.
+    mutating func expect(total: Int64?) throws
+    /// Drops everything stored: the server sent the file from the start again.
+    mutating func reset() throws
+    /// Appends at the end (a download only ever appends).
+    mutating func append(_ bytes: UnsafeRawBufferPointer) throws
+}
+
+/// One file fetched over HTTP/1.1 with bounded retries and resume: a dropped connection
+/// or a failing server is retried with back-off (1, 2, 4, 8 s) and resumed with a Range
+/// request from the last byte stored, until `retrySeconds` pass without a byte gained
+/// (rd.retry: the clock restarts whenever data arrives, so a slow link is not a dead one).
+struct HTTPDownload {
+    var url: HTTPURL
+    let retrySeconds: Int
+    let log: Logger
+    /// No byte for this long ends an attempt (and starts the next).
+    var stallMilliseconds = 15_000
+    /// A progress line at every 10 %, at most this often.
+    var progressMilliseconds = 2_000
+    /// A line with the size, time and rate at the end (not for a small `.sha256`).
+    var announce = true
+    let stage = "root"
+
+    /// Bytes stored, and the size the server gave.
+    private(set) var stored: Int64 = 0
+    private(set) var total: Int64?
+
+    init(url: HTTPURL, retrySeconds: Int, log: Logger) {
+        self.url = url
+        self.retrySeconds = retrySeconds
+        self.log = log
+    }
+
+    /// Why an attempt ended early; retried while the bound lasts.
+    struct Interrupted: Error, CustomStringConvertible { var description: String }
+
+    /// Fetches the whole file into `sink`; false when the server has no such file (404, 410).
+    mutating func run(into sink: inout some DownloadSink) throws -> Bool {
+        var lastGain = Uptime.now()
+        var delay = 1000
+        var redirects = 0
+        let start = Uptime.now()
+        var progress = TransferProgress(log: log, name: url.fileName, every: progressMilliseconds)
+        while true {
+            let before = stored
+            do {
+                switch try attempt(into: &sink, progress: &progress) {
+                case .complete:
+                    if announce { progress.finish(stored, since: start, what: "fetched \(url)") }
+                    return true
+                case .missing:
+                    return false
+                case .redirect(let location):
+                    redirects += 1
+                    guard redirects <= 5, let next = Self.follow(location, from: url) else {
+                        throw BootError("fetch", url.description, detail: "redirected to \(location)\(redirects > 5 ? " (the 6th redirect)" : ", not an http:// URL we follow")", option: "root=")
+                    }
+                    log.info(stage, "\(url) redirects to \(next)")
+                    url = next
+                    stored = 0
+                    total = nil
+                    try sink.reset()
+                    continue
+                }
+            } catch let interruption as Interrupted {
+                if stored > before { lastGain = .now(); delay = 1000 }
+                let waited = Int((Uptime.now().nanoseconds - lastGain.nanoseconds) / 1_000_000)
+                guard waited < retrySeconds * 1000 else {
+                    throw BootError("fetch", url.description, detail: "given up after \(waited / 1000) s without a byte gained (\(stored) of \(total.map(String.init) ?? "?") bytes stored): \(interruption)",
+                                    option: "rd.retry=\(retrySeconds)")
+                }
+                log.warning(stage, "\(url): \(interruption); retrying in \(delay / 1000) s\(stored > 0 ? ", resuming at byte \(stored)" : "") (rd.retry=\(retrySeconds))")
+                // The last attempt falls on the bound itself.
+                sleep(milliseconds: min(delay, retrySeconds * 1000 - waited))
+                delay = min(delay * 2, 8000)
+            }
+        }
+    }
+
+    enum Outcome { case complete, missing, redirect(String) }
+
+    /// One connection: request from `stored`, act on the head, stream the body.
+    private mutating func attempt(into sink: inout some DownloadSink, progress: inout TransferProgress) throws -> Outcome {
+        let address = try Self.resolve(url.host)
+        let connection: HTTPConnection
+        do {
+            connection = try HTTPConnection(to: address, port: url.port, milliseconds: 10_000)
+            try connection.send(HTTPRequest.get(url, from: stored), milliseconds: stallMilliseconds)
+        } catch { throw Interrupted(description: "\(error)") }
+        let head: HTTPResponseHead
+        do { head = try connection.readHead(milliseconds: stallMilliseconds) } catch { throw Interrupted(description: "\(error)") }
+        switch HTTPResume.decide(head, have: stored, known: total) {
+        case .complete: return .complete
+        case .redirect(let location): return .redirect(location)
+        case .missing(let said): log.info(stage, "\(url): \(said)"); return .missing
+        case .retry(let said): throw Interrupted(description: "the server answered \(said)")
+        case .fail(let why): throw BootError("fetch", url.description, detail: why, option: "root=")
+        case .restart(let why):
+            log.warning(stage, "\(url): \(why): starting over")
+            stored = 0
+            total = nil
+            try sink.reset()
+            throw Interrupted(description: why)
+        case .body(let offset, let size):
+            if offset == 0 && stored > 0 {
+                log.warning(stage, "\(url): the server sent the whole file again (\(head.status)): starting over")
+                stored = 0
+                try sink.reset()
+            }
+            if total == nil || total != size {
+                total = size
+                try sink.expect(total: size)
+            }
+        }
+        let end = total
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while end.map({ stored < $0 }) ?? true {
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes { try connection.read(into: $0, milliseconds: stallMilliseconds) }
+            } catch { throw Interrupted(description: "\(error)") }
+            if count == 0 {
+                guard end == nil else { throw Interrupted(description: "the server closed the connection at byte \(stored) of \(end!)") }
+                return .complete
+            }
+            let take = end.map { Int(min(Int64(count), $0 - stored)) } ?? count
+            try buffer.withUnsafeBytes { try sink.append(UnsafeRawBufferPointer(rebasing: $0[..<take])) }
+            stored += Int64(take)
+            progress.report(stored, of: end)
+        }
+        return .complete
+    }
+
+    /// An absolute `http://` Location, or a path on the same server.
+    static func follow(_ location: String, from url: HTTPURL) -> HTTPURL? {
+        if location.hasPrefix("/") {
+            return HTTPURL(parsing: "\(url.scheme.rawValue)://\(url.host):\(url.port)\(location)")
+        }
+        return HTTPURL(parsing: location)
+    }
+
+    /// An IPv4 address as written, else the resolver's first IPv4 address for the name
+    /// (glibc reads /etc/resolv.conf, which the image links to the boot's resolver).
+    static func resolve(_ host: String) throws -> IPv4Address {
+        if let address = IPv4Address(parsing: host) { return address }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var found: UnsafeMutablePointer<addrinfo>?
+        let result = getaddrinfo(host, nil, &hints, &found)
+        defer { if let found { freeaddrinfo(found) } }
+        guard result == 0, let first = found, let socketAddress = first.pointee.ai_addr else {
+            throw Interrupted(description: "cannot resolve \(host): \(String(cString: gai_strerror(result)))")
+        }
+        let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
+        return IPv4Address(value: UInt32(bigEndian: address))
+    }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""The lab's HTTP server for live images: serves a directory on 127.0.0.1 (the guest
+reaches it as 10.0.2.2 through qemu's user networking), with single byte ranges
+(`Range: bytes=N-`) as a mirror's server has them, and faults on request:
+
+  httpd.py DIR PORTFILE LOG [--drop-after BYTES]
+
+--drop-after: the first response of each file that would go past BYTES is cut there
+(the connection is closed mid-body), as a server restarting mid-transfer does; later
+requests are served whole. PORTFILE gets the port once the server listens; LOG gets one
+line a request: `GET <path> range=<header or -> status sent=<bytes>`.
+"""
+import http.server
+import os
+import socketserver
+import sys
+import threading
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    dropped = set()
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, status, sent):
+        with self.lock, open(self.server.log, "a") as log:
+            log.write(f"GET {self.path} range={self.headers.get('Range', '-')} {status} sent={sent}\n")
+
+    def do_GET(self):
+        path = os.path.join(self.server.root, self.path.split("?")[0].lstrip("/"))
+        if ".." in self.path or not os.path.isfile(path):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.record(404, 0)
+            return
+        size = os.path.getsize(path)
+        first = 0
+        wanted = self.headers.get("Range")
+        if wanted:
+            try:
+                first = int(wanted.removeprefix("bytes=").removesuffix("-"))
+            except ValueError:
+                first = size + 1
+            if first >= size:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.record(416, 0)
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {first}-{size - 1}/{size}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(size - first))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        cut = None
+        with self.lock:
+            if self.server.drop_after is not None and path not in self.dropped and size > self.server.drop_after > first:
+                self.dropped.add(path)
+                cut = self.server.drop_after
+        sent = 0
+        with open(path, "rb") as f:
+            f.seek(first)
+            while True:
+                chunk = f.read(65536)
+                if not chunk:
+                    break
+                if cut is not None and first + sent + len(chunk) > cut:
+                    chunk = chunk[: cut - first - sent]
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+                    self.wfile.flush()
+                    self.record(f"{self.server.status(wanted)}-dropped", sent)
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        self.record(self.server.status(wanted), sent)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    @staticmethod
+    def status(wanted):
+        return 206 if wanted else 200
+
+
+def main():
+    root, portfile, log = sys.argv[1:4]
+    drop_after = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--drop-after" else None
+    server = Server(("127.0.0.1", 0), Handler)
+    server.root, server.log, server.drop_after = root, log, drop_after
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(server.server_address[1]))
+    os.rename(portfile + ".tmp", portfile)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
