@@ -537,6 +537,24 @@ lab_boot_with_monitor() {
   wait "$sender" 2>/dev/null
 }
 
+# Boots as lab_boot does, with a monitor; once the boot log has a line matching ERE,
+# sends COMMANDS (one per line) to the monitor, as an admin would act at that moment
+# (eject a CD once the image is in RAM). Usage: lab_boot_monitor_on ERE "COMMANDS" NAME
+# INITRD APPEND DISK [qemu args…]
+lab_boot_monitor_on() {
+  local pattern=$1 commands=$2; shift 2
+  lab_need socat
+  local sock=$LAB_WORK/$1.monitor log=$LAB_LOGS/$1.log
+  rm -f "$sock" "$log"
+  (
+    for _ in $(seq 1 1200); do grep -aEq "$pattern" "$log" 2>/dev/null && break; sleep 0.1; done
+    grep -aEq "$pattern" "$log" 2>/dev/null && printf '%s\n' "$commands" | socat - "UNIX-CONNECT:$sock" >"$LAB_WORK/$1.monitor.log" 2>&1
+  ) &
+  local sender=$!
+  lab_boot "$@" -monitor "unix:$sock,server,nowait"
+  wait "$sender" 2>/dev/null
+}
+
 # --- assertions -------------------------------------------------------------
 
 ok() { LAB_PASSES=$((LAB_PASSES + 1)); echo "ok - $*"; }

@@ -3,8 +3,9 @@
 # root in the layouts distributions ship (README "Live media").
 #
 #   lab_live_iso OUT.iso LABEL DIR   an ISO of DIR with that volume id (Rock Ridge)
-#   lab_live_squash_tree DIR         DIR/LiveOS/squashfs.img: the test root itself, and
-#                                    DIR/LiveOS/root.erofs: the same as erofs
+#   lab_live_squash_tree DIR [PAD]   DIR/LiveOS/squashfs.img: the test root itself (with
+#                                    PAD MiB of random data in /pad.bin, if given), and
+#                                    DIR/LiveOS/root.erofs: the same as erofs (without PAD)
 #   lab_live_rootfs_tree DIR         DIR/LiveOS/squashfs.img holding LiveOS/rootfs.img, an
 #                                    ext4 image of the test root (the older layout)
 
@@ -17,13 +18,17 @@ lab_live_iso() {
 }
 
 lab_live_squash_tree() {
-  local dir=$1 tree
+  local dir=$1 pad=${2:-} tree
   lab_need mksquashfs mkfs.erofs
   tree=$(mktemp -d "$LAB_WORK/livetree.XXXXXX")
   lab_testroot_tree "$tree"
   mkdir -p "$dir/LiveOS"
+  if [ -z "$pad" ]; then
+    mkfs.erofs --quiet -zlz4hc "$dir/LiveOS/root.erofs" "$tree" >/dev/null || { echo "not ok - mkfs.erofs"; exit 1; }
+  else
+    head -c $((pad << 20)) /dev/urandom >"$tree/pad.bin"
+  fi
   mksquashfs "$tree" "$dir/LiveOS/squashfs.img" -noappend -quiet >/dev/null || { echo "not ok - mksquashfs"; exit 1; }
-  mkfs.erofs --quiet -zlz4hc "$dir/LiveOS/root.erofs" "$tree" >/dev/null || { echo "not ok - mkfs.erofs"; exit 1; }
   rm -rf "$tree"
 }
 
