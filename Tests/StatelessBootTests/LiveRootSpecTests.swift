@@ -49,6 +49,25 @@ final class LiveRootSpecTests: XCTestCase {
             XCTAssertTrue(try live("root=live:CDLABEL=L " + text).forceOverlayfs, text)
         }
         XCTAssertFalse(try live("root=live:CDLABEL=L rd.overlay=0").forceOverlayfs)
+        XCTAssertNil(try live("root=live:CDLABEL=L rd.overlay=tmpfs").persistentOverlay)
+    }
+
+    /// rd.live.overlay=<device>[:<path>|:auto] (rd.overlay= too): a persistent overlay,
+    /// always overlayfs.
+    func testPersistentOverlay() throws {
+        let cases: [(String, LiveRootSpec.PersistentOverlay)] = [
+            ("rd.live.overlay=LABEL=LIVE-USB", .init(device: .tag(name: "LABEL", value: "LIVE-USB"), path: nil)),
+            ("rd.live.overlay=LABEL=LIVE-USB:auto", .init(device: .tag(name: "LABEL", value: "LIVE-USB"), path: nil)),
+            ("rd.overlay=UUID=1234-ABCD:/LiveOS/overlay", .init(device: .tag(name: "UUID", value: "1234-ABCD"), path: "/LiveOS/overlay")),
+            ("rd.live.overlay=/dev/sdb1:/persist/upper", .init(device: .path("/dev/sdb1"), path: "/persist/upper")),
+            ("rd.live.overlay=/dev/disk/by-label/P", .init(device: .tag(name: "LABEL", value: "P"), path: nil)),
+        ]
+        for (text, expected) in cases {
+            let spec = try live("root=live:LABEL=LIVE-USB " + text)
+            XCTAssertEqual(spec.persistentOverlay, expected, text)
+            XCTAssertTrue(spec.forceOverlayfs, text)
+        }
+        XCTAssertEqual(try live("root=live:LABEL=L rd.live.overlay=LABEL=P:/x/o").persistentOverlay?.description, "LABEL=P:/x/o")
     }
 
     /// A live root keeps its changes in RAM: overlayfs unless the admin chose a mode, and
@@ -77,7 +96,9 @@ final class LiveRootSpecTests: XCTestCase {
             ("root=CDLABEL=L", "root"),
             // Not done (yet): said, never silently ignored.
             ("root=live:CDLABEL=L iso-scan/filename=/x.iso", "iso-scan/filename"),
-            ("root=live:CDLABEL=L rd.overlay=LABEL=persist", "rd.overlay"), ("root=live:CDLABEL=L rd.live.overlay=/dev/sdb1:/o", "rd.live.overlay"),
+            ("root=live:CDLABEL=L rd.overlay=LABEL=", "rd.overlay"), ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:relative", "rd.live.overlay"),
+            ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:/a/../b", "rd.live.overlay"), ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:/", "rd.live.overlay"),
+            ("root=live:CDLABEL=L rd.live.overlay=NAME=P", "rd.live.overlay"), ("root=live:CDLABEL=L rd.overlay=maybe", "rd.overlay"),
         ]
         for (text, option) in cases {
             XCTAssertThrowsError(try BootOptions(KernelCommandLine(parsing: text)), text) { error in

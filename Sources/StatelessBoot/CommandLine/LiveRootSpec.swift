@@ -23,6 +23,17 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         case snapshot
     }
 
+    /// `rd.live.overlay=<device>[:<path>]` (dracut-ng also reads `rd.overlay=`): the
+    /// changes kept in a directory on a writable filesystem, across boots.
+    public struct PersistentOverlay: Equatable, Sendable, CustomStringConvertible {
+        public var device: BlockDeviceReference
+        /// The upper directory on it; nil: dracut's `/<rd.live.dir>/overlay-<label>-<uuid>`
+        /// of the medium. The work directory is `ovlwork` beside it, as with dracut.
+        public var path: String?
+
+        public var description: String { "\(device)" + (path.map { ":" + $0 } ?? "") }
+    }
+
     public var medium: Medium
     /// `rd.live.dir=`: the directory on the medium (dracut: `LiveOS`).
     public var directory = "LiveOS"
@@ -35,6 +46,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     public var forceOverlayfs = false
     /// `rd.live.overlay.size=`: the snapshot's CoW store in MiB (nil: a share of RAM).
     public var overlaySizeMiB: Int?
+    public var persistentOverlay: PersistentOverlay?
     /// `rd.live.check`: the medium's embedded checksum verified before use.
     public var check = false
     /// `stateless.live.sha256=`: what a fetched image's SHA-256 must be (else the
@@ -130,7 +142,13 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         if let parameter = line.last("rd.live.ram") { copyToRAM = try BootOptions.boolean(parameter) }
         if let parameter = line.last("rd.live.overlay.overlayfs") { forceOverlayfs = try BootOptions.boolean(parameter) }
         for key in ["rd.live.overlay", "rd.overlay"] {
-            if let parameter = line.last(key) { forceOverlayfs = try Self.overlay(parameter) || forceOverlayfs }
+            guard let parameter = line.last(key) else { continue }
+            if let persistent = try Self.persistentOverlay(parameter) {
+                persistentOverlay = persistent
+                forceOverlayfs = true
+            } else {
+                forceOverlayfs = try Self.overlay(parameter) || forceOverlayfs
+            }
         }
         if let parameter = line.last("rd.live.check") { check = try BootOptions.boolean(parameter) }
         if let parameter = line.last("stateless.live.sha256") {
@@ -147,16 +165,29 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `rd.overlay=` as a switch (on: overlayfs), or `tmpfs[:…]` (overlayfs on tmpfs). A
-    /// device (a persistent overlay) is refused rather than silently lost.
+    /// `rd.overlay=` as a switch (on: overlayfs), or `tmpfs[:…]` (overlayfs on tmpfs).
     static func overlay(_ parameter: KernelParameter) throws -> Bool {
         if let value = parameter.value, value == "tmpfs" || value.hasPrefix("tmpfs:") { return true }
-        do {
-            return try BootOptions.boolean(parameter)
-        } catch {
-            throw OptionError(option: parameter.key, value: parameter.value,
-                              expected: "0, 1 or tmpfs: a persistent overlay on a device is not supported yet (stateless.scratch= with stateless.scratch.keep=1 keeps an overlayfs upper on a local filesystem)")
+        return try BootOptions.boolean(parameter)
+    }
+
+    /// `<device>[:<path>|:auto]` naming a persistent overlay; nil for the switch and
+    /// tmpfs forms. The device is named as a root is (`LABEL=`, `UUID=`, `/dev/…`).
+    static func persistentOverlay(_ parameter: KernelParameter) throws -> PersistentOverlay? {
+        guard let value = parameter.value, !value.hasPrefix("tmpfs"), value.hasPrefix("/dev/") || value.contains(where: { $0 == "=" }) else { return nil }
+        let expected = "<device>[:<path>] such as LABEL=LIVE-USB or LABEL=LIVE-USB:/LiveOS/overlay, a switch (0, 1) or tmpfs"
+        func fail() -> OptionError { OptionError(option: parameter.key, value: value, expected: expected) }
+        var devicePart = Substring(value)
+        var path: String?
+        if let colon = value.firstIndex(of: ":") {
+            devicePart = value[..<colon]
+            let rest = String(value[value.index(after: colon)...])
+            if rest != "auto" {
+                guard isCleanAbsolutePath(rest), rest.count > 1, !rest.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else { throw fail() }
+                path = rest
+            }
         }
+        return PersistentOverlay(device: try device(String(devicePart), fail), path: path)
     }
 
     /// `LiveOS`, `images/live`: inside the medium, no `..`.

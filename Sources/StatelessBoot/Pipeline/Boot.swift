@@ -178,6 +178,10 @@ public struct Boot {
         // A live root that DHCP named gets a live root's mode too.
         let mode = snapshot == nil ? options.overlayMode(rootKind: HandOff.read("root")?["ROOT_KIND"]) : .none
         if let snapshot { log.info("overlay", "the root is the writable snapshot \(snapshot): no overlay (rd.live.overlay.overlayfs=1 chooses overlayfs)") }
+        if case .live(let spec)? = options.root, mode == .overlayfs, let overlay = spec.persistentOverlay {
+            places.persistentOverlay = LivePersistentOverlay(overlay: overlay, liveDirectory: spec.directory, context: attach).attach()
+            if places.persistentOverlay != nil { localFacts.append(("LIVE_OVERLAY", overlay.description)) }
+        }
         let writableRoot = mode == .overlayfs || options.volatile == .yes
         let fstabRoot: Fstab.RootEntry? = options.rootWritable || snapshot != nil ? nil
             : writableRoot || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly

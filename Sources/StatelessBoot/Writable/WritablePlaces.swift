@@ -21,6 +21,9 @@ public struct WritablePlaces {
     /// A local scratch filesystem (LocalStorage) holding the areas instead of tmpfs, and
     /// whether the overlay's upper directory is kept there across boots.
     var scratch: (directory: String, keepOverlay: Bool)?
+    /// overlayfs mode's upper and work directories on a persistent filesystem (a live
+    /// USB stick's overlay, LivePersistentOverlay) instead of the overlay area.
+    var persistentOverlay: (upper: String, work: String)?
 
     public init(root: String, log: Logger, loadFilesystem: @escaping (String) -> Void) {
         self.root = root
@@ -223,11 +226,15 @@ public struct WritablePlaces {
 
     func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
         loadFilesystem("overlay")
-        let upper = Self.overlayDirectory + "/upper"
-        let work = Self.overlayDirectory + "/work"
-        try mountArea(Self.overlayDirectory, .overlay, sizes)
-        try Posix.makeDirectory(upper)
-        try Posix.makeDirectory(work)
+        var upper = Self.overlayDirectory + "/upper"
+        var work = Self.overlayDirectory + "/work"
+        if let persistentOverlay {
+            (upper, work) = persistentOverlay
+        } else {
+            try mountArea(Self.overlayDirectory, .overlay, sizes)
+            try Posix.makeDirectory(upper)
+            try Posix.makeDirectory(work)
+        }
         try Posix.makeDirectories(Self.lowerDirectory)
         try Posix.move(root, to: Self.lowerDirectory)
         do {
@@ -238,7 +245,7 @@ public struct WritablePlaces {
             try? Posix.move(Self.lowerDirectory, to: root)
             throw error
         }
-        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (\(scratch == nil ? "tmpfs, " + sizes.options(.overlay) : "scratch"))")
+        log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (\(persistentOverlay != nil ? "persistent" : scratch == nil ? "tmpfs, " + sizes.options(.overlay) : "scratch"))")
         return [("OVERLAY_MODE", "overlayfs"), ("LOWER_DIR", Self.lowerDirectory),
                 ("UPPER_DIR", upper), ("WORK_DIR", work)]
     }

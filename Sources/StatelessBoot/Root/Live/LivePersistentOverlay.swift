@@ -1,0 +1,71 @@
+import CLinux
+import Glibc
+
+/// `rd.live.overlay=<device>[:<path>]`: overlayfs's upper and work directories on a
+/// writable filesystem, so that a live USB stick keeps its changes across boots. The
+/// layout is dracut's (a stick prepared for a dracut live system works unchanged): the
+/// upper `/<rd.live.dir>/overlay-<label>-<uuid>` (the medium's label and UUID) unless a
+/// path is given, the work directory `ovlwork` beside it; both are made on the first boot.
+/// The filesystem is mounted read-write at /run/initramfs/overlayfs, where dracut has it;
+/// when it is the medium itself (a stick with one partition), the medium's filesystem is
+/// made writable and bound there, while /run/initramfs/live stays a read-only view.
+struct LivePersistentOverlay {
+    static let mountPoint = "/run/initramfs/overlayfs"
+    let overlay: LiveRootSpec.PersistentOverlay
+    let liveDirectory: String
+    let context: AttachContext
+    var log: Logger { context.log }
+    static let option = "rd.live.overlay=, rd.timeout="
+
+    /// The upper and work directories; nil after one warning line when the device is not
+    /// there or cannot hold them: the changes then stay in RAM for this boot, as dracut does.
+    func attach() -> (upper: String, work: String)? {
+        do {
+            let device = try BlockDeviceLayer.wait(for: overlay.device, purpose: "persistent overlay", seconds: context.options.deviceTimeoutSeconds,
+                                                   option: Self.option, context)
+            try mountWritable(device)
+            let upper = Self.mountPoint + (overlay.path ?? defaultPath())
+            if Posix.isRegularFile(upper) {
+                throw BootError("use persistent overlay", upper, detail: "it is a file (dracut's device-mapper overlay or a filesystem image), which this version does not use: a directory is expected", option: "rd.live.overlay=")
+            }
+            let work = String(upper[..<(upper.lastIndex(of: "/") ?? upper.endIndex)]) + "/ovlwork"
+            let first = !Posix.exists(upper)
+            try Posix.makeDirectories(upper)
+            try Posix.makeDirectories(work)
+            log.info("overlay", "persistent overlay on \(device): upper \(upper), work \(work)\(first ? " (made now: its first boot)" : "")")
+            return (upper, work)
+        } catch {
+            log.warning("overlay", "persistent overlay \(overlay.device) not used: \(error); this boot's changes stay in RAM and are lost at shutdown")
+            return nil
+        }
+    }
+
+    /// dracut's name: `overlay-<label>-<uuid>` of the medium, in rd.live.dir.
+    func defaultPath() -> String {
+        let medium = HandOff.read("root")?["ROOT_DEVICE"].flatMap(BlockDevices.identity(of:))
+        return "/\(liveDirectory)/overlay-\(medium?.label ?? "")-\(medium?.uuid ?? "")"
+    }
+
+    func mountWritable(_ device: String) throws {
+        try Posix.makeDirectories(Self.mountPoint)
+        let root = HandOff.read("root")
+        if let medium = root?["ROOT_DEVICE"], Self.sameDevice(medium, device), root?["LIVE_MEDIUM"] == LiveMediumLayer.mountPoint {
+            // One filesystem, one superblock: it becomes writable, the medium's own mount
+            // point stays read-only.
+            try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: UInt(MS_REMOUNT))
+            try Posix.mount(source: LiveMediumLayer.mountPoint, target: Self.mountPoint, type: nil, flags: UInt(MS_BIND))
+            try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: UInt(MS_REMOUNT | MS_BIND | MS_RDONLY))
+            return
+        }
+        guard let type = try BlockDevices.filesystemType(of: device), BlockDevices.containerExplanation(type) == nil, type != "swap" else {
+            throw BootError("mount persistent overlay", device, detail: "expected a filesystem (make one with mkfs.ext4 -L …)", option: "rd.live.overlay=")
+        }
+        context.watcher.modules.loadFilesystem(type, reason: "persistent overlay")
+        try Posix.mount(source: device, target: Self.mountPoint, type: type, flags: UInt(MS_NOSUID | MS_NODEV))
+    }
+
+    static func sameDevice(_ a: String, _ b: String) -> Bool {
+        guard let first = try? Posix.statIfPresent(a), let second = try? Posix.statIfPresent(b) else { return false }
+        return first.st_rdev == second.st_rdev && first.st_mode & S_IFMT == S_IFBLK && second.st_mode & S_IFMT == S_IFBLK
+    }
+}
