@@ -1,3 +1,4 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <nettle/sha2.h>
+#include <nettle/md5.h>

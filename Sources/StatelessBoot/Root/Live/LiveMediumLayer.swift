@@ -18,9 +18,6 @@ struct LiveMediumLayer: RootLayer {
     static let plainImages = ["rootfs.img", "ext3fs.img"]
 
     func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
-        if spec.check {
-            context.log.warning("root", "rd.live.check: the medium's checksum is not verified by this version (dracut runs checkisomd5); booting without the check")
-        }
         let option = "root=, rd.timeout="
         var steps: [RootLayer]
         switch spec.medium {
@@ -49,6 +46,7 @@ struct LiveMediumLayer: RootLayer {
         steps.reverse()
         let stack = try LayerStack.attach(next: { _, _ in steps.popLast() }) { layer, below in try layer.attach(below, context) }
         do {
+            if spec.check { try check(stack.facts, context) }
             if case .file(let image) = stack.resource {
                 return AttachedLayer(resource: stack.resource, facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)], undo: stack.undo)
             }
@@ -68,6 +66,17 @@ struct LiveMediumLayer: RootLayer {
             stack.undo()
             throw error
         }
+    }
+
+    /// `rd.live.check`: an ISO 9660 medium (the CD, or the ISO file) against the MD5
+    /// implanted in it.
+    func check(_ facts: [(String, String)], _ context: AttachContext) throws {
+        func fact(_ key: String) -> String? { facts.last { $0.0 == key }?.1 }
+        guard fact("LIVE_MEDIUM_FSTYPE") == "iso9660", let medium = fact("LIVE_ISO") ?? fact("LIVE_FETCHED") ?? fact("ROOT_DEVICE") else {
+            context.log.warning("root", "rd.live.check: the medium is no ISO 9660 image (\(fact("LIVE_MEDIUM_FSTYPE") ?? "an image fetched into RAM")): nothing to check")
+            return
+        }
+        try LiveMediumCheck(log: context.log).run(medium)
     }
 
     static let ramDirectory = "/run/initramfs/ram"
