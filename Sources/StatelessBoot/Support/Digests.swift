@@ -1,23 +1,45 @@
 import CNettle
 
-/// SHA-256 and MD5 through Debian's libnettle (317 KB, needs nothing but libc). SHA-256
+/// A running hash through Debian's libnettle (317 KB, needs nothing but libc): SHA-256
 /// checks a live image fetched over HTTP, hashed as it is written, so the check costs no
 /// second pass over RAM; MD5 is what isomd5sum implants in a live ISO (`rd.live.check`).
-public struct SHA256 {
-    private var context = sha256_ctx()
+/// One type for both: nettle's functions differ only in the context they take.
+public struct Digest<Context> {
+    private var context: Context
+    private let size: Int
+    private let updater: (UnsafeMutablePointer<Context>, Int, UnsafePointer<UInt8>) -> Void
+    private let finisher: (UnsafeMutablePointer<Context>, Int, UnsafeMutablePointer<UInt8>) -> Void
 
-    public init() { nettle_sha256_init(&context) }
+    init(_ context: Context, size: Int32, initializer: (UnsafeMutablePointer<Context>) -> Void,
+         updater: @escaping (UnsafeMutablePointer<Context>, Int, UnsafePointer<UInt8>) -> Void,
+         finisher: @escaping (UnsafeMutablePointer<Context>, Int, UnsafeMutablePointer<UInt8>) -> Void) {
+        self.context = context
+        self.size = Int(size)
+        self.updater = updater
+        self.finisher = finisher
+        initializer(&self.context)
+    }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        nettle_sha256_update(&context, bytes.count, base.assumingMemoryBound(to: UInt8.self))
+        updater(&context, bytes.count, base.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// The digest as 64 lower-case hex digits; the context starts over.
+    /// The digest in lower-case hex; the context starts over (nettle's rule).
     public mutating func hexDigest() -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
-        nettle_sha256_digest(&context, digest.count, &digest)
-        return hexString(digest)
+        var digest = [UInt8](repeating: 0, count: size)
+        finisher(&context, size, &digest)
+        let digits = Array("0123456789abcdef")
+        return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+    }
+}
+
+public typealias SHA256 = Digest<sha256_ctx>
+public typealias MD5 = Digest<md5_ctx>
+
+extension Digest where Context == sha256_ctx {
+    public init() {
+        self.init(sha256_ctx(), size: SHA256_DIGEST_SIZE, initializer: nettle_sha256_init, updater: nettle_sha256_update, finisher: nettle_sha256_digest)
     }
 
     /// 64 hex digits, either case: the form `sha256sum` prints and an admin pastes.
@@ -26,26 +48,8 @@ public struct SHA256 {
     }
 }
 
-public struct MD5 {
-    private var context = md5_ctx()
-
-    public init() { nettle_md5_init(&context) }
-
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        nettle_md5_update(&context, bytes.count, base.assumingMemoryBound(to: UInt8.self))
+extension Digest where Context == md5_ctx {
+    public init() {
+        self.init(md5_ctx(), size: MD5_DIGEST_SIZE, initializer: nettle_md5_init, updater: nettle_md5_update, finisher: nettle_md5_digest)
     }
-
-    /// The digest as 32 lower-case hex digits; the context starts over.
-    public mutating func hexDigest() -> String {
-        var digest = [UInt8](repeating: 0, count: Int(MD5_DIGEST_SIZE))
-        nettle_md5_digest(&context, digest.count, &digest)
-        return hexString(digest)
-    }
-}
-
-/// Lower-case hex, two digits a byte.
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
 }
