@@ -61,6 +61,10 @@ final class LiveRootSpecTests: XCTestCase {
             ("rd.overlay=UUID=1234-ABCD:/LiveOS/overlay", .init(device: .tag(name: "UUID", value: "1234-ABCD"), path: "/LiveOS/overlay")),
             ("rd.live.overlay=/dev/sdb1:/persist/upper", .init(device: .path("/dev/sdb1"), path: "/persist/upper")),
             ("rd.live.overlay=/dev/disk/by-label/P", .init(device: .tag(name: "LABEL", value: "P"), path: nil)),
+            // dracut: a relative path is from the top; dracut 110's rd.overlay=<device> alone is overlay/ there.
+            ("rd.live.overlay=LABEL=P:persist/upper", .init(device: .tag(name: "LABEL", value: "P"), path: "/persist/upper")),
+            ("rd.overlay=LABEL=P", .init(device: .tag(name: "LABEL", value: "P"), path: "/overlay")),
+            ("rd.overlay=LABEL=P:auto", .init(device: .tag(name: "LABEL", value: "P"), path: nil)),
         ]
         for (text, expected) in cases {
             let spec = try live("root=live:LABEL=LIVE-USB " + text)
@@ -96,7 +100,7 @@ final class LiveRootSpecTests: XCTestCase {
             ("root=CDLABEL=L", "root"),
             // Not done (yet): said, never silently ignored.
             ("root=live:CDLABEL=L iso-scan/filename=/x.iso", "iso-scan/filename"),
-            ("root=live:CDLABEL=L rd.overlay=LABEL=", "rd.overlay"), ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:relative", "rd.live.overlay"),
+            ("root=live:CDLABEL=L rd.overlay=LABEL=", "rd.overlay"), ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:a//b", "rd.live.overlay"),
             ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:/a/../b", "rd.live.overlay"), ("root=live:CDLABEL=L rd.live.overlay=LABEL=P:/", "rd.live.overlay"),
             ("root=live:CDLABEL=L rd.live.overlay=NAME=P", "rd.live.overlay"), ("root=live:CDLABEL=L rd.overlay=maybe", "rd.overlay"),
         ]

@@ -172,17 +172,22 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `<device>[:<path>|:auto]` naming a persistent overlay; nil for the switch and
-    /// tmpfs forms. The device is named as a root is (`LABEL=`, `UUID=`, `/dev/…`).
+    /// tmpfs forms. The device is named as a root is (`LABEL=`, `UUID=`, `/dev/…`); a
+    /// relative path is taken from the top, as dracut does. dracut 110's `rd.overlay=`
+    /// with a device alone means `overlay/` (and `ovlwork/`) at its top; `rd.live.overlay=`
+    /// with a device alone, the directory named after the medium (`path` nil).
     static func persistentOverlay(_ parameter: KernelParameter) throws -> PersistentOverlay? {
         guard let value = parameter.value, !value.hasPrefix("tmpfs"), value.hasPrefix("/dev/") || value.contains(where: { $0 == "=" }) else { return nil }
         let expected = "<device>[:<path>] such as LABEL=LIVE-USB or LABEL=LIVE-USB:/LiveOS/overlay, a switch (0, 1) or tmpfs"
         func fail() -> OptionError { OptionError(option: parameter.key, value: value, expected: expected) }
         var devicePart = Substring(value)
-        var path: String?
+        var path: String? = parameter.key == "rd.overlay" ? "/overlay" : nil
         if let colon = value.firstIndex(of: ":") {
             devicePart = value[..<colon]
-            let rest = String(value[value.index(after: colon)...])
-            if rest != "auto" {
+            let given = value[value.index(after: colon)...]
+            path = nil
+            if given != "auto" {
+                let rest = given.hasPrefix("/") ? String(given) : "/" + given
                 guard isCleanAbsolutePath(rest), rest.count > 1, !rest.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else { throw fail() }
                 path = rest
             }
