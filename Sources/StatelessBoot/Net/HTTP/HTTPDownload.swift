@@ -63,9 +63,7 @@ struct HTTPDownload {
                     }
                     log.info(stage, "\(url) redirects to \(next)")
                     url = next
-                    stored = 0
-                    total = nil
-                    try sink.reset()
+                    try startOver(&sink)
                     continue
                 }
             } catch let interruption as Interrupted {
@@ -103,15 +101,12 @@ struct HTTPDownload {
         case .fail(let why): throw BootError("fetch", url.description, detail: why, option: "root=")
         case .restart(let why):
             log.warning(stage, "\(url): \(why): starting over")
-            stored = 0
-            total = nil
-            try sink.reset()
+            try startOver(&sink)
             throw Interrupted(description: why)
         case .body(let offset, let size):
             if offset == 0 && stored > 0 {
                 log.warning(stage, "\(url): the server sent the whole file again (\(head.status)): starting over")
-                stored = 0
-                try sink.reset()
+                try startOver(&sink)
             }
             if total == nil || total != size {
                 total = size
@@ -135,6 +130,13 @@ struct HTTPDownload {
             progress.report(stored, of: end)
         }
         return .complete
+    }
+
+    /// Nothing stored, no size known: the next bytes are the file's first.
+    private mutating func startOver(_ sink: inout some DownloadSink) throws {
+        stored = 0
+        total = nil
+        try sink.reset()
     }
 
     /// An absolute `http://` Location, or a path on the same server.
