@@ -32,11 +32,14 @@ let package = Package(
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // SHA-256 of a live image fetched over HTTP.
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
+        // OpenSSL's headers for https://, not linked: libssl is opened with dlopen when an
+        // image has it (Sources/COpenSSL/shim.h says why).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "StatelessAudit",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "COpenSSL", "StatelessAudit",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings
@@ -69,7 +72,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux", "CMakeExt4"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux", "CMakeExt4", "COpenSSL"]),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]

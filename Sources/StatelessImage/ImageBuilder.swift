@@ -28,6 +28,8 @@ public struct ImageBuilder {
         public var skeleton: String?
         /// Replacement shared libraries preferred over the system's (see ElfDependencies).
         public var libraryDirectory: String?
+        /// For https:// live roots: OpenSSL and these CA certificates go in (TLSFiles).
+        public var httpsCACertificates: String?
 
         public init(kernelVersion: String, binary: String, output: String, profile: String) {
             self.kernelVersion = kernelVersion
@@ -83,7 +85,13 @@ public struct ImageBuilder {
         try tree.add(.file("init", permissions: 0o755, contents: HostFiles.contents(stripped.path)))
         try Self.addInitLinks(to: &tree)
 
-        let libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
+        var libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
+        if let certificates = options.httpsCACertificates {
+            let tls = try TLSFiles.libraries(besides: libraries, libraryDirectory: options.libraryDirectory)
+            libraries += tls.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+            try tree.add(.file(TLSFiles.caCertificatesImagePath, permissions: 0o644, contents: TLSFiles.caCertificates(certificates)))
+            log("https: \(tls.map(\.imagePath).joined(separator: " ")), CA certificates from \(certificates)")
+        }
         for library in libraries {
             try tree.add(.file(library.imagePath, permissions: 0o755, contents: HostFiles.contents(library.hostPath)))
         }

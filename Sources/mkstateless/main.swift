@@ -65,6 +65,12 @@ struct Build: ParsableCommand {
     @Option(help: "Directory of replacement shared libraries preferred over the system's (e.g. a libkmod built without OpenSSL).")
     var libraryDir: String?
 
+    @Flag(help: "Live roots over https://: add OpenSSL 3 (libssl, libcrypto: 5.4 MB, opened only for https) and CA certificates.")
+    var https = false
+
+    @Option(help: "The CA certificates (PEM bundle) an https server is checked against; implies --https (default: \(TLSFiles.defaultCACertificates)).")
+    var caCertificates: String?
+
     func run() throws {
         try reporting {
             let executable = executablePath()
@@ -84,6 +90,9 @@ struct Build: ParsableCommand {
             options.shell = shell
             options.skeleton = skeletonPath
             options.libraryDirectory = libraryDir
+            if https || caCertificates != nil {
+                options.httpsCACertificates = caCertificates ?? TLSFiles.defaultCACertificates
+            }
             let summary = try ImageBuilder(options).build(log: { if verbose { print($0) } })
             for note in summary.unresolvedSoftdeps {
                 print("note: soft dependency not in the module tree: \(note)")

@@ -132,7 +132,9 @@ final class HTTPTests: XCTestCase {
         XCTAssertEqual(spec.sha256, String(repeating: "a", count: 64))
         XCTAssertTrue(options.needsNetwork)
         XCTAssertEqual(options.overlayMode, .overlayfs)
-        for (text, expected) in [("root=live:https://h/x.img", "no TLS library"), ("root=live:http://h/", "without user, fragment or spaces"),
+        let secure = try BootOptions(KernelCommandLine(parsing: "root=live:https://mirror.example/live.iso"))
+        XCTAssertEqual(secure.root, .live(LiveRootSpec(medium: .url(try XCTUnwrap(HTTPURL(parsing: "https://mirror.example:443/live.iso"))))))
+        for (text, expected) in [("root=live:https://h/", "without user, fragment or spaces"), ("root=live:http://h/", "without user, fragment or spaces"),
                                  ("root=live:http://h/x.img stateless.live.sha256=abc", "64 hex digits")] {
             XCTAssertThrowsError(try BootOptions(KernelCommandLine(parsing: text)), text) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")

@@ -3,16 +3,18 @@
 reaches it as 10.0.2.2 through qemu's user networking), with single byte ranges
 (`Range: bytes=N-`) as a mirror's server has them, and faults on request:
 
-  httpd.py DIR PORTFILE LOG [--drop-after BYTES]
+  httpd.py DIR PORTFILE LOG [--drop-after BYTES] [--tls CERT KEY]
 
 --drop-after: the first response of each file that would go past BYTES is cut there
 (the connection is closed mid-body), as a server restarting mid-transfer does; later
-requests are served whole. PORTFILE gets the port once the server listens; LOG gets one
+requests are served whole. --tls: https with that certificate chain and key (Python's ssl
+module, TLS 1.2 or later). PORTFILE gets the port once the server listens; LOG gets one
 line a request: `GET <path> range=<header or -> status sent=<bytes>`.
 """
 import http.server
 import os
 import socketserver
+import ssl
 import sys
 import threading
 
@@ -95,9 +97,22 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def main():
     root, portfile, log = sys.argv[1:4]
-    drop_after = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--drop-after" else None
+    options = sys.argv[4:]
+    drop_after, tls = None, None
+    while options:
+        if options[0] == "--drop-after" and len(options) > 1:
+            drop_after, options = int(options[1]), options[2:]
+        elif options[0] == "--tls" and len(options) > 2:
+            tls, options = options[1:3], options[3:]
+        else:
+            sys.exit(f"httpd.py: unknown option {options[0]}")
     server = Server(("127.0.0.1", 0), Handler)
     server.root, server.log, server.drop_after = root, log, drop_after
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(portfile + ".tmp", portfile)

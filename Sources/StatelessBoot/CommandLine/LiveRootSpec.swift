@@ -73,7 +73,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     /// The image's path relative to the medium's root.
     public var imagePath: String { directory + "/" + squashImage }
 
-    static let expected = "live:CDLABEL=…, live:LABEL=…, live:UUID=…, live:PARTUUID=…, live:PARTLABEL=…, live:/dev/…, live:<device>:<path>.iso, live:<path>.iso (a file in the initramfs) or live:http://<server>[:port]/<path>"
+    static let expected = "live:CDLABEL=…, live:LABEL=…, live:UUID=…, live:PARTUUID=…, live:PARTLABEL=…, live:/dev/…, live:<device>:<path>.iso, live:<path>.iso (a file in the initramfs) or live:http[s]://<server>[:port]/<path>"
 
     /// `value` is `root=`'s value without `live:`; or, with `rd.live.image`, a plain
     /// `root=CDLABEL=…`.
@@ -87,10 +87,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         func fail() -> OptionError { OptionError(option: option, value: "live:" + value, expected: expected) }
         if HTTPURL.isURL(value) {
             guard let url = HTTPURL(parsing: value) else {
-                throw OptionError(option: option, value: "live:" + value, expected: "http://<server>[:port]/<path of the image or .iso>, without user, fragment or spaces")
-            }
-            guard url.scheme == .http else {
-                throw OptionError(option: option, value: "live:" + value, expected: "an http:// URL: this image has no TLS library and no CA certificates to check a server with (put a checksum beside the image instead: <image>.sha256)")
+                throw OptionError(option: option, value: "live:" + value, expected: "http[s]://<server>[:port]/<path of the image or .iso>, without user, fragment or spaces")
             }
             return .url(url)
         }

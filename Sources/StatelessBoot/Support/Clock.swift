@@ -38,3 +38,17 @@ public func sleep(milliseconds: Int) {
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
+
+/// The wall clock, for messages where its value is the likely cause (a certificate "not
+/// yet valid" on a machine whose RTC is wrong).
+enum WallClock {
+    /// `2026-12-06 01:07:33 UTC`
+    static func utcText() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S UTC", &parts)
+        return count > 0 ? String(cString: buffer) : "\(now) s since 1970"
+    }
+}

@@ -2,13 +2,16 @@ import CLinux
 import Glibc
 import SystemPackage
 
-/// One TCP connection to an HTTP server, every wait bounded: connecting, the response
-/// head, and each read of the body (a server that stops sending is a stall, not a hang).
+/// One TCP connection to an HTTP server, plain or TLS, every wait bounded: connecting, the
+/// handshake, the response head, and each read of the body (a server that stops sending is
+/// a stall, not a hang).
 final class HTTPConnection {
     private let fd: CInt
     let peer: String
     /// Bytes read past the head, handed out first by `read`.
     private var pending: [UInt8] = []
+    /// Set once `startTLS` succeeded: every byte goes through it.
+    private var tls: TLSSession?
 
     /// Connects to `address`:`port` within `milliseconds`.
     init(to address: IPv4Address, port: UInt16, milliseconds: Int) throws {
@@ -33,7 +36,10 @@ final class HTTPConnection {
         }
     }
 
-    deinit { close(fd) }
+    deinit {
+        tls = nil  // freed while its descriptor is still open
+        close(fd)
+    }
 
     private func wait(for events: Int16, milliseconds: Int) -> Bool {
         var poller = pollfd(fd: fd, events: events, revents: 0)
@@ -47,18 +53,44 @@ final class HTTPConnection {
         }
     }
 
+    /// Runs `step` until it is done, polling for what it waits on; every wait is bounded
+    /// by `milliseconds`, and `silence` says what a wait that ran out means.
+    private func drive(_ milliseconds: Int, silence: String, _ step: () throws -> TLSStep) throws -> Int {
+        while true {
+            switch try step() {
+            case .done(let count): return count
+            case .wait(let events):
+                guard wait(for: events, milliseconds: milliseconds) else {
+                    throw BootError(silence, peer, detail: "nothing moved for \(milliseconds / 1000) s")
+                }
+            }
+        }
+    }
+
+    /// Makes this a TLS connection: the handshake within `milliseconds`, the server checked
+    /// under `host` against the client's CA certificates. `TLSRefused` when it is not
+    /// trusted.
+    func startTLS(_ client: TLSClient, host: String, milliseconds: Int) throws {
+        let session = try TLSSession(client, descriptor: fd, host: host)
+        _ = try drive(milliseconds, silence: "TLS handshake with") { try session.handshake() }
+        tls = session
+    }
+
+    /// The protocol in use: `TLSv1.3`, or plain TCP.
+    var transport: String { tls?.version ?? "TCP" }
+
     func send(_ bytes: [UInt8], milliseconds: Int) throws {
         var offset = 0
         while offset < bytes.count {
-            guard wait(for: Int16(POLLOUT), milliseconds: milliseconds) else {
-                throw BootError("send request to", peer, detail: "the connection took nothing for \(milliseconds / 1000) s")
+            offset += try bytes[offset...].withUnsafeBytes { chunk in
+                try drive(milliseconds, silence: "send request to") {
+                    if let tls { return try tls.write(chunk) }
+                    let sent = Glibc.send(fd, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
+                    if sent >= 0 { return .done(sent) }
+                    if errno == EAGAIN || errno == EINTR { return .wait(Int16(POLLOUT)) }
+                    throw BootError("send request to", peer, errno: Posix.lastErrno)
+                }
             }
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                throw BootError("send request to", peer, errno: Posix.lastErrno)
-            }
-            offset += sent
         }
     }
 
@@ -71,13 +103,12 @@ final class HTTPConnection {
             pending.removeFirst(count)
             return count
         }
-        while true {
-            guard wait(for: Int16(POLLIN), milliseconds: milliseconds) else {
-                throw BootError("read from", peer, detail: "nothing arrived for \(milliseconds / 1000) s")
-            }
+        // Tried before polling: TLS may hold decrypted bytes the socket no longer shows.
+        return try drive(milliseconds, silence: "read from") {
+            if let tls { return try tls.read(into: buffer) }
             let count = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if count >= 0 { return count }
-            if errno == EAGAIN || errno == EINTR { continue }
+            if count >= 0 { return .done(count) }
+            if errno == EAGAIN || errno == EINTR { return .wait(Int16(POLLIN)) }
             throw BootError("read from", peer, errno: Posix.lastErrno)
         }
     }

@@ -27,6 +27,11 @@ struct HTTPDownload {
     var announce = true
     let stage = "root"
 
+    /// The trusted certificates for https:// (a test points it elsewhere).
+    var caFile = TLSClient.caCertificates
+    private var tlsClient: TLSClient?
+    private var announcedTLS = false
+
     /// Bytes stored, and the size the server gave.
     private(set) var stored: Int64 = 0
     private(set) var total: Int64?
@@ -59,7 +64,10 @@ struct HTTPDownload {
                 case .redirect(let location):
                     redirects += 1
                     guard redirects <= 5, let next = Self.follow(location, from: url) else {
-                        throw BootError("fetch", url.description, detail: "redirected to \(location)\(redirects > 5 ? " (the 6th redirect)" : ", not an http:// URL we follow")", option: "root=")
+                        throw BootError("fetch", url.description, detail: "redirected to \(location)\(redirects > 5 ? " (the 6th redirect)" : ", not an http(s):// URL we follow")", option: "root=")
+                    }
+                    guard url.scheme == .http || next.scheme == .https else {
+                        throw BootError("fetch", url.description, detail: "redirected to \(next), which would drop TLS: not followed", option: "root=")
                     }
                     log.info(stage, "\(url) redirects to \(next)")
                     url = next
@@ -86,10 +94,19 @@ struct HTTPDownload {
     /// One connection: request from `stored`, act on the head, stream the body.
     private mutating func attempt(into sink: inout some DownloadSink, progress: inout TransferProgress) throws -> Outcome {
         let address = try Self.resolve(url.host)
+        var tls: TLSClient?
+        if url.scheme == .https { tls = try loadTLS() }
         let connection: HTTPConnection
         do {
             connection = try HTTPConnection(to: address, port: url.port, milliseconds: 10_000)
+            if let tls {
+                try connection.startTLS(tls, host: url.host, milliseconds: 10_000)
+                if !announcedTLS { log.info(stage, "\(url): \(connection.transport), the server's certificate checked against \(tls.caFile)") }
+                announcedTLS = true
+            }
             try connection.send(HTTPRequest.get(url, from: stored), milliseconds: stallMilliseconds)
+        } catch let refused as TLSRefused {
+            throw BootError("fetch", url.description, detail: refused.description, option: "root=")
         } catch { throw Interrupted(description: "\(error)") }
         let head: HTTPResponseHead
         do { head = try connection.readHead(milliseconds: stallMilliseconds) } catch { throw Interrupted(description: "\(error)") }
@@ -132,6 +149,18 @@ struct HTTPDownload {
         return .complete
     }
 
+    /// OpenSSL with the image's CA certificates, loaded for the first https:// attempt.
+    private mutating func loadTLS() throws -> TLSClient {
+        if let tlsClient { return tlsClient }
+        do {
+            let client = try TLSClient(caFile: caFile)
+            tlsClient = client
+            return client
+        } catch {
+            throw BootError("fetch", url.description, detail: "https:// needs TLS, and this image cannot: \(error) (mkstateless build --https adds OpenSSL and the CA certificates; or serve http:// with a .sha256 beside the image)", option: "root=")
+        }
+    }
+
     /// Nothing stored, no size known: the next bytes are the file's first.
     private mutating func startOver(_ sink: inout some DownloadSink) throws {
         stored = 0
@@ -139,7 +168,7 @@ struct HTTPDownload {
         try sink.reset()
     }
 
-    /// An absolute `http://` Location, or a path on the same server.
+    /// An absolute `http://` or `https://` Location, or a path on the same server.
     static func follow(_ location: String, from url: HTTPURL) -> HTTPURL? {
         if location.hasPrefix("/") {
             return HTTPURL(parsing: "\(url.scheme.rawValue)://\(url.host):\(url.port)\(location)")
