@@ -40,3 +40,6 @@ extern int setns(int fd, int nstype);
 #include <sys/mman.h>
 #define STATELESS_SFD_CLOEXEC 02000000
 #define STATELESS_MCL_ONFAULT 4
+
+// getrandom(2) with GRND_NONBLOCK: before https, is the kernel's CRNG ready yet?
+#include <sys/random.h>

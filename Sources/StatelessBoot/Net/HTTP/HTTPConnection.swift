@@ -99,7 +99,7 @@ final class HTTPConnection {
     func read(into buffer: UnsafeMutableRawBufferPointer, milliseconds: Int) throws -> Int {
         if !pending.isEmpty {
             let count = min(pending.count, buffer.count)
-            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(start: pending, count: pending.count)[..<count]))
+            pending.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
             pending.removeFirst(count)
             return count
         }

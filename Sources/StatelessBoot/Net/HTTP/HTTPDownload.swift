@@ -152,6 +152,7 @@ struct HTTPDownload {
     /// OpenSSL with the image's CA certificates, loaded for the first https:// attempt.
     private mutating func loadTLS() throws -> TLSClient {
         if let tlsClient { return tlsClient }
+        TLSClient.awaitRandomness(log, stage: stage)
         do {
             let client = try TLSClient(caFile: caFile)
             tlsClient = client

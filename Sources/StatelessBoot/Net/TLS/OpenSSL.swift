@@ -83,7 +83,7 @@ struct OpenSSL {
         var buffer = [CChar](repeating: 0, count: 256)
         while case let code = nextError(), code != 0 {
             errorText(code, &buffer, buffer.count)
-            texts.append(String(cString: buffer))
+            texts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return texts.joined(separator: "; ")
     }

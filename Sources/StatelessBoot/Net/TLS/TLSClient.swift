@@ -1,3 +1,4 @@
+import CLinux
 import COpenSSL
 import Glibc
 
@@ -24,13 +25,25 @@ final class TLSClient {
         _ = ssl.contextControl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, Int(TLS1_2_VERSION), nil)
         ssl.setVerify(context, SSL_VERIFY_PEER, nil)
         guard ssl.loadVerifyLocations(context, caFile, nil) == 1 else {
-            let why = ssl.queuedErrors()
-            ssl.freeContext(context)
-            throw OpenSSL.Unavailable(description: "no CA certificates to check the server with in \(caFile) (\(why))")
+            // Every property is set: deinit frees the context.
+            throw OpenSSL.Unavailable(description: "no CA certificates to check the server with in \(caFile) (\(ssl.queuedErrors()))")
         }
     }
 
     deinit { ssl.freeContext(context) }
+
+    /// TLS keys need the kernel's CRNG, which an early boot without a hardware RNG may not
+    /// have yet: OpenSSL's getrandom(2) would then block, silently, until the kernel's own
+    /// jitter-entropy collection makes it ready (a bound the kernel keeps: about a second).
+    /// The wait is done here instead, between two lines, so it shows in the log.
+    static func awaitRandomness(_ log: Logger, stage: String) {
+        var byte: UInt8 = 0
+        guard getrandom(&byte, 1, UInt32(GRND_NONBLOCK)) < 0, errno == EAGAIN else { return }
+        let start = Uptime.now()
+        log.info(stage, "waiting for the kernel's random number generator: TLS keys need it (a hardware RNG, e.g. qemu's -device virtio-rng-pci, removes this wait)")
+        while getrandom(&byte, 1, 0) < 0 && errno == EINTR {}
+        log.info(stage, "random number generator ready after \(Uptime(nanoseconds: Uptime.now().nanoseconds - start.nanoseconds)) s")
+    }
 }
 
 /// What a TLS step asks of the caller: done (with a byte count), or wait for the socket.
