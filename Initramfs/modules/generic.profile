@@ -113,6 +113,16 @@ fs/overlayfs/*
 fs/squashfs/*
 fs/isofs/*
 fs/erofs/*
+# Live USB sticks: FAT (most sticks as sold and as made by Windows tools) with the code
+# page and charsets its mount asks the kernel for (the kernel's defaults: cp437, ascii;
+# iocharset=utf8), exFAT (larger sticks), UDF (DVD images)
+fs/fat/vfat.ko
+fs/nls/nls_cp437.ko
+fs/nls/nls_ascii.ko
+fs/nls/nls_utf8.ko
+fs/nls/nls_iso8859-1.ko
+fs/exfat/exfat.ko
+fs/udf/udf.ko
 # NFS client v3 and v4 (the pNFS layout drivers are left out: rare on clients, large)
 fs/nfs/nfs.ko
 fs/nfs/nfsv3.ko

@@ -2,7 +2,7 @@ import CLinux
 import Glibc
 
 /// `rd.live.overlay=<device>[:<path>]`: overlayfs's upper and work directories on a
-/// writable filesystem, so that a live USB stick keeps its changes across boots. The
+/// writable filesystem (or in a filesystem image file on it, see `mountImage`), so that a live USB stick keeps its changes across boots. The
 /// layout is dracut's (a stick prepared for a dracut live system works unchanged): the
 /// upper `/<rd.live.dir>/overlay-<label>-<uuid>` (the medium's label and UUID) unless a
 /// path is given, the work directory `ovlwork` beside it; both are made on the first boot.
@@ -24,19 +24,48 @@ struct LivePersistentOverlay {
             let device = try BlockDeviceLayer.wait(for: overlay.device, purpose: "persistent overlay", seconds: context.options.deviceTimeoutSeconds,
                                                    option: Self.option, context)
             try mountWritable(device)
-            let upper = Self.mountPoint + (overlay.path ?? defaultPath())
-            if Posix.isRegularFile(upper) {
-                throw BootError("use persistent overlay", upper, detail: "it is a file (dracut's device-mapper overlay or a filesystem image), which this version does not use: a directory is expected", option: "rd.live.overlay=")
+            let path = Self.mountPoint + (overlay.path ?? defaultPath())
+            var upper = path
+            var work = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) + "/ovlwork"
+            var place = "on \(device)"
+            if Posix.isRegularFile(path) {
+                let (loop, type) = try mountImage(path)
+                upper = Self.mountPoint + "/overlayfs"
+                work = Self.mountPoint + "/ovlwork"
+                place = "in \(path) (\(type) on \(loop)) on \(device)"
             }
-            let work = String(upper[..<(upper.lastIndex(of: "/") ?? upper.endIndex)]) + "/ovlwork"
             let first = !Posix.exists(upper)
             try Posix.makeDirectories(upper)
             try Posix.makeDirectories(work)
-            log.info("overlay", "persistent overlay on \(device): upper \(upper), work \(work)\(first ? " (made now: its first boot)" : "")")
+            log.info("overlay", "persistent overlay \(place): upper \(upper), work \(work)\(first ? " (made now: its first boot)" : "")")
             return (upper, work)
         } catch {
             log.warning("overlay", "persistent overlay \(overlay.device) not used: \(error); this boot's changes stay in RAM and are lost at shutdown")
             return nil
+        }
+    }
+
+    /// dracut's other form: the path is a file holding a filesystem (an ext4 image, as
+    /// livecd-iso-to-disk --overlayfs makes on a FAT stick, whose own filesystem cannot
+    /// hold an overlayfs upper), with `overlayfs/` and `ovlwork/` at its top (made here if
+    /// missing). Attached to a loop device read-write and mounted at
+    /// /run/initramfs/overlayfs in place of the device's filesystem, which the loop keeps
+    /// busy, as dracut does. A file without a filesystem is dracut's device-mapper store,
+    /// which is not used: one line says so.
+    func mountImage(_ file: String) throws -> (loop: String, type: String) {
+        let attached = try LoopDeviceLayer(image: file, writable: true).attach(.nothing, context)
+        guard case .blockDevice(let loop) = attached.resource else { fatalError("a loop layer hands up a block device") }
+        do {
+            guard let type = try BlockDevices.filesystemType(of: loop), BlockDevices.containerExplanation(type) == nil, type != "swap" else {
+                throw BootError("use persistent overlay", file, detail: "the file holds no filesystem (dracut's device-mapper store, which this version does not use): make it a filesystem image (mkfs.ext4 FILE) or use a directory", option: "rd.live.overlay=")
+            }
+            context.watcher.modules.loadFilesystem(type, reason: "persistent overlay image")
+            try Posix.unmount(Self.mountPoint, flags: CInt(MNT_DETACH))
+            try Posix.mount(source: loop, target: Self.mountPoint, type: type, flags: UInt(MS_NOSUID | MS_NODEV))
+            return (loop, type)
+        } catch {
+            attached.undo()
+            throw error
         }
     }
 
