@@ -38,6 +38,11 @@ final class HTTPTests: XCTestCase {
         XCTAssertTrue(resumed.contains("\r\nRange: bytes=1048576-\r\n"), resumed)
         let plain = try XCTUnwrap(HTTPURL(parsing: "http://h/x"))
         XCTAssertTrue(String(decoding: HTTPRequest.get(plain), as: UTF8.self).contains("\r\nHost: h\r\n"))
+        // Each scheme's own default port is left out (a signed URL signs the Host field).
+        for (text, host) in [("https://h/x", "h"), ("https://h:8443/x", "h:8443"), ("http://h:443/x", "h:443")] {
+            let request = String(decoding: HTTPRequest.get(try XCTUnwrap(HTTPURL(parsing: text))), as: UTF8.self)
+            XCTAssertTrue(request.contains("\r\nHost: \(host)\r\n"), request)
+        }
     }
 
     func head(_ text: String) throws -> HTTPResponseHead { try HTTPResponseHead(parsing: Array(text.utf8)[...]) }

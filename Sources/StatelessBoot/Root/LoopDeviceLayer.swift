@@ -15,7 +15,8 @@ import Glibc
 /// before shutdown anyway.
 struct LoopDeviceLayer: RootLayer {
     let image: String
-    /// Read-write: only for the live snapshot's copy-on-write store, never an image.
+    /// Read-write: only for the live snapshot's copy-on-write store and a persistent
+    /// overlay's filesystem image, never a root image.
     var writable = false
     var name: String { "loop-device" }
 

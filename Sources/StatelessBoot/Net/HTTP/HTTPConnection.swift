@@ -2,6 +2,14 @@ import CLinux
 import Glibc
 import SystemPackage
 
+/// What one nonblocking step on a socket (a send, a receive, a TLS handshake or record)
+/// asks of its caller: done, with a byte count, or a wait for the socket.
+enum SocketStep: Equatable {
+    case done(Int)
+    /// Poll the socket for these events, then make the same step again.
+    case wait(Int16)
+}
+
 /// One TCP connection to an HTTP server, plain or TLS, every wait bounded: connecting, the
 /// handshake, the response head, and each read of the body (a server that stops sending is
 /// a stall, not a hang).
@@ -24,21 +32,21 @@ final class HTTPConnection {
         }
         if result != 0 {
             let started = Posix.lastErrno
-            guard started == .nowInProgress else { close(fd); throw BootError("connect to", peer, errno: started) }
+            // Every property is set: a throw from here on runs deinit, which closes fd.
+            guard started == .nowInProgress else { throw BootError("connect to", peer, errno: started) }
             guard wait(for: Int16(POLLOUT), milliseconds: milliseconds) else {
-                close(fd)
                 throw BootError("connect to", peer, detail: "no answer within \(milliseconds / 1000) s")
             }
             var error: CInt = 0
             var length = socklen_t(MemoryLayout<CInt>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            guard error == 0 else { close(fd); throw BootError("connect to", peer, errno: Errno(rawValue: error)) }
+            guard error == 0 else { throw BootError("connect to", peer, errno: Errno(rawValue: error)) }
         }
     }
 
     deinit {
         tls = nil  // freed while its descriptor is still open
-        close(fd)
+        if fd >= 0 { close(fd) }
     }
 
     private func wait(for events: Int16, milliseconds: Int) -> Bool {
@@ -55,7 +63,7 @@ final class HTTPConnection {
 
     /// Runs `step` until it is done, polling for what it waits on; every wait is bounded
     /// by `milliseconds`, and `silence` says what a wait that ran out means.
-    private func drive(_ milliseconds: Int, silence: String, _ step: () throws -> TLSStep) throws -> Int {
+    private func drive(_ milliseconds: Int, silence: String, _ step: () throws -> SocketStep) throws -> Int {
         while true {
             switch try step() {
             case .done(let count): return count
@@ -67,9 +75,9 @@ final class HTTPConnection {
         }
     }
 
-    /// Makes this a TLS connection: the handshake within `milliseconds`, the server checked
-    /// under `host` against the client's CA certificates. `TLSRefused` when it is not
-    /// trusted.
+    /// Makes this a TLS connection: the handshake, each of its waits within `milliseconds`,
+    /// the server checked under `host` against the client's CA certificates. `TLSRefused`
+    /// when it is not trusted.
     func startTLS(_ client: TLSClient, host: String, milliseconds: Int) throws {
         let session = try TLSSession(client, descriptor: fd, host: host)
         _ = try drive(milliseconds, silence: "TLS handshake with") { try session.handshake() }

@@ -5,7 +5,7 @@ public enum HTTPRequest {
     /// a new one anyway), and `Range: bytes=<offset>-` when resuming.
     public static func get(_ url: HTTPURL, from offset: Int64 = 0) -> [UInt8] {
         var text = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host)"
-        if url.port != 80 { text += ":\(url.port)" }
+        if url.port != (url.scheme == .https ? 443 : 80) { text += ":\(url.port)" }
         text += "\r\nUser-Agent: stateless\r\nAccept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\n"
         if offset > 0 { text += "Range: bytes=\(offset)-\r\n" }
         return Array((text + "\r\n").utf8)
