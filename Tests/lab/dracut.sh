@@ -4,8 +4,20 @@
 
 # Generators that look for the target kernel on the host itself (mkinitramfs reads
 # /lib/modules/VERSION and /boot/config-VERSION; dracut's module checks run modprobe -S
-# VERSION): point those paths at the cache for the duration of COMMAND.
+# VERSION): point those paths at the cache for the duration of COMMAND. Outside Tests/run's
+# namespaces (Tests/bench), links on the host, removed afterwards.
 with_kernel_on_host() { # COMMAND…
+  if [ "${LAB_ISOLATED:-}" = 1 ] && [ -d /lib/modules ] && [ -d /boot ]; then
+    # Tests/run's own mount namespace: tmpfs over both, seen by nobody else.
+    local rc=0
+    mount -t tmpfs lab-modules /lib/modules && mount -t tmpfs lab-boot /boot ||
+      { echo "not ok - could not mount tmpfs on /lib/modules and /boot in the scenario's namespace"; exit 1; }
+    ln -s "$KDIR/lib/modules/$KVER" "/lib/modules/$KVER"
+    ln -s "$KDIR/boot/config-$KVER" "/boot/config-$KVER"
+    "$@" || rc=1
+    umount /boot /lib/modules
+    return "$rc"
+  fi
   local created_link= created_dir= created_config= rc=0
   if [ ! -e "/lib/modules/$KVER" ]; then
     [ -d /lib/modules ] || { mkdir -p /lib/modules && created_dir=1; }
@@ -40,20 +52,30 @@ lab_need_dracut() {
 # `make install PREFIX=/usr DESTDIR=$LAB_DRACUT_STAGE`, then a dracut base directory of
 # links to the host's /usr/lib/dracut with the staged module added (dracut honours
 # $dracutbasedir), and the module pointed at the staged binary and defaults.
-LAB_DRACUT_STAGE=$LAB_WORK/dracut-stage
-LAB_DRACUT_BASE=$LAB_WORK/dracut-base
+# Shared by the dracut scenarios (under the lock "dracut" while they are made).
+LAB_DRACUT_STAGE=$LAB_SHARED/dracut-stage
+LAB_DRACUT_BASE=$LAB_SHARED/dracut-base
 lab_dracut_install() {
   lab_build; lab_need_dracut; lab_need make
-  rm -rf "$LAB_DRACUT_STAGE" "$LAB_DRACUT_BASE"
-  if ! make -C "$LAB_REPO" install PREFIX=/usr DESTDIR="$LAB_DRACUT_STAGE" >"$LAB_LOGS/make-install.log" 2>&1; then
-    tail -n 20 "$LAB_LOGS/make-install.log" | sed 's/^/#   /'
-    echo "not ok - make install failed (log: $LAB_LOGS/make-install.log)"; exit 1
+  lab_lock dracut
+  # Once per change of what is installed: a scenario running at once may be using both.
+  local key
+  key=$( (cd "$LAB_REPO" && cat "$BIN/stateless" "$BIN/mkstateless" Makefile Dracut/90stateless/* man/* &&
+    find Initramfs -type f -exec cat {} +) | sha256sum)
+  if [ "$(cat "$LAB_DRACUT_STAGE.key" 2>/dev/null)" != "$key" ]; then
+    rm -rf "$LAB_DRACUT_STAGE" "$LAB_DRACUT_BASE" "$LAB_DRACUT_STAGE.key"
+    if ! make -C "$LAB_REPO" install PREFIX=/usr DESTDIR="$LAB_DRACUT_STAGE" >"$LAB_LOGS/make-install.log" 2>&1; then
+      tail -n 20 "$LAB_LOGS/make-install.log" | sed 's/^/#   /'
+      echo "not ok - make install failed (log: $LAB_LOGS/make-install.log)"; exit 1
+    fi
+    mkdir -p "$LAB_DRACUT_BASE"
+    cp -rs /usr/lib/dracut/. "$LAB_DRACUT_BASE/"
+    cp -r "$LAB_DRACUT_STAGE/usr/lib/dracut/modules.d/90stateless" "$LAB_DRACUT_BASE/modules.d/"
+    echo "$key" >"$LAB_DRACUT_STAGE.key"
   fi
-  mkdir -p "$LAB_DRACUT_BASE"
-  cp -rs /usr/lib/dracut/. "$LAB_DRACUT_BASE/"
-  cp -r "$LAB_DRACUT_STAGE/usr/lib/dracut/modules.d/90stateless" "$LAB_DRACUT_BASE/modules.d/"
   export dracutbasedir=$LAB_DRACUT_BASE
   export STATELESS_BINARY=$LAB_DRACUT_STAGE/usr/bin/stateless STATELESS_DATADIR=$LAB_DRACUT_STAGE/usr/share/stateless
+  lab_unlock dracut
 }
 
 # The images the dracut scenarios boot: built once per change of what goes in (the staged
@@ -61,25 +83,29 @@ lab_dracut_install() {
 lab_dracut_image() { # OUT [dracut args…] : not host-only, the test kernel, zstd
   local out=$1 key; shift
   lab_kernel
+  lab_lock dracut
   key=$( { cat "$STATELESS_BINARY" "$LAB_DRACUT_BASE"/modules.d/90stateless/*; echo "$KVER $*"; } | sha256sum)
   if [ -s "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then
     lab_log "dracut image $out: up to date"
+    lab_unlock dracut
     return 0
   fi
   rm -f "$out" "$out.key"
   with_kernel_on_host generate dracut "$out.build.log" dracut --no-hostonly --kver "$KVER" \
     --kmoddir "$KDIR/lib/modules/$KVER" --compress zstd --force "$@" "$out" || exit 1
   echo "$key" >"$out.key"
+  lab_unlock dracut
 }
 
 # The two images: dracut's default here (systemd in the initramfs, its network module
 # systemd-networkd, dracut's nfs and iscsi modules beside ours), and the shell init with
 # network-legacy (dhclient), as on a distribution without systemd.
-LAB_DRACUT_SYSTEMD_IMG=$LAB_WORK/dracut/systemd.img
-LAB_DRACUT_SHELL_IMG=$LAB_WORK/dracut/shell.img
+LAB_DRACUT_IMAGES=$LAB_SHARED/dracut
+LAB_DRACUT_SYSTEMD_IMG=$LAB_DRACUT_IMAGES/systemd.img
+LAB_DRACUT_SHELL_IMG=$LAB_DRACUT_IMAGES/shell.img
 lab_dracut_images() {
   lab_dracut_install
-  mkdir -p "$LAB_WORK/dracut"
+  mkdir -p "$LAB_DRACUT_IMAGES"
   lab_dracut_image "$LAB_DRACUT_SYSTEMD_IMG" --add stateless
   lab_dracut_image "$LAB_DRACUT_SHELL_IMG" --add "stateless network-legacy" \
     --omit "systemd systemd-initrd systemd-networkd dracut-systemd"

@@ -24,6 +24,8 @@ LAB_ISCSI_TARGETS=()
 _lab_tgtadm() { tgtadm -C "$LAB_ISCSI_CONTROL" --lld iscsi "$@" >>"$LAB_ISCSI_DIR/tgtadm.log" 2>&1 ||
   { echo "not ok - tgtadm $* failed (log: $LAB_ISCSI_DIR/tgtadm.log)"; exit 1; }; }
 
+_lab_tgtd_answers() { tgtadm -C "$LAB_ISCSI_CONTROL" --op show --mode sys >/dev/null 2>&1; }
+
 lab_iscsi_start() {
   lab_need tgtd tgtadm ip
   mkdir -p "$LAB_ISCSI_DIR"
@@ -34,20 +36,18 @@ lab_iscsi_start() {
     touch "$LAB_ISCSI_DIR/added-address"
   fi
   lab_on_exit lab_iscsi_stop
-  # One left behind by an aborted run would answer on the control port instead.
-  pkill -9 -f "^tgtd -f -C $LAB_ISCSI_CONTROL " 2>/dev/null && sleep 0.2
+  # One left behind by an aborted run (outside Tests/run's namespaces) would answer on the
+  # control port instead: say so rather than kill what may be someone else's.
+  if _lab_tgtd_answers; then
+    echo "not ok - a tgtd already answers on control port $LAB_ISCSI_CONTROL (an aborted run? stop it)"; exit 1
+  fi
   local run=()
   [ -n "${LAB_ISCSI_NETNS:-}" ] && run=(ip netns exec "$LAB_ISCSI_NETNS")
   # Started directly (not through a function), so that $! is tgtd itself.
   "${run[@]}" tgtd -f -C "$LAB_ISCSI_CONTROL" --iscsi "portal=$LAB_ISCSI_ADDR:$LAB_ISCSI_PORT" >"$LAB_ISCSI_DIR/tgtd.log" 2>&1 &
   echo $! >"$LAB_ISCSI_DIR/tgtd.pid"
   disown $!  # no "Killed" line from bash when a scenario kills it on purpose
-  local _ ready=
-  for _ in $(seq 1 100); do
-    tgtadm -C "$LAB_ISCSI_CONTROL" --op show --mode sys >/dev/null 2>&1 && { ready=1; break; }
-    sleep 0.1
-  done
-  [ -n "$ready" ] || { echo "not ok - tgtd did not answer on control port $LAB_ISCSI_CONTROL within 10 s (log: $LAB_ISCSI_DIR/tgtd.log)"; exit 1; }
+  lab_wait_until 10 _lab_tgtd_answers || { echo "not ok - tgtd did not answer on control port $LAB_ISCSI_CONTROL within 10 s (log: $LAB_ISCSI_DIR/tgtd.log)"; exit 1; }
   local tid=1 t iqn rest image opt accounts=
   for t in "${LAB_ISCSI_TARGETS[@]}"; do
     iqn=${t%%=*}; rest=${t#*=}; image=${rest%%,*}
@@ -76,7 +76,7 @@ lab_iscsi_kill() {
   local pid
   pid=$(cat "$LAB_ISCSI_DIR/tgtd.pid" 2>/dev/null) || return 0
   kill -9 "$pid" 2>/dev/null
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  lab_wait_until 10 lab_gone "$pid" || { echo "not ok - tgtd (process $pid) did not exit 10 s after SIGKILL"; exit 1; }
   rm -f "$LAB_ISCSI_DIR/tgtd.pid"
 }
 

@@ -17,10 +17,14 @@
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_DIR/../.." && pwd)
 LAB_CACHE=${LAB_CACHE:-$LAB_REPO/.cache}
-LAB_LOGS=$LAB_CACHE/logs
+# Tests/run gives each scenario a work directory and a log directory of its own
+# (LAB_WORK, LAB_LOGS); what scenarios share (the default image, the dracut images) is
+# built once under LAB_SHARED, each piece under its lock (lab_lock).
+LAB_LOGS=${LAB_LOGS:-$LAB_CACHE/logs}
 LAB_WORK=${LAB_WORK:-$LAB_CACHE/work}
+LAB_SHARED=$LAB_CACHE/shared
 LAB_QEMU_TIMEOUT=${LAB_QEMU_TIMEOUT:-120}
-mkdir -p "$LAB_CACHE" "$LAB_LOGS" "$LAB_WORK"
+mkdir -p "$LAB_CACHE" "$LAB_LOGS" "$LAB_WORK" "$LAB_SHARED/locks"
 
 LAB_FAILS=${LAB_FAILS:-0}
 LAB_PASSES=${LAB_PASSES:-0}
@@ -44,6 +48,47 @@ lab_skip() {
   echo "SKIP: $*"
   exit 77
 }
+
+# Under `Tests/run --all` (LAB_ALL=1) a scenario also boots its twins and variants; the
+# CI tier boots each root kind and failure class once.
+lab_all() { [ "${LAB_ALL:-}" = 1 ]; }
+
+# One holder at a time of a shared piece (a second scenario running at once waits for
+# the first to finish building it). lab_unlock NAME lets go; exit does too.
+declare -A LAB_LOCKS=()
+lab_lock() { # NAME
+  local fd
+  exec {fd}>"$LAB_SHARED/locks/$1.lock"
+  flock -w 1800 "$fd" || { echo "not ok - waited 30 min for the lock $1 (another run holds it?)"; exit 1; }
+  LAB_LOCKS[$1]=$fd
+}
+lab_unlock() { # NAME
+  local fd=${LAB_LOCKS[$1]:-}
+  [ -n "$fd" ] && exec {fd}>&-
+  unset "LAB_LOCKS[$1]"
+}
+
+# The one readiness wait: polls COMMAND every 0.1 s until it succeeds (0) or SECONDS pass
+# (1). For servers that must listen, sockets that must appear, lines a boot must print.
+lab_wait_until() { # SECONDS COMMAND…
+  local end=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$end" ] && return 1
+    sleep 0.1
+  done
+}
+# Whether something listens on PROTO (tcp or udp) PORT, in network namespace NETNS if given.
+lab_listens() { # PROTO PORT [NETNS]
+  local run=() flag=-ltn
+  [ -n "${3:-}" ] && run=(ip netns exec "$3")
+  [ "$1" = udp ] && flag=-lun
+  "${run[@]}" ss "$flag" 2>/dev/null | grep -q ":$2 "
+}
+# Whether process PID has exited.
+lab_gone() { ! kill -0 "$1" 2>/dev/null; } # PID
+# A line matching ERE in FILE (a boot's log, written as the VM runs).
+lab_log_has() { grep -aEq -- "$2" "$1" 2>/dev/null; } # FILE ERE
+lab_wait_for_log() { lab_wait_until "$3" lab_log_has "$1" "$2"; } # FILE ERE SECONDS
 
 lab_need() { # CMD… : each command must exist, otherwise skip (a failure under CI)
   local c
@@ -129,11 +174,13 @@ lab_image() { # OUT [extra mkstateless args]
 # The image every VM scenario boots, built once per build of the binaries.
 lab_default_image() { # sets IMG
   lab_kernel; lab_build
-  IMG=$LAB_WORK/stateless-$KVER.img
+  IMG=$LAB_SHARED/stateless-$KVER.img
+  lab_lock default-image
   if [ ! -s "$IMG" ] || [ "$BIN/stateless" -nt "$IMG" ] || [ "$BIN/mkstateless" -nt "$IMG" ]; then
     lab_log "building $IMG"
     lab_image "$IMG" ${LAB_IMAGE_ARGS:-}
   fi
+  lab_unlock default-image
   export IMG
 }
 
@@ -180,18 +227,24 @@ _lab_fake_elf() { # MACHINE LOADER > FILE
   fi
 }
 
+# The test root's tree is made once (again when this file or, for the variant with the
+# binary, the binary changes) and shared; each image of it gets its own UUID and label.
 lab_testroot() { # OUT.img UUID LABEL
-  local out=$1 uuid=$2 label=$3
+  local out=$1 uuid=$2 label=$3 key
   lab_need mkfs.ext4
-  local st
-  st=$(mktemp -d "$LAB_WORK/testroot.XXXXXX")
-  lab_testroot_tree "$st"
+  local tree=$LAB_SHARED/testroot${LAB_TESTROOT_STATELESS:+-stateless}
+  [ "${LAB_TESTROOT_STATELESS:-}" = 1 ] && lab_build
+  key=$(cat "${BASH_SOURCE[0]}" ${LAB_TESTROOT_STATELESS:+"$BIN/stateless"} | sha256sum)
+  lab_lock testroot
+  if [ "$(cat "$tree.key" 2>/dev/null)" != "$key" ]; then
+    rm -rf "$tree" "$tree.key"
+    lab_testroot_tree "$tree"
+    echo "$key" >"$tree.key"
+  fi
+  lab_unlock testroot
   rm -f "$out"
   mkdir -p "$(dirname "$out")"
-  if ! mkfs.ext4 -q -F -d "$st" -U "$uuid" -L "$label" "$out" 64M; then
-    rm -rf "$st"; echo "not ok - mkfs.ext4 of the test root failed"; exit 1
-  fi
-  rm -rf "$st"
+  mkfs.ext4 -q -F -d "$tree" -U "$uuid" -L "$label" "$out" 64M || { echo "not ok - mkfs.ext4 of the test root failed"; exit 1; }
 }
 
 lab_testroot_tree() { # DIR : the test root's files (as lab_testroot's image holds them) in DIR
@@ -493,6 +546,20 @@ lab_boot() { # NAME INITRD APPEND [DISK [extra qemu args…]]
   lab_qemu "$name" "${args[@]}"
 }
 
+# KVM when it works on this machine, else TCG: decided once (Tests/run exports LAB_ACCEL)
+# by booting the kernel under KVM for at most 15 s — /dev/kvm can exist and still hang
+# (ENVIRONMENT: it does on some of these machines).
+lab_probe_accel() { # prints kvm or tcg
+  lab_kernel >/dev/null
+  if [ -r /dev/kvm ] && [ -w /dev/kvm ] &&
+     timeout 15 qemu-system-x86_64 -enable-kvm -cpu host -m 256 -nographic -no-reboot -kernel "$VMLINUZ" \
+       -append "console=ttyS0 panic=-1 init=/nonexistent" </dev/null 2>&1 | grep -aq -m1 'Linux version'; then
+    echo kvm
+  else
+    echo tcg
+  fi
+}
+
 # Runs qemu with ARGS as lab_boot does (log, bound, timing; LAB_QEMU_NETNS: inside that
 # network namespace), for boots that bring their own -kernel or none (PXE).
 lab_qemu() { # NAME QEMU-ARGS…
@@ -500,6 +567,7 @@ lab_qemu() { # NAME QEMU-ARGS…
   local args=("$@") run=()
   lab_need qemu-system-x86_64 timeout
   [ -n "${LAB_QEMU_NETNS:-}" ] && run=(ip netns exec "$LAB_QEMU_NETNS")
+  [ "${LAB_ACCEL:-tcg}" = kvm ] && args=(-enable-kvm -cpu host "${args[@]}")
   BOOT_LOG=$LAB_LOGS/$name.log
   {
     echo "### ${run[*]} qemu-system-x86_64 ${args[*]}"
@@ -529,7 +597,7 @@ lab_boot_with_monitor() {
   local sock=$LAB_WORK/$1.monitor
   rm -f "$sock"
   (
-    for _ in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+    lab_wait_until 10 test -S "$sock"
     printf '%s\ncont\n' "$commands" | socat - "UNIX-CONNECT:$sock" >"$LAB_WORK/$1.monitor.log" 2>&1
   ) &
   local sender=$!
@@ -547,8 +615,7 @@ lab_boot_monitor_on() {
   local sock=$LAB_WORK/$1.monitor log=$LAB_LOGS/$1.log
   rm -f "$sock" "$log"
   (
-    for _ in $(seq 1 1200); do grep -aEq "$pattern" "$log" 2>/dev/null && break; sleep 0.1; done
-    grep -aEq "$pattern" "$log" 2>/dev/null && printf '%s\n' "$commands" | socat - "UNIX-CONNECT:$sock" >"$LAB_WORK/$1.monitor.log" 2>&1
+    lab_wait_for_log "$log" "$pattern" 120 && printf '%s\n' "$commands" | socat - "UNIX-CONNECT:$sock" >"$LAB_WORK/$1.monitor.log" 2>&1
   ) &
   local sender=$!
   lab_boot "$@" -monitor "unix:$sock,server,nowait"
@@ -588,6 +655,14 @@ report_all() { # KEY-PREFIX : all values of REPORT lines starting with the prefi
   awk -v k="REPORT $1" 'index($0, k) { print substr($0, index($0, k) + length(k)) }' "$BOOT_LOG"
 }
 has_reports() { grep -q 'REPORT ' "$BOOT_LOG"; }
+
+# The one check that a failed boot never reached the root's init: its test init prints
+# REPORT lines before anything else.
+assert_no_init() { # [LABEL]
+  local what="${1:+$1: }the root's init did not run"
+  if has_reports; then not_ok "$what" "$(grep -a 'REPORT ' "$BOOT_LOG" | head -n 3)"
+  else ok "$what (no REPORT lines)"; fi
+}
 
 assert_report() { # KEY EXPECTED [DESCRIPTION]
   local got

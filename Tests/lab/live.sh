@@ -55,7 +55,7 @@ lab_httpd() {
   python3 "$LAB_REPO/Tests/lab/httpd.py" "$dir" "$portfile" "$HTTPD_LOG" "$@" &
   HTTPD_PID=$!
   lab_on_exit "kill $HTTPD_PID"
-  for _ in $(seq 1 100); do [ -s "$portfile" ] && break; sleep 0.05; done
+  lab_wait_until 5 test -s "$portfile"
   [ -s "$portfile" ] || { echo "not ok - lab_httpd: the server did not start"; exit 1; }
   HTTPD_PORT=$(cat "$portfile")
   touch "$HTTPD_LOG"

@@ -45,17 +45,14 @@ lab_nfs_start() {
   if [[ $protocols == *3* ]]; then
     "${run[@]}" rpcbind -f -w >"$LAB_NFS_DIR/rpcbind.log" 2>&1 &
     LAB_NFS_PIDS+=($!)
-    sleep 0.3
+    lab_wait_until 10 lab_listens tcp 111 "${LAB_NFS_NETNS:-}" ||
+      { echo "not ok - rpcbind did not listen on port 111 within 10 s (log: $LAB_NFS_DIR/rpcbind.log)"; exit 1; }
   fi
   "${run[@]}" ganesha.nfsd -F -f "$conf" -L "$LAB_NFS_DIR/ganesha.log" -p "$LAB_NFS_DIR/ganesha.pid" -N NIV_EVENT \
     >"$LAB_NFS_DIR/ganesha.out" 2>&1 &
   LAB_NFS_PIDS+=($!)
   lab_on_exit lab_nfs_stop
-  local _
-  for _ in $(seq 1 100); do
-    "${run[@]}" ss -ltn 2>/dev/null | grep -q ":2049 " && { lab_log "NFS server ($protocols) on $bind: $*"; return 0; }
-    sleep 0.1
-  done
+  if lab_wait_until 10 lab_listens tcp 2049 "${LAB_NFS_NETNS:-}"; then lab_log "NFS server ($protocols) on $bind: $*"; return 0; fi
   echo "not ok - ganesha.nfsd did not listen on $bind:2049 within 10 s (log: $LAB_NFS_DIR/ganesha.log)"
   tail -n 5 "$LAB_NFS_DIR/ganesha.log" 2>/dev/null | sed 's/^/#   /'
   exit 1
@@ -65,7 +62,7 @@ lab_nfs_stop() {
   local pid
   for pid in "${LAB_NFS_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${LAB_NFS_PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    lab_wait_until 5 lab_gone "$pid"
     kill -9 "$pid" 2>/dev/null
   done
   LAB_NFS_PIDS=()

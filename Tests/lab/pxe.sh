@@ -31,21 +31,21 @@ lab_pxe_start() {
     --dhcp-range=10.0.3.100,10.0.3.199,255.255.255.0,1h --dhcp-leasefile="$LAB_WORK/pxe-leases" \
     --enable-tftp --tftp-root="$tftp" --dhcp-boot=boot.ipxe --log-dhcp --log-facility="$LAB_WORK/pxe-dnsmasq.log" \
     --pid-file="$LAB_WORK/pxe-dnsmasq.pid" "$@" &
-  local _
-  for _ in $(seq 1 50); do
-    ip netns exec "$ns" ss -lun 2>/dev/null | grep -q ':67 ' && { lab_log "PXE lab: $ns, dnsmasq on br0 ($LAB_PXE_SERVER)"; return 0; }
-    sleep 0.1
-  done
+  if lab_wait_until 5 lab_listens udp 67 "$ns"; then
+    lab_log "PXE lab: $ns, dnsmasq on br0 ($LAB_PXE_SERVER)"; return 0
+  fi
   echo "not ok - dnsmasq did not listen on $ns:67 within 5 s (log: $LAB_WORK/pxe-dnsmasq.log)"
   exit 1
 }
+
+_lab_pxe_empty() { [ -z "$(ip netns pids "$LAB_PXE_NETNS" 2>/dev/null)" ]; }
 
 lab_pxe_stop() {
   ip netns list 2>/dev/null | grep -qw "$LAB_PXE_NETNS" || return 0
   local pids _
   pids=$(ip netns pids "$LAB_PXE_NETNS" 2>/dev/null)
   [ -n "$pids" ] && kill $pids 2>/dev/null
-  for _ in $(seq 1 30); do [ -z "$(ip netns pids "$LAB_PXE_NETNS" 2>/dev/null)" ] && break; sleep 0.1; done
+  lab_wait_until 3 _lab_pxe_empty
   pids=$(ip netns pids "$LAB_PXE_NETNS" 2>/dev/null)
   [ -n "$pids" ] && kill -9 $pids 2>/dev/null
   ip netns del "$LAB_PXE_NETNS" 2>/dev/null
