@@ -5,7 +5,8 @@
 #   $(BINDIR)/stateless, $(BINDIR)/mkstateless          (stripped)
 #   $(DATADIR)/stateless/Initramfs/                     the image defaults (rwtab, module profiles)
 #   $(DRACUTMODULESDIR)/90stateless/                    the dracut module (finds the two above)
-#   $(MANDIR)/man8/stateless.8, man1/mkstateless.1
+#   $(MANDIR)/man8/stateless.8, man1/mkstateless.1, man7/stateless.cmdline.7,
+#   man5/rwtab.5, man5/statetab.5, man7/stateless-handoff.7
 # The dracut module goes where dracut reads modules whatever PREFIX is (dracut's own
 # pkg-config variable when it is installed, else /usr/lib/dracut/modules.d).
 
@@ -25,13 +26,21 @@ all: build man
 build:
 	$(SWIFT) build -c release
 
+# The man pages (man/render says where each comes from). stateless(8) and mkstateless(1)
+# need the release build; the other four are made from docs/ and man/ alone.
+MANPAGES := man8/stateless.8 man1/mkstateless.1 man7/stateless.cmdline.7 \
+  man5/rwtab.5 man5/statetab.5 man7/stateless-handoff.7
+
 man: build
 	mkdir -p $(MAN)
-	man/render stateless $(BUILD) > $(MAN)/stateless.8
-	man/render mkstateless $(BUILD) > $(MAN)/mkstateless.1
+	for page in $(MANPAGES); do \
+	  name=$${page#*/}; name=$${name%.*}; \
+	  man/render $$name $(BUILD) > $(MAN)/$${page#*/}.new && mv $(MAN)/$${page#*/}.new $(MAN)/$${page#*/} || exit 1; \
+	done
 
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(DATADIR)/stateless $(DESTDIR)$(DRACUTMODULESDIR)/90stateless
 	$(INSTALL) -m 0755 $(BUILD)/stateless $(BUILD)/mkstateless $(DESTDIR)$(BINDIR)/
 	$(STRIP) $(DESTDIR)$(BINDIR)/stateless $(DESTDIR)$(BINDIR)/mkstateless
@@ -42,12 +51,13 @@ install: all
 	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' "$$f" > "$$out" || exit 1; \
 	  case $$f in *.sh) chmod 0755 "$$out" ;; *) chmod 0644 "$$out" ;; esac; \
 	done
-	$(INSTALL) -m 0644 $(MAN)/stateless.8 $(DESTDIR)$(MANDIR)/man8/
-	$(INSTALL) -m 0644 $(MAN)/mkstateless.1 $(DESTDIR)$(MANDIR)/man1/
+	for page in $(MANPAGES); do \
+	  $(INSTALL) -m 0644 $(MAN)/$${page#*/} $(DESTDIR)$(MANDIR)/$$page || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/stateless $(DESTDIR)$(BINDIR)/mkstateless \
-	  $(DESTDIR)$(MANDIR)/man8/stateless.8 $(DESTDIR)$(MANDIR)/man1/mkstateless.1
+	  $(addprefix $(DESTDIR)$(MANDIR)/,$(MANPAGES))
 	rm -rf $(DESTDIR)$(DATADIR)/stateless $(DESTDIR)$(DRACUTMODULESDIR)/90stateless
 
 .PHONY: all build man install uninstall

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Stateless's dracut module: the same `stateless` binary as a standalone image, run from
 # dracut's hooks (shell init) or as units ordered like dracut's own (systemd in the
-# initramfs). See stateless-dracut(7) and the README's "dracut" section.
+# initramfs). See docs/dracut.md in Stateless's sources, and stateless(8).
 #
 # `make install` replaces @BINDIR@ and @DATADIR@; a packager's build root can point the
 # module elsewhere with STATELESS_BINARY= and STATELESS_DATADIR= in dracut's environment.

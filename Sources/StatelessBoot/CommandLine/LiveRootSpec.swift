@@ -1,5 +1,5 @@
 /// `root=live:…` and the `rd.live.*` options, read as dracut's dmsquash-live reads them
-/// (README "Live media"): a read-only medium holding `<rd.live.dir>/<rd.live.squashimg>`
+/// (docs/live-media.md): a read-only medium holding `<rd.live.dir>/<rd.live.squashimg>`
 /// (or an ext4 `rootfs.img`), every change kept in RAM or on a persistent overlay.
 public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     /// Where the medium is: a device (a CD by its ISO 9660 label, a USB stick's partition),

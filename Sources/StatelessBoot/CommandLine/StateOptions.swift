@@ -36,8 +36,8 @@ public enum SwapSelection: Equatable, Sendable {
     case device(BlockDeviceReference)
 }
 
-/// The `stateless.state*`, `stateless.scratch*` and `stateless.swap` options (README
-/// "Machine state").
+/// The `stateless.state*`, `stateless.scratch*` and `stateless.swap` options
+/// (docs/machine-state.md).
 public struct StateOptions: Equatable, Sendable {
     /// nil: not on the command line (the root's readonly-root may still name one).
     public var store: StateStoreSource?

@@ -1,6 +1,6 @@
 import Glibc
 
-/// The boot pipeline (DESIGN.md): cmdline → modules → net (when needed) → root → overlay
+/// The boot pipeline (ARCHITECTURE.md): cmdline → modules → net (when needed) → root → overlay
 /// → switch-root.
 /// `/init` runs all of it; each stage is also an applet that runs alone, reading what
 /// earlier ones left in /run/stateless, so dracut hooks can interleave them.

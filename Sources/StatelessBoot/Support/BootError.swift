@@ -5,7 +5,7 @@ import SystemPackage
 ///
 /// It carries what was attempted, on which object, the errno when the kernel gave one,
 /// and the option an admin can change — so that every failure prints as one line that
-/// explains itself (DESIGN.md, principle 3).
+/// explains itself: every wait is bounded, every failure is explained.
 public struct BootError: Error, Equatable, CustomStringConvertible {
     /// What was being done, e.g. "mount", "read", "wait for root device".
     public var operation: String

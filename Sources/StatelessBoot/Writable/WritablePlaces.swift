@@ -1,6 +1,6 @@
 import Glibc
 
-/// Makes the few writable places of a read-only root (DESIGN.md, principle 1), in one of
+/// Makes the few writable places of a read-only root (the image never changes at run time), in one of
 /// three modes chosen by `stateless.overlay=`. Layout under /run, which the booted system
 /// keeps:
 ///
