@@ -79,19 +79,53 @@ final class EarlyBootChecksTests: XCTestCase {
                        "still waiting for block device UUID=x (8 of 30 s, controlled by rd.timeout=)")
     }
 
-    func testBoundedCallReturnsOrTimesOut() throws {
+    /// The worker answers each request in a process of its own; one that outlives its
+    /// bound is left behind (this process does not wait for it) and the next request gets
+    /// a new worker.
+    func testKernelWorkerAnswersOrIsLeftBehind() throws {
         let log = Logger(verbose: false)
-        XCTAssertEqual(try boundedCall("quick", seconds: 5, option: "x=", stage: "test", log: log) { 42 }, 42)
+        let worker = KernelWorker { request in
+            if request == Array("pid".utf8) { return getpid() }
+            if request == Array("hang".utf8) { sleep(milliseconds: 3000) }
+            return CInt(request.count)
+        }
+        XCTAssertEqual(try worker.call(Array("four".utf8), what: "quick", seconds: 5, option: "x=", stage: "test", log: log), 4)
+        let workerPID = try worker.call(Array("pid".utf8), what: "pid", seconds: 5, option: "x=", stage: "test", log: log)
+        XCTAssertNotEqual(workerPID, getpid(), "the call is made in another process")
         let start = Uptime.now()
-        XCTAssertThrowsError(try boundedCall("slow", seconds: 1, option: "stateless.mount-timeout=", stage: "test", log: log) { () -> Int in
-            sleep(milliseconds: 3000)
-            return 1
-        }) { error in
+        XCTAssertThrowsError(try worker.call(Array("hang".utf8), what: "slow", seconds: 1, option: "stateless.module-timeout=",
+                                             stage: "test", log: log)) { error in
             let error = error as? BootError
             XCTAssertEqual(error?.errno, .timedOut)
-            XCTAssertEqual(error?.option, "stateless.mount-timeout=")
+            XCTAssertEqual(error?.option, "stateless.module-timeout=")
         }
         let waited = Uptime.now().nanoseconds - start.nanoseconds
         XCTAssertLessThan(waited, 2_500_000_000, "the bound holds although the call goes on")
+        XCTAssertEqual(try worker.call(Array("again".utf8), what: "after", seconds: 5, option: "x=", stage: "test", log: log), 5,
+                       "a new worker answers the next request")
+    }
+
+    /// A mount request survives the trip through the worker's socket field by field.
+    func testMountRequestRoundTrip() {
+        let requests = [
+            MountRequest(source: "10.0.2.2:/root", target: "/sysroot", type: "nfs4", flags: 1, data: "vers=4.2,addr=10.0.2.2"),
+            MountRequest(source: "/dev/vda", target: "/sysroot", type: nil, flags: 0, data: nil),
+            MountRequest(source: "", target: "/x", type: "", flags: 4096, data: ""),
+        ]
+        for request in requests {
+            XCTAssertEqual(MountRequest(decoding: request.encoded), request)
+        }
+        XCTAssertNil(MountRequest(decoding: Array("only\0two\0".utf8)))
+    }
+
+    /// mount(2) in the worker fails as it would in this process: the same error line.
+    func testWorkerMountErrorIsPosixMountError() {
+        let worker = KernelWorker { _ in 0 }
+        XCTAssertThrowsError(try worker.mount(source: "/nonexistent/source", target: "/nonexistent/target", type: "ext4",
+                                              seconds: 5, stage: "test", log: Logger(verbose: false))) { error in
+            let error = error as? BootError
+            XCTAssertEqual(error?.operation, "mount")
+            XCTAssertEqual(error?.errno, .noSuchFileOrDirectory)
+        }
     }
 }

@@ -9,10 +9,7 @@ import Glibc
 /// Every module that becomes live because of a request is logged and remembered in
 /// order, so the boot can report exactly what *we* loaded.
 public final class ModuleLoader {
-    /// Replaced (and the old one leaked on purpose) when a module's initialisation
-    /// outlives its bound: the stuck thread still uses it, and libkmod is not thread-safe.
-    private var context: OpaquePointer
-    private let directory: String?
+    private let context: OpaquePointer
     private let blacklist: Set<String>
     /// Seconds one module's initialisation may take (`stateless.module-timeout`).
     private let timeoutSeconds: Int
@@ -21,22 +18,16 @@ public final class ModuleLoader {
     private var seenAliases: Set<String> = []
     /// Modules this process loaded, in load order.
     public private(set) var loaded: [String] = []
+    /// Makes the calls that can hang in a driver: each module's insertion (by name, with
+    /// its dependencies, in the worker's copy of the libkmod context), and the mounts of
+    /// the root stage.
+    public let kernelCalls: KernelWorker
 
     /// - Parameter directory: the modules directory; nil means /lib/modules/$(uname -r).
     public init(directory: String? = nil, blacklist: [String], timeoutSeconds: Int = 60, log: Logger) throws {
         if directory == nil, let mismatch = KernelRelease.imageMismatch() {
             throw BootError("load modules for", "kernel \(mismatch.running)", detail: mismatch.detail)
         }
-        context = try Self.openContext(directory)
-        self.directory = directory
-        self.blacklist = Set(blacklist.map(ModuleName.normalized))
-        self.timeoutSeconds = timeoutSeconds
-        self.log = log
-    }
-
-    deinit { kmod_unref(context) }
-
-    private static func openContext(_ directory: String?) throws -> OpaquePointer {
         guard let context = kmod_new(directory, nil) else {
             throw BootError("open", directory ?? "/lib/modules/<running kernel>", errno: Posix.lastErrno,
                             detail: "libkmod could not start")
@@ -47,22 +38,24 @@ public final class ModuleLoader {
             throw BootError("load module indexes", directory ?? "/lib/modules/<running kernel>",
                             errno: .init(rawValue: -status), detail: "is modules.dep.bin in the image?")
         }
-        return context
+        self.context = context
+        self.blacklist = Set(blacklist.map(ModuleName.normalized))
+        self.timeoutSeconds = timeoutSeconds
+        self.log = log
+        kernelCalls = KernelWorker { name in Self.insert(String(decoding: name, as: UTF8.self), in: context) }
     }
 
-    /// After a timed-out load: a fresh context for everything that follows. The old one,
-    /// and every module object looked up in it, stays allocated for the stuck thread.
-    private func abandonContext() {
-        do {
-            context = try Self.openContext(directory)
-        } catch {
-            log.warning("modules", "\(error); module loading stops here")
-            stopped = true
-        }
-    }
+    deinit { kmod_unref(context) }
 
-    /// Set when no fresh context could be had after a timeout.
-    private var stopped = false
+    /// In the worker: the module and what it depends on, as modprobe inserts them; 0 or
+    /// libkmod's negative errno.
+    private static func insert(_ name: String, in context: OpaquePointer) -> CInt {
+        var module: OpaquePointer?
+        let found = kmod_module_new_from_name(context, name, &module)
+        guard found >= 0, let module else { return found < 0 ? found : -ENOENT }
+        defer { kmod_module_unref(module) }
+        return kmod_module_probe_insert_module(module, UInt32(KMOD_PROBE_APPLY_BLACKLIST.rawValue), nil, nil, nil, nil)
+    }
 
     private var reportedCount = 0
 
@@ -77,11 +70,9 @@ public final class ModuleLoader {
     /// one driver that does not load must not stop the boot.
     @discardableResult
     public func load(alias: String, reason: String) -> [String] {
-        guard !stopped, seenAliases.insert(alias).inserted else { return [] }
-        let lookupContext = context
+        guard seenAliases.insert(alias).inserted else { return [] }
         return withModules(serving: alias) { modules in
-            // After a timeout the rest of this list belongs to the abandoned context.
-            modules.flatMap { context == lookupContext ? insert($0, alias: alias, reason: reason) : [] }
+            modules.flatMap { insert($0, alias: alias, reason: reason) }
         }
     }
 
@@ -101,18 +92,16 @@ public final class ModuleLoader {
     /// The modules libkmod finds for `alias` (a modalias, `fs-TYPE` or a name), valid
     /// only inside `body`.
     private func withModules<T>(serving alias: String, _ body: ([OpaquePointer]) -> T) -> T {
-        let lookupContext = context
         var list: OpaquePointer?
-        guard kmod_module_new_from_lookup(lookupContext, alias, &list) >= 0, let list else { return body([]) }
-        // Objects of an abandoned context are never touched again (see `abandonContext`).
-        defer { if context == lookupContext { kmod_module_unref_list(list) } }
+        guard kmod_module_new_from_lookup(context, alias, &list) >= 0, let list else { return body([]) }
+        defer { kmod_module_unref_list(list) }
         var modules: [OpaquePointer] = []
         var node: OpaquePointer? = list
         while let current = node {
             if let module = kmod_module_get_module(current) { modules.append(module) }
             node = kmod_list_next(list, current)
         }
-        defer { if context == lookupContext { modules.forEach { kmod_module_unref($0) } } }
+        defer { modules.forEach { kmod_module_unref($0) } }
         return body(modules)
     }
 
@@ -134,13 +123,10 @@ public final class ModuleLoader {
         let status: CInt
         do {
             // A driver's init can hang on broken hardware; the boot must not hang with it.
-            status = try boundedCall("module \(name) to initialise", seconds: timeoutSeconds,
-                                     option: "stateless.module-timeout=", stage: "modules", log: log) {
-                kmod_module_probe_insert_module(module, UInt32(KMOD_PROBE_APPLY_BLACKLIST.rawValue), nil, nil, nil, nil)
-            }
+            status = try kernelCalls.call(Array(name.utf8), what: "module \(name) to initialise", seconds: timeoutSeconds,
+                                          option: "stateless.module-timeout=", stage: "modules", log: log)
         } catch {
             log.warning("modules", "\(error) (for \(alias)); the boot goes on without it")
-            abandonContext()
             return []
         }
         if status < 0 {

@@ -86,12 +86,10 @@ struct FilesystemLayer: RootLayer {
         let data = mountOptions.data.isEmpty ? nil : mountOptions.data
         while true {
             do {
-                try boundedCall("mount of \(device) on \(target)", seconds: options.mountTimeoutSeconds,
-                                option: "stateless.mount-timeout=", stage: "root", log: context.log) { [target] in
-                    Result { try Posix.mount(source: device, target: target, type: type, flags: mountOptions.flags, data: data) }
-                }.get()
+                try context.watcher.modules.kernelCalls.mount(source: device, target: target, type: type, flags: mountOptions.flags,
+                                                              data: data, seconds: options.mountTimeoutSeconds, stage: "root", log: context.log)
                 return
-            } catch let error as BootError where error.operation == "mount" {
+            } catch let error as BootError where error.kind == .failed {
                 // mount(2)'s own answer; a call that outlived its bound is not retried.
                 guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
                     var final = error

@@ -64,10 +64,8 @@ struct StateStore {
         }
         context.watcher.modules.loadFilesystem(type, reason: "state store")
         try Posix.makeDirectories(Self.directory)
-        try boundedCall("mount of \(device) on \(Self.directory)", seconds: context.options.mountTimeoutSeconds,
-                        option: "stateless.mount-timeout=", stage: "overlay", log: log) {
-            Result { try Posix.mount(source: device, target: Self.directory, type: type, flags: UInt(MS_NOSUID | MS_NODEV)) }
-        }.get()
+        try context.watcher.modules.kernelCalls.mount(source: device, target: Self.directory, type: type, flags: UInt(MS_NOSUID | MS_NODEV),
+                                                      seconds: context.options.mountTimeoutSeconds, stage: "overlay", log: log)
         log.info("overlay", "state store: \(reference) (\(device), \(type)) mounted read-write on \(Self.directory)")
         return Attached(persistent: true, facts: [("STATE_STORE", reference.description), ("STATE_PERSISTENT", "yes"),
                                                   ("STATE_DEVICE", device), ("STATE_FSTYPE", type)])

@@ -7,6 +7,19 @@ import SystemPackage
 /// and the option an admin can change — so that every failure prints as one line that
 /// explains itself: every wait is bounded, every failure is explained.
 public struct BootError: Error, Equatable, CustomStringConvertible {
+    /// What code decides by (retry, go on, give up); the text is for people only.
+    public enum Kind: Equatable, Sendable {
+        /// The call was answered, and the answer was no: the kernel's errno, a server's
+        /// status. Whether trying again can help is the errno's to say.
+        case failed
+        /// Nothing usable came back: no connection, a connection that broke, a bound that
+        /// passed. Worth another try while a retry bound allows.
+        case noAnswer
+        /// A peer refused this client: a login, credentials, an access list.
+        case refused
+    }
+
+    public var kind: Kind
     /// What was being done, e.g. "mount", "read", "wait for root device".
     public var operation: String
     /// The thing it was done to: a path, a device, a module, an option.
@@ -19,9 +32,10 @@ public struct BootError: Error, Equatable, CustomStringConvertible {
     public var option: String?
 
     public init(
-        _ operation: String, _ object: String, errno: Errno? = nil,
+        _ operation: String, _ object: String, kind: Kind = .failed, errno: Errno? = nil,
         detail: String? = nil, option: String? = nil
     ) {
+        self.kind = kind
         self.operation = operation
         self.object = object
         self.errno = errno

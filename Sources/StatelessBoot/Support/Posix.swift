@@ -12,6 +12,21 @@ public enum Posix {
         if result != 0 { throw BootError(operation, object, errno: lastErrno) }
     }
 
+    // MARK: Processes
+
+    /// Waits for child `pid` to exit, `milliseconds` at most: its wait status, or nil while
+    /// it still runs (stuck in the kernel, say: the caller goes on without it).
+    public static func waitForExit(_ pid: pid_t, milliseconds: Int) -> CInt? {
+        let deadline = Uptime.now().adding(milliseconds: milliseconds)
+        var status: CInt = 0
+        while true {
+            if waitpid(pid, &status, WNOHANG) == pid { return status }
+            let left = deadline.millisecondsLeft()
+            if left == 0 { return nil }
+            sleep(milliseconds: min(50, left))
+        }
+    }
+
     // MARK: Mounts
 
     /// mount(2). `flags` are the MS_* bits; `data` the filesystem's own option string.
@@ -25,10 +40,14 @@ public enum Posix {
             result = Glibc.mount(source, target, type, flags, nil)
         }
         if result != 0 {
-            throw BootError(
-                "mount", "\(source) on \(target)", errno: lastErrno,
-                detail: "type \(type ?? "-"), flags \(MountFlags.names(flags)), options \"\(data ?? "")\"")
+            throw mountError(source: source, target: target, type: type, flags: flags, data: data, errno: lastErrno)
         }
+    }
+
+    /// The error of a failed mount(2), also for one made in the KernelWorker.
+    static func mountError(source: String, target: String, type: String?, flags: UInt, data: String?, errno: Errno) -> BootError {
+        BootError("mount", "\(source) on \(target)", errno: errno,
+                  detail: "type \(type ?? "-"), flags \(MountFlags.names(flags)), options \"\(data ?? "")\"")
     }
 
     /// mount(2) with MS_MOVE. The kernel refuses (EINVAL) to move a mount whose parent

@@ -48,7 +48,7 @@ struct HTTPDownload {
     /// Fetches the whole file into `sink`; false when the server has no such file (404, 410).
     mutating func run(into sink: inout some DownloadSink) throws -> Bool {
         var lastGain = Uptime.now()
-        var delay = 1000
+        var backoff = Backoff()
         var redirects = 0
         let start = Uptime.now()
         var progress = TransferProgress(log: log, name: url.fileName, every: progressMilliseconds)
@@ -75,16 +75,15 @@ struct HTTPDownload {
                     continue
                 }
             } catch let interruption as Interrupted {
-                if stored > before { lastGain = .now(); delay = 1000 }
+                if stored > before { lastGain = .now(); backoff.reset() }
                 let waited = Int((Uptime.now().nanoseconds - lastGain.nanoseconds) / 1_000_000)
-                guard waited < retrySeconds * 1000 else {
+                // The last attempt falls on the bound itself.
+                guard let delay = backoff.wait(left: retrySeconds * 1000 - waited) else {
                     throw BootError("fetch", url.description, detail: "given up after \(waited / 1000) s without a byte gained (\(stored) of \(total.map(String.init) ?? "?") bytes stored): \(interruption)",
                                     option: "rd.retry=\(retrySeconds)")
                 }
                 log.warning(stage, "\(url): \(interruption); retrying in \(delay / 1000) s\(stored > 0 ? ", resuming at byte \(stored)" : "") (rd.retry=\(retrySeconds))")
-                // The last attempt falls on the bound itself.
-                sleep(milliseconds: min(delay, retrySeconds * 1000 - waited))
-                delay = min(delay * 2, 8000)
+                sleep(milliseconds: delay)
             }
         }
     }

@@ -34,7 +34,7 @@ final class ISCSIBridge {
     private var inFlight = 0
     private var reconnects = 0
     private var nextLogin = Uptime.now()
-    private var loginDelayMilliseconds = 1000
+    private var loginBackoff = Backoff()
     private var droppedAt: Uptime?
     private var nextNop = Uptime.now()
     private var kernelClosed = false
@@ -274,7 +274,7 @@ final class ISCSIBridge {
         session.close()
         droppedAt = droppedAt ?? Uptime.now()
         nextLogin = Uptime.now()
-        loginDelayMilliseconds = 1000
+        loginBackoff.reset()
         publish(nil, reconnects)
     }
 
@@ -304,9 +304,10 @@ final class ISCSIBridge {
                 failures.append("\(error)")
             }
         }
-        log.warning("iscsi", "\(failures.joined(separator: "; ")); trying again in \(loginDelayMilliseconds / 1000) s")
-        nextLogin = Uptime.now().adding(milliseconds: loginDelayMilliseconds)
-        loginDelayMilliseconds = min(loginDelayMilliseconds * 2, 8000)
+        // A root cannot give up: no bound, the back-off's cap between rounds.
+        let delay = loginBackoff.wait(left: .max) ?? Backoff.capMilliseconds
+        log.warning("iscsi", "\(failures.joined(separator: "; ")); trying again in \(delay / 1000) s")
+        nextLogin = Uptime.now().adding(milliseconds: delay)
     }
 
     /// A NOP-Out every 5 s: a target that vanished without a reset (a pulled cable) is

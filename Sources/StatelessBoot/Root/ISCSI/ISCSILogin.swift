@@ -26,7 +26,7 @@ struct ISCSILogin {
     /// target that says it is busy (status class 3) may pass; an unknown target or a
     /// wrong secret will not.
     static func isTransient(_ error: BootError) -> Bool {
-        if error.operation == "connect to" || error.operation == "talk to" || error.errno == .timedOut { return true }
+        if error.kind == .noAnswer { return true }
         return loginStatus(error.detail ?? "").map { $0 >> 8 == 3 } ?? false
     }
 
@@ -56,7 +56,7 @@ struct ISCSILogin {
         default:
             if error.errno == .connectionRefused { return "nothing accepts iSCSI connections there: is the target running?" }
             if error.errno == .timedOut || error.errno == .noRouteToHost || error.errno == .hostIsDown { return "the portal did not answer" }
-            if chap?.isMutual == true && error.operation == "log in at" { return "the login failed; with mutual CHAP, the target may have proven itself with the wrong secret" }
+            if chap?.isMutual == true && error.kind == .refused { return "the login failed; with mutual CHAP, the target may have proven itself with the wrong secret" }
             return "the target ended the session"
         }
     }
@@ -103,7 +103,7 @@ struct ISCSILogin {
                 return session
             } catch let error as BootError {
                 session.close()
-                last = BootError(error.operation, "\(target) at \(portal)", errno: error.errno,
+                last = BootError(error.operation, "\(target) at \(portal)", kind: error.kind, errno: error.errno,
                                  detail: "\(error.detail ?? "") — \(Self.explain(error, chap: chap))", option: error.option)
                 if !Self.isTransient(error) { throw last! }
             }

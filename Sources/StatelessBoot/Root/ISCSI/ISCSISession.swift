@@ -56,8 +56,8 @@ final class ISCSISession {
     /// TCP connect and login (CHAP as configured) before `deadline`.
     func logIn(until deadline: Uptime) throws {
         let address = portal.description
-        try call("connect to", deadline) { context, callback, data in iscsi_connect_async(context, address, callback, data) }
-        try call("log in at", deadline) { context, callback, data in iscsi_login_async(context, callback, data) }
+        try call("connect to", deadline, refusal: .noAnswer) { context, callback, data in iscsi_connect_async(context, address, callback, data) }
+        try call("log in at", deadline, refusal: .refused) { context, callback, data in iscsi_login_async(context, callback, data) }
     }
 
     /// SendTargets: each target the portal offers with its portals (the one asked when
@@ -134,7 +134,7 @@ final class ISCSISession {
             if ready < 0 && errno != EINTR { throw BootError("poll", "the iSCSI connection to \(portal)", errno: Posix.lastErrno) }
             if !service(ready > 0 ? entry.revents : 0) {
                 if done() { return true }  // the call's callback got the failure first
-                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", errno: socketError(entry.fd), detail: lastError)
+                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", kind: .noAnswer, errno: socketError(entry.fd), detail: lastError)
             }
         }
         return true
@@ -151,9 +151,11 @@ final class ISCSISession {
 
     /// Starts an asynchronous libiscsi call and pumps until its callback ran or
     /// `deadline`; returns the callback's data. On a timeout the connection is closed
-    /// here, while the callback's context is still alive.
+    /// here, while the callback's context is still alive. A broken connection or no
+    /// answer in time is `.noAnswer`; a failed status is `refusal` (a connect that fails
+    /// got no answer from a target; a login that fails was refused by one).
     @discardableResult
-    private func call(_ what: String, _ deadline: Uptime, allowCheckCondition: Bool = false,
+    private func call(_ what: String, _ deadline: Uptime, refusal: BootError.Kind = .failed, allowCheckCondition: Bool = false,
                       reading: @escaping (UnsafeMutableRawPointer?) -> Void = { _ in },
                       _ start: (OpaquePointer, iscsi_command_cb, UnsafeMutableRawPointer) -> Int32) throws -> UnsafeMutableRawPointer? {
         guard let context else { throw BootError(what, "\(portal)", detail: "the session is closed") }
@@ -175,18 +177,18 @@ final class ISCSISession {
                 finished = try pump(until: deadline) { result.done }
             } catch let error as BootError {
                 close()
-                throw BootError(what, error.object, errno: error.errno, detail: error.detail)
+                throw BootError(what, error.object, kind: .noAnswer, errno: error.errno, detail: error.detail)
             }
             guard finished else {
                 close()
-                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", errno: .timedOut, detail: "no answer in time")
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", kind: .noAnswer, errno: .timedOut, detail: "no answer in time")
             }
             let status = result.status
             guard status == SCSI_STATUS_GOOD.rawValue || (allowCheckCondition && status == SCSI_STATUS_CHECK_CONDITION.rawValue) else {
                 let detail = result.error ?? lastError
                 // "iscsi_service: socket error Connection refused(111)": the errno.
-                let errno = what == "connect to" ? ISCSILogin.loginStatus(detail).map { Errno(rawValue: CInt($0)) } : nil
-                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", errno: errno, detail: detail)
+                let errno = refusal == .noAnswer ? ISCSILogin.loginStatus(detail).map { Errno(rawValue: CInt($0)) } : nil
+                throw BootError(what, "\(target ?? "the discovery service") at \(portal)", kind: refusal, errno: errno, detail: detail)
             }
             return result.reply
         }

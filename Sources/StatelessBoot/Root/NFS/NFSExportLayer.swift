@@ -112,28 +112,45 @@ struct NFSExportLayer: RootLayer {
         plan.attempts.first.map(loadModules)
         let start = Uptime.now()
         let deadline = start.adding(milliseconds: retrySeconds * 1000)
-        var delayMilliseconds = 1000
+        var backoff = Backoff()
         var rounds = 0
         while true {
             rounds += 1
             var lacking: [String] = []
             var failure: (NFSMountPlan.Attempt, BootError)?
-            for attempt in plan.attempts {
+            // An NFSv4 "no such export" or "not permitted" before an NFSv3 attempt: what
+            // mount.nfs does, try v3 (a server without a v4 pseudo root, or one that
+            // exports the path to v3 only); if v3 fails too, the v4 answer is the one named.
+            var withoutV4: (NFSMountPlan.Attempt, BootError)?
+            for attempt in plan.attempts where withoutV4 == nil || attempt.type == "nfs" {
                 loadModules(attempt)
-                let result = try boundedCall("NFSv\(attempt.version) mount of \(plan.source)", seconds: options.mountTimeoutSeconds,
-                                             option: "stateless.mount-timeout=", stage: context.stage, log: context.log) {
-                    Result { try Posix.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags, data: attempt.data) }
+                // mount(2)'s own answer is decided on below; a call that outlived its
+                // bound is thrown at once, not retried: it may still complete.
+                let result: Result<Void, Error>
+                do {
+                    try context.watcher.modules.kernelCalls.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags,
+                                                                  data: attempt.data, seconds: options.mountTimeoutSeconds, stage: context.stage, log: context.log)
+                    result = .success(())
+                } catch let error as BootError where error.kind == .failed {
+                    result = .failure(error)
                 }
                 switch result {
                 case .success:
-                    let fallback = lacking.isEmpty ? "" : " (the server has no NFSv\(lacking.joined(separator: ", v")))"
+                    var fallback = lacking.isEmpty ? "" : " (the server has no NFSv\(lacking.joined(separator: ", v")))"
+                    if let (v4, error) = withoutV4 {
+                        fallback = " (NFSv\(v4.version) answered \(error.errno.map(errnoName) ?? "\(error)") for this path)"
+                    }
                     context.log.info(context.stage, "mounted \(plan.source) on \(mountPoint) with NFSv\(attempt.version)\(fallback): \(attempt.data)")
                     return attempt
                 case .failure(let error as BootError) where error.errno == .protocolNotSupported && attempt != plan.attempts.last:
                     lacking.append(attempt.version)
                     continue
+                case .failure(let error as BootError) where withoutV4 == nil && attempt.type == "nfs4"
+                        && [.noSuchFileOrDirectory, .notPermitted].contains(error.errno) && plan.attempts.contains(where: { $0.type == "nfs" }):
+                    withoutV4 = (attempt, error)
+                    continue
                 case .failure(let error as BootError):
-                    failure = (attempt, error)
+                    failure = withoutV4 ?? (attempt, error)
                 case .failure(let error):
                     throw error
                 }
@@ -141,15 +158,13 @@ struct NFSExportLayer: RootLayer {
             }
             guard let (attempt, error) = failure else { fatalError("every attempt ended in success, fallback or failure") }
             let elapsed = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000_000
-            guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
+            guard let errno = error.errno, Self.isTransient(errno), let delay = backoff.wait(left: deadline.millisecondsLeft()) else {
                 throw BootError("mount NFS \(purpose)", "\(plan.source) (NFSv\(attempt.version))", errno: error.errno,
                                 detail: Self.explain(error.errno, plan, attempt, tried: lacking) + " (\(rounds) attempt\(rounds == 1 ? "" : "s") in \(elapsed) s)",
                                 option: option)
             }
-            let delay = min(delayMilliseconds, deadline.millisecondsLeft())
-            context.log.warning(context.stage, "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(delay / 1000).\(delay % 1000 / 100) s (\(retryOption)=\(retrySeconds))")
+            context.log.warning(context.stage, "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(Backoff.text(delay)) (\(retryOption)=\(retrySeconds))")
             sleep(milliseconds: delay)
-            delayMilliseconds = min(delayMilliseconds * 2, 8000)
         }
     }
 
