@@ -88,6 +88,34 @@ final class BootOptionsTests: XCTestCase {
         XCTAssertTrue(try parse("root=dhcp").needsNetwork)
     }
 
+    /// Every command line dracut-ng's own NFS test (test/TEST-60-NFS) boots, with what it
+    /// means: the legacy `root=<server-ip>:<path>` is an NFS root, not an unknown one.
+    func testDracutNFSTestForms() throws {
+        func nfs(_ version: NFSRootSpec.Version, _ server: String?, _ path: String, _ options: [String] = []) -> RootSource {
+            .nfs(NFSRootSpec(version: version, server: server, path: path, options: options, port: nil))
+        }
+        let cases: [(String, RootSource)] = [
+            ("root=dhcp", .dhcp),
+            ("root=/dev/nfs nfsroot=192.168.50.1:/nfs/client", nfs(.nfs, "192.168.50.1", "/nfs/client")),
+            ("root=/dev/nfs", .dhcp),
+            ("root=nfs:192.168.50.1:/nfs/client", nfs(.nfs, "192.168.50.1", "/nfs/client")),
+            ("root=nfs:192.168.50.1:/nfs/client bridge net.ifnames=0", nfs(.nfs, "192.168.50.1", "/nfs/client")),
+            ("root=192.168.50.1:/nfs/client", nfs(.nfs, "192.168.50.1", "/nfs/client")),
+            ("root=192.168.50.1:/nfs/client:wsize=4096", nfs(.nfs, "192.168.50.1", "/nfs/client", ["wsize=4096"])),
+            ("root=192.168.50.1:/nfs/client,wsize=4096", nfs(.nfs, "192.168.50.1", "/nfs/client", ["wsize=4096"])),
+            ("root=/nfs/client", nfs(.nfs, nil, "/nfs/client")),
+            ("root=nfs", .dhcp), ("root=nfs4", .dhcp),
+            ("root=nfs4:192.168.50.1:/client", nfs(.nfs4, "192.168.50.1", "/client")),
+        ]
+        for (text, root) in cases {
+            XCTAssertEqual(try parse(text).root, root, text)
+            XCTAssertTrue(try parse(text).needsNetwork, text)
+        }
+        // Not NFS: a path under /dev, a word that is no address.
+        XCTAssertThrowsError(try parse("root=server:/nfs/client"))
+        XCTAssertEqual(try parse("root=/dev/sda1").root, .block(.path("/dev/sda1")))
+    }
+
     func testRetryDefaultsByRootKind() throws {
         XCTAssertEqual(try parse("root=/dev/vda").retryBound(network: false), 5)
         XCTAssertEqual(try parse("root=dhcp").retryBound(network: true), 60)

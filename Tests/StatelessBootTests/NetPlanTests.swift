@@ -53,6 +53,18 @@ final class NetPlanTests: XCTestCase {
         }
     }
 
+    /// `ip=…:eth0:…` as PXE configs and nfsroot.rst write it, after the stage renamed the
+    /// kernel's eth0 to ens3: it means that link; a name neither link had is still waited for.
+    func testKernelNameOfARenamedLink() throws {
+        let present = [Self.loopback, Self.link(2, "ens3", Self.mac0), Self.link(3, "ens4", Self.mac1)]
+        let kernelNames = ["ens3": "eth0", "ens4": "eth1"]
+        XCTAssertEqual(try NetPlan.resolve(.named("eth0"), among: present, kernelNames: kernelNames)?.map(\.name), ["ens3"])
+        XCTAssertEqual(try NetPlan.resolve(.named("eth1"), among: present, kernelNames: kernelNames)?.map(\.name), ["ens4"])
+        XCTAssertEqual(try NetPlan.resolve(.named("ens4"), among: present, kernelNames: kernelNames)?.map(\.name), ["ens4"])
+        XCTAssertNil(try NetPlan.resolve(.named("eth2"), among: present, kernelNames: kernelNames))
+        XCTAssertNil(try NetPlan.resolve(.named("eth0"), among: present))
+    }
+
     /// A static address without an interface among several links cannot be placed.
     func testOnlyLinkAmongSeveralIsRefusedWithTheOptionNamed() {
         XCTAssertThrowsError(try NetPlan.resolve(.onlyLink, among: Self.present)) { error in

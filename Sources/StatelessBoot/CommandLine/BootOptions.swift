@@ -348,6 +348,13 @@ extension BootOptions {
         if value.hasPrefix("block:/dev/") {
             return .block(.path(String(value.dropFirst("block:".count))))
         }
+        // dracut's legacy NFS forms: `root=<server-ip>:/<path>[:<options>]` and
+        // `root=/<path>` (the server from DHCP) are `nfs:` roots; a bare `root=nfs` or
+        // `root=nfs4` takes the whole root from the DHCP root-path.
+        if (value.first?.isNumber == true && NFSRootSpec.serverColon(in: Substring(value)) != nil) || (value.first == "/" && !value.hasPrefix("/dev")) {
+            return .nfs(try NFSRootSpec.parse(value, option: parameter.key, allowBare: true))
+        }
+        if value == "nfs" || value == "nfs4" { return .dhcp }
         if let equals = value.firstIndex(of: "=") {
             let name = String(value[..<equals])
             // `root=LABEL="my root"` keeps its quotes through the kernel's splitting

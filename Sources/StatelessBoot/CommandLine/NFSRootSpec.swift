@@ -55,7 +55,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
             throw fail(forms)
         }
         var server: Substring?
-        if let colon = rest.indices.first(where: { rest[$0] == ":" && rest[rest.index(after: $0)...].first == "/" }) {
+        if let colon = serverColon(in: rest) {
             server = rest[..<colon]
             rest = rest[rest.index(after: colon)...]
         }
@@ -69,6 +69,12 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
         let words = try optionList(options, fail)
         return NFSRootSpec(version: pinned(version, by: words), server: try server.map { try host($0, fail) },
                            path: try checkedPath(path, fail), options: words, port: nil)
+    }
+
+    /// The `:` of the first `:/`, which ends the server in dracut's forms. (Not a substring
+    /// search: that would link the standard library's string-processing module.)
+    static func serverColon(in text: Substring) -> Substring.Index? {
+        text.indices.first { text[$0] == ":" && text[text.index(after: $0)...].first == "/" }
     }
 
     /// The kernel's `nfsroot=[<server>:]<path>[,<options>]`.

@@ -41,12 +41,17 @@ struct NetPlan: Equatable {
     /// The non-loopback links `links` means among `present`; nil while they are not all
     /// there yet (the caller waits up to `rd.net.timeout.iflink=`). For `onlyLink`, more
     /// than one link is an error: which one the admin meant cannot be guessed.
-    static func resolve(_ links: Links, among present: [NetworkLink]) throws -> [NetworkLink]? {
+    ///
+    /// `kernelNames` (new name → the kernel's) are the links the net stage renamed: a name
+    /// in `ip=` is the link's present name or, as every PXE config and the kernel's
+    /// nfsroot.rst write it (`eth0`), the name the kernel gave it.
+    static func resolve(_ links: Links, among present: [NetworkLink], kernelNames: [String: String] = [:]) throws -> [NetworkLink]? {
         let candidates = present.filter { !$0.isLoopback }
         let ethernet = candidates.filter { $0.mac.count == 6 }  // not sit0, tunl0, …
         switch links {
         case .named(let name):
-            return candidates.first { $0.name == name }.map { [$0] }
+            let link = candidates.first { $0.name == name } ?? candidates.first { kernelNames[$0.name] == name }
+            return link.map { [$0] }
         case .bootInterface(let mac):
             return candidates.first { $0.mac == mac.bytes }.map { [$0] }
         case .everyWithCarrier:

@@ -22,7 +22,7 @@ final class NetStage {
     static let pollMilliseconds = 50
     /// Links already given their predictable name (or found to keep theirs), by index.
     var named: Set<Int32> = []
-    /// New name → the kernel's, for the failure line of an `ip=` that used the old one.
+    /// New name → the kernel's: an `ip=` that names a link by its kernel name still means it.
     var renamedFrom: [String: String] = [:]
 
     /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
@@ -164,14 +164,15 @@ final class NetStage {
 
     func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
         let found = try poll(until: seconds(options.linkTimeoutSeconds), progress: ("network link \(wanted)", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links in
-            if case .named(let name) = wanted, let new = self.renamedFrom.first(where: { $0.value == name })?.key {
-                throw BootError("configure network link", name, detail: "it is called \(new) now, the name the booted system's udev gives it; "
-                                    + "write ip=\(new):…, or keep kernel names with net.ifnames=0, or name it with ifname=",
-                                option: "ip=")
-            }
-            return try NetPlan.resolve(wanted, among: links)
+            try NetPlan.resolve(wanted, among: links, kernelNames: self.renamedFrom)
         }
-        if let found { return found }
+        if let found {
+            if case .named(let name) = wanted, let link = found.first, link.name != name {
+                log.notice("net", "ip= names \(name), the kernel's name of \(link.name) (\(link.macText)): configuring \(link.name), "
+                           + "the name the booted system's udev gives it (net.ifnames=0 keeps \(name))")
+            }
+            return found
+        }
         throw BootError("wait for network link", wanted.description,
                         detail: "none appeared within \(options.linkTimeoutSeconds) s; links present: \(linkList((try? socket.links()) ?? [])) "
                             + "(named by \(wanted.option))",
