@@ -41,5 +41,11 @@ extern int setns(int fd, int nstype);
 #define STATELESS_SFD_CLOEXEC 02000000
 #define STATELESS_MCL_ONFAULT 4
 
+// prctl(2) is variadic, which Swift does not import: PR_SET_IO_FLUSHER (Linux 5.6) for the
+// bridge, so that its own allocations never wait on writeback to the device it serves.
+#include <sys/prctl.h>
+#include <linux/prctl.h>
+static inline int stateless_set_io_flusher(void) { return prctl(PR_SET_IO_FLUSHER, 1, 0, 0, 0); }
+
 // getrandom(2) with GRND_NONBLOCK: before https, is the kernel's CRNG ready yet?
 #include <sys/random.h>

@@ -34,6 +34,25 @@ public enum Emergency {
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
+    static let syncSeconds = 10
+
+    /// sync(2) in a child, waited for `seconds` at most: a dead NFS or iSCSI root blocks
+    /// it for as long as the server is gone, and the reboot must not wait for that. The
+    /// child is left in the kernel when the bound passes; the reboot ends it.
+    static func boundedSync(seconds: Int, log: Logger) {
+        let pid = fork()
+        if pid == 0 {
+            sync()
+            _exit(0)
+        }
+        guard pid > 0 else {
+            log.warning("emergency", "cannot fork to sync the filesystems (\(errnoName(Posix.lastErrno))); going on without it")
+            return
+        }
+        guard Posix.waitForExit(pid, milliseconds: seconds * 1000) == nil else { return }
+        log.warning("emergency", "syncing the filesystems did not finish within \(seconds) s (a network root whose server is gone?); going on without it")
+    }
+
     /// The terminal behind /dev/console: the last name in /sys/class/tty/console/active
     /// (e.g. `tty0 ttyS0` → /dev/ttyS0).
     static func consoleTerminal() -> String {
@@ -48,7 +67,7 @@ public enum Emergency {
     /// the error readable for `delaySeconds`. PID 1 must never just exit (that panics the
     /// kernel with a message that hides ours), so if reboot(2) fails it waits forever.
     public static func perform(_ action: EmergencyAction, delaySeconds: Int, log: Logger) -> Never {
-        sync()
+        boundedSync(seconds: syncSeconds, log: log)
         switch action {
         case .halt:
             _ = reboot(CInt(bitPattern: RB_ENABLE_CAD))

@@ -18,7 +18,8 @@ struct LoopDeviceLayer: RootLayer {
     /// Read-write: only for the live snapshot's copy-on-write store and a persistent
     /// overlay's filesystem image, never a root image.
     var writable = false
-    var name: String { "loop-device" }
+    static let layerName = "loop-device"
+    var name: String { Self.layerName }
 
     static let control = "/dev/loop-control"
     /// Another process may take the free device between asking and configuring it.

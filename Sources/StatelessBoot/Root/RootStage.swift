@@ -1,7 +1,8 @@
 /// Attaches the root read-only at /sysroot by running the layers of its kind.
-/// Intermediate mounts of layered kinds (an NFS export holding the image file, a live
-/// medium) go under /run/stateless/, so that they move with /run into the booted system
-/// and stay visible there (ARCHITECTURE.md).
+/// Intermediate mounts of layered kinds go under /run (an NFS export holding the image
+/// file at /run/stateless/nfs, a live medium at /run/initramfs/live, where dracut puts
+/// it), so that they move with /run into the booted system and stay visible there
+/// (ARCHITECTURE.md).
 public struct RootStage {
     public static let target = "/sysroot"
 
@@ -30,13 +31,16 @@ public struct RootStage {
         }
     }
 
-    /// root.env's ROOT_KIND, from the layers that were attached.
-    static func kind(of layers: [String]) -> String {
-        switch layers.first {
-        case "nfs": return layers.contains("loop-device") ? "nfs-loop" : "nfs"
-        case "iscsi": return "iscsi"
-        case "live-medium": return "live"
-        default: return "block"
+    /// `ROOT_KIND` in root.env: what the command line or the lease named, and for NFS
+    /// whether the export held an image file (a loop device among the layers).
+    static func kind(of source: RootSource, layers: [String]) throws -> String {
+        switch source {
+        case .block: return "block"
+        case .nfs: return layers.contains(LoopDeviceLayer.layerName) ? "nfs-loop" : "nfs"
+        case .iscsi: return "iscsi"
+        case .live: return "live"
+        case .dhcp:
+            throw BootError("attach root", "root=dhcp", detail: "the DHCP root-path was not resolved to a root kind before the layers ran")
         }
     }
 
@@ -59,7 +63,7 @@ public struct RootStage {
             throw BootError("attach root", "\(source)", detail: "the layers ended in \(stack.resource), not a tree at \(Self.target)")
         }
         let names = stack.layers.map(\.name)
-        return [("ROOT_KIND", Self.kind(of: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
+        return [("ROOT_KIND", try Self.kind(of: source, layers: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut

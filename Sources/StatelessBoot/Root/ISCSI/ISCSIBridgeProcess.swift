@@ -54,15 +54,13 @@ enum ISCSIBridgeProcess {
     /// SIGTERM, then up to 10 s for the bridge to disconnect the device and log out.
     static func stop(_ pid: pid_t, log: Logger) {
         kill(pid, SIGTERM)
-        let deadline = Uptime.now().adding(milliseconds: 10_000)
-        var status: CInt = 0
-        while deadline.millisecondsLeft() > 0 {
-            if waitpid(pid, &status, WNOHANG) == pid { return }
-            sleep(milliseconds: 50)
-        }
+        guard Posix.waitForExit(pid, milliseconds: 10_000) == nil else { return }
         log.warning("root", "the iSCSI bridge (process \(pid)) did not stop within 10 s; killing it")
         kill(pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        // A process stuck in the kernel (an nbd request in flight) dies only when that
+        // call returns: the boot does not wait for it past a bound.
+        guard Posix.waitForExit(pid, milliseconds: 5000) == nil else { return }
+        log.warning("root", "the iSCSI bridge (process \(pid)) has not exited 5 s after SIGKILL (stuck in the kernel); going on without it")
     }
 
     // MARK: The bridge's side
@@ -128,7 +126,7 @@ enum ISCSIBridgeProcess {
     static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
         let login = ISCSILogin(target: request.spec.target, portals: request.spec.portals, chap: request.spec.chap, initiator: request.initiator)
         let deadline = Uptime.now().adding(milliseconds: request.retrySeconds * 1000)
-        var delay = 1000
+        var backoff = Backoff()
         var attempts = 0
         while true {
             attempts += 1
@@ -136,10 +134,9 @@ enum ISCSIBridgeProcess {
                 let (target, portals) = try login.resolveTarget()
                 return (try login.logIn(target, portals), target, portals, login)
             } catch let error as BootError where ISCSILogin.isTransient(error) && deadline.millisecondsLeft() > 0 {
-                let wait = min(delay, deadline.millisecondsLeft())
-                log.warning(appletName, "\(error); retrying in \(wait / 1000).\(wait % 1000 / 100) s (rd.retry=\(request.retrySeconds))")
+                guard let wait = backoff.wait(left: deadline.millisecondsLeft()) else { continue }
+                log.warning(appletName, "\(error); retrying in \(Backoff.text(wait)) (rd.retry=\(request.retrySeconds))")
                 sleep(milliseconds: wait)
-                delay = min(delay * 2, 8000)
             } catch var error as BootError {
                 if ISCSILogin.isTransient(error) { error.detail = (error.detail ?? "") + " (\(attempts) attempts in \(request.retrySeconds) s)" }
                 error.option = error.option ?? "netroot=, rd.iscsi.*, rd.retry="
@@ -163,10 +160,15 @@ enum ISCSIBridgeProcess {
     /// A storage daemon must not wait for memory that only writing to its own device
     /// could free: what it has touched stays in RAM (MCL_ONFAULT: only that, so its RSS
     /// is what it uses, not the whole binary and its libraries), and the OOM killer
-    /// passes it over.
+    /// passes it over. With `stateless.iscsi.rw=1` the kernel writes back through the
+    /// bridge: as an I/O flusher (PR_SET_IO_FLUSHER) its own allocations never wait for
+    /// that writeback, which would deadlock.
     static func lockMemory(_ log: Logger) {
         if mlockall(MCL_CURRENT | MCL_FUTURE | STATELESS_MCL_ONFAULT) != 0 {
             log.warning(appletName, "mlockall: \(Posix.lastErrno); the bridge's memory can be paged out")
+        }
+        if stateless_set_io_flusher() != 0 {
+            log.warning(appletName, "prctl(PR_SET_IO_FLUSHER): \(errnoName(Posix.lastErrno)); writeback through the bridge can deadlock under memory pressure")
         }
         try? Posix.writeFile("/proc/self/oom_score_adj", "-1000")
     }

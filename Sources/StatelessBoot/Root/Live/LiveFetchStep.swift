@@ -38,7 +38,13 @@ struct LiveFetchStep: RootLayer {
                 throw BootError("verify", url.description, detail: "expected SHA-256 \(expected.lowercased()), the \(download.stored) bytes fetched have \(digest)",
                                 option: sha256 == nil ? "\(url.appending(".sha256")) on the server" : "stateless.live.sha256=")
             }
-            context.log.info("root", "\(url.fileName): SHA-256 verified (\(digest))")
+            // A checksum from the same server guards against a damaged transfer, not
+            // against the server: only one the command line gives verifies the image.
+            if sha256 == nil {
+                context.log.info("root", "\(url.fileName): SHA-256 checked against \(url.fileName).sha256 from the same server (\(digest)); stateless.live.sha256= verifies it")
+            } else {
+                context.log.info("root", "\(url.fileName): SHA-256 verified (\(digest), stateless.live.sha256=)")
+            }
             facts.append(("LIVE_SHA256", digest))
         } else {
             context.log.warning("root", "\(url.fileName): no checksum to verify it against (stateless.live.sha256= or \(url.fileName).sha256 beside it); using it unverified")
