@@ -56,6 +56,29 @@ final class TLSTests: XCTestCase {
         }
     }
 
+    /// A write to a pipe nobody reads raises SIGPIPE; around an OpenSSL call it is blocked
+    /// in this thread and taken, so the process lives on with EPIPE, and the mask is as it
+    /// was afterwards (the disposition is never touched).
+    func testSIGPIPEIsBlockedForTheCallOnly() throws {
+        // The default disposition kills the process: the test dies if the block fails.
+        let disposition = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, disposition) }
+        var ends: [CInt] = [-1, -1]
+        XCTAssertEqual(pipe(&ends), 0)
+        close(ends[0])
+        defer { close(ends[1]) }
+        var byte: UInt8 = 1
+        let written = TLSSession.withSIGPIPEBlocked { CInt(write(ends[1], &byte, 1)) }
+        XCTAssertEqual(written, -1)
+        XCTAssertEqual(errno, EPIPE)
+        var mask = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &mask)
+        XCTAssertEqual(sigismember(&mask, SIGPIPE), 0, "unblocked again")
+        var pending = sigset_t()
+        sigpending(&pending)
+        XCTAssertEqual(sigismember(&pending, SIGPIPE), 0, "nothing left to deliver")
+    }
+
     func testClockInTheRefusalForDates() {
         let line = TLSSession.refusal(Int(X509_V_ERR_CERT_NOT_YET_VALID), text: "certificate is not yet valid", host: "h", caFile: "/c")
         XCTAssertTrue(line.contains("the clock says 20"), line)

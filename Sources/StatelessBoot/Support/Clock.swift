@@ -32,6 +32,22 @@ public struct Uptime: Comparable, Sendable, CustomStringConvertible {
     public static func < (lhs: Uptime, rhs: Uptime) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 }
 
+/// What a long-running wait reads the time from. At boot it is the kernel's
+/// CLOCK_BOOTTIME (`KernelClock`); a test's may run faster than real time, so that a wait
+/// of minutes (a lease's T1) passes in seconds against a real server.
+public protocol BootClock {
+    func now() -> Uptime
+    /// How long to block in the kernel (poll(2), a sleep) for `milliseconds` of this clock.
+    func realMilliseconds(_ milliseconds: Int) -> Int
+}
+
+/// The boot's clock: `Uptime`, real time.
+public struct KernelClock: BootClock {
+    public init() {}
+    public func now() -> Uptime { .now() }
+    public func realMilliseconds(_ milliseconds: Int) -> Int { milliseconds }
+}
+
 /// Sleeps without returning early on signals.
 public func sleep(milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)

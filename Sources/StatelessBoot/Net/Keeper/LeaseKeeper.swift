@@ -17,6 +17,8 @@ struct LeaseKeeper {
     var renewed: (LeaseRecord) -> Void = { _ in }
     /// How often the takeover is checked while nothing else happens.
     var checkMilliseconds = 2_000
+    /// T1, T2, the lease's end and the pause after giving up are read from it.
+    var clock: any BootClock = KernelClock()
 
     /// Runs until `takenOver` gives a reason (returned) or `stop` says so (nil). Trouble
     /// on the way (a refused send, a netlink or ARP error) is a warning and is tried again
@@ -26,7 +28,7 @@ struct LeaseKeeper {
         let socket = try DHCPSocket(interface: interface)
         let routes = try NetlinkSocket()
         var client = DHCPClient(record.configuration, random: SystemRandomNumberGenerator())
-        var actions = client.resume(record.lease, at: .now())
+        var actions = client.resume(record.lease, at: clock.now())
         var timer: Uptime?
         var restartAt: Uptime?
         while true {
@@ -48,21 +50,21 @@ struct LeaseKeeper {
                         try unconfigure(lease, routes)
                     case .giveUp(let failure):
                         log.warning("keep-lease", "\(DHCPSession.error(interface, failure)); asking again in 60 s")
-                        restartAt = Uptime.now().adding(milliseconds: 60_000)
+                        restartAt = clock.now().adding(milliseconds: 60_000)
                     }
                 } catch {
                     log.warning("keep-lease", "\(interface): \(error); trying again at the next timer")
                     if case .probe = action { answers.append(.addressFree) }
                 }
             }
-            actions = answers.flatMap { client.handle($0, at: .now()) }
+            actions = answers.flatMap { client.handle($0, at: clock.now()) }
             if !actions.isEmpty { continue }
             if let manager = takenOver() { return manager }
             if stop() { return nil }
-            let now = Uptime.now()
+            let now = clock.now()
             let wake = [timer, restartAt, now.adding(milliseconds: checkMilliseconds)].compactMap { $0 }.min() ?? now
-            let datagrams = socket.receive(waitingUpTo: wake.millisecondsLeft())
-            let later = Uptime.now()
+            let datagrams = socket.receive(waitingUpTo: clock.realMilliseconds(wake.millisecondsLeft(from: now)))
+            let later = clock.now()
             actions = datagrams.flatMap { client.handle(.received($0), at: later) }
             if let due = restartAt, later >= due {
                 restartAt = nil

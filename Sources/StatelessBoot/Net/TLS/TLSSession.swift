@@ -55,20 +55,39 @@ final class TLSSession {
 
     /// Makes one OpenSSL call and maps its result: bytes, a wait, or an error. The error
     /// queue and errno are cleared first (SSL_get_error reads the queue, so an old entry
-    /// would turn a WANT_READ into a failure), and SIGPIPE is ignored for the call: the
-    /// socket BIO writes with write(2), not send(MSG_NOSIGNAL), and a reset peer must not
-    /// kill a process that is not PID 1. The old disposition is put back, since an
-    /// ignored signal would stay ignored across the exec of the root's init.
+    /// would turn a WANT_READ into a failure), and SIGPIPE is blocked for the call, in
+    /// this thread only: the socket BIO writes with write(2), not send(MSG_NOSIGNAL), and a
+    /// reset peer must not kill a process that is not PID 1. A SIGPIPE the call raised is
+    /// taken while still blocked (the EPIPE tells the same), so restoring the mask delivers
+    /// nothing; the process-wide disposition is never touched, so nothing about it can
+    /// leak across the exec of the root's init.
     /// A certificate the client refuses is `TLSRefused`; anything else (a reset, an early
     /// end) is a `BootError`, which the download retries like a TCP failure.
+    /// `call` with SIGPIPE blocked in this thread; errno is as `call` left it.
+    static func withSIGPIPEBlocked(_ call: () -> CInt) -> CInt {
+        var pipe = sigset_t()
+        sigemptyset(&pipe)
+        sigaddset(&pipe, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipe, &previous)
+        let result = call()
+        let saved = errno
+        var pending = sigset_t()
+        if sigismember(&previous, SIGPIPE) == 0, sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1 {
+            var now = timespec()
+            _ = sigtimedwait(&pipe, nil, &now)
+        }
+        pthread_sigmask(SIG_SETMASK, &previous, nil)
+        errno = saved
+        return result
+    }
+
     private func step(_ operation: String, _ call: () -> CInt) throws -> SocketStep {
         let ssl = client.ssl
         ssl.clearErrors()
         errno = 0
-        let previous = signal(SIGPIPE, SIG_IGN)
-        let result = call()
+        let result = Self.withSIGPIPEBlocked(call)
         let errnoValue = errno
-        signal(SIGPIPE, previous)
         if result > 0 { return .done(Int(result)) }
         let kind = ssl.errorKind(session, result)
         let queued = ssl.queuedErrors()
