@@ -10,23 +10,29 @@ public struct WaitProgress {
     let option: String
     let stage: String
     let log: Logger
-    let start = Uptime.now()
+    let start: Uptime
     var nextReport: Uptime
 
-    public init(what: String, seconds: Int, option: String, stage: String, log: Logger) {
+    public init(what: String, seconds: Int, option: String, stage: String, log: Logger, start: Uptime = .now()) {
         self.what = what
         self.seconds = seconds
         self.option = option
         self.stage = stage
         self.log = log
+        self.start = start
         nextReport = start.adding(milliseconds: Self.firstReportMilliseconds)
     }
 
     public mutating func tick(now: Uptime = .now()) {
-        guard now >= nextReport else { return }
+        if let line = due(now: now) { log.notice(stage, line) }
+    }
+
+    /// The line to print at `now`, if one is due (then the next is due 5 s later).
+    mutating func due(now: Uptime) -> String? {
+        guard now >= nextReport else { return nil }
         let elapsed = Int((now.nanoseconds - start.nanoseconds) / 1_000_000_000)
-        log.notice(stage, Self.message(what: what, elapsed: elapsed, seconds: seconds, option: option))
         nextReport = now.adding(milliseconds: Self.everyMilliseconds)
+        return Self.message(what: what, elapsed: elapsed, seconds: seconds, option: option)
     }
 
     static func message(what: String, elapsed: Int, seconds: Int, option: String) -> String {
