@@ -114,6 +114,25 @@ final class BootOptionsTests: XCTestCase {
         // Not NFS: a path under /dev, a word that is no address.
         XCTAssertThrowsError(try parse("root=server:/nfs/client"))
         XCTAssertEqual(try parse("root=/dev/sda1").root, .block(.path("/dev/sda1")))
+        // The test's overlay cases: the export with overlayfs over it, changes in RAM.
+        for text in ["root=nfs4:192.168.50.1:/client rd.overlay", "root=nfs4:192.168.50.1:/client rd.live.image rd.overlay"] {
+            let options = try parse(text)
+            XCTAssertEqual(options.root, nfs(.nfs4, "192.168.50.1", "/client"), text)
+            XCTAssertEqual(options.overlayMode, .overlayfs, text)
+        }
+    }
+
+    /// dracut-ng's `rd.overlay` on any root: overlayfs, unless our own option or
+    /// systemd.volatile= says otherwise; a device (persistent overlay) only for live roots.
+    func testOverlayOnAnyRoot() throws {
+        XCTAssertEqual(try parse("root=UUID=x rd.overlay=1").overlayMode, .overlayfs)
+        XCTAssertEqual(try parse("root=UUID=x rd.overlay=tmpfs").overlayMode, .overlayfs)
+        XCTAssertEqual(try parse("root=UUID=x rd.overlay=0").overlayMode, .rwtab)
+        XCTAssertEqual(try parse("root=UUID=x rd.overlay stateless.overlay=rwtab").overlayMode, .rwtab)
+        XCTAssertEqual(try parse("root=UUID=x").overlayMode, .rwtab)
+        XCTAssertThrowsError(try parse("root=UUID=x rd.overlay=LABEL=persist")) { error in
+            XCTAssertEqual((error as? OptionError)?.option, "rd.overlay")
+        }
     }
 
     func testRetryDefaultsByRootKind() throws {

@@ -257,7 +257,20 @@ extension BootOptions {
             overlayMode = overlayMode(rootKind: "live")
             // dracut's size of the live overlay, in MiB; ours for the area wins.
             if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
+        } else if let overlay = line.last("rd.overlay"), line.last("stateless.overlay") == nil, volatile == nil {
+            try overlayAnyRoot(overlay)
         }
+    }
+
+    /// dracut-ng's `rd.overlay` on a root that is not live (its NFS test boots
+    /// `root=nfs4:… rd.overlay`): overlayfs over the whole root, changes in RAM — our
+    /// `stateless.overlay=overlayfs`. A device (a persistent overlay) is kept for live roots.
+    mutating func overlayAnyRoot(_ parameter: KernelParameter) throws {
+        if try LiveRootSpec.persistentOverlay(parameter) != nil {
+            throw OptionError(option: parameter.key, value: parameter.value,
+                              expected: "a switch (1) or tmpfs on a root that is not live: a persistent overlay on a device is for live roots (root=live:…); this root's own state goes to stateless.state=")
+        }
+        if try LiveRootSpec.overlay(parameter) { overlayMode = .overlayfs }
     }
 
     /// systemd's `root=tmpfs` with `mount.usr=`, `mount.usrfstype=`, `mount.usrflags=`:
@@ -330,14 +343,21 @@ extension BootOptions {
         if value.hasPrefix("live:") {
             return .live(try LiveRootSpec.parse(String(value.dropFirst(5)), option: parameter.key, line: line))
         }
-        if line.last("rd.live.image") != nil {
+        let legacyNFS = (value.first?.isNumber == true && NFSRootSpec.serverColon(in: Substring(value)) != nil)
+            || (value.first == "/" && !value.hasPrefix("/dev"))
+        let nfs = value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") || legacyNFS
+        // dracut's `rd.live.image` beside an NFS root (its NFS test): the export is the root,
+        // a directory; `rd.overlay` beside it asks for the overlay (`overlayAnyRoot`).
+        if line.last("rd.live.image") != nil && !nfs {
             return .live(try LiveRootSpec.parse(value, option: parameter.key, line: line))
         }
         let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://…, iscsi:…, iscsi://…, live:… or dhcp"
         if value == "dhcp" { return .dhcp }
         if value.hasPrefix("iscsi:") { return .iscsi(try ISCSIRootSpec.parse(value, option: "root")) }
-        if value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") {
-            return .nfs(try NFSRootSpec.parse(value, option: "root"))
+        if nfs {
+            // dracut's legacy forms, `<server-ip>:<path>[:<options>]` and `/<path>` (the
+            // server from DHCP), are `nfs:` roots.
+            return .nfs(try NFSRootSpec.parse(value, option: parameter.key, allowBare: legacyNFS))
         }
         if value.hasPrefix("/dev/disk/") {
             return .block(try diskLink(value, option: parameter.key))
@@ -348,12 +368,7 @@ extension BootOptions {
         if value.hasPrefix("block:/dev/") {
             return .block(.path(String(value.dropFirst("block:".count))))
         }
-        // dracut's legacy NFS forms: `root=<server-ip>:/<path>[:<options>]` and
-        // `root=/<path>` (the server from DHCP) are `nfs:` roots; a bare `root=nfs` or
-        // `root=nfs4` takes the whole root from the DHCP root-path.
-        if (value.first?.isNumber == true && NFSRootSpec.serverColon(in: Substring(value)) != nil) || (value.first == "/" && !value.hasPrefix("/dev")) {
-            return .nfs(try NFSRootSpec.parse(value, option: parameter.key, allowBare: true))
-        }
+        // dracut's bare `root=nfs` or `root=nfs4`: the whole root from the DHCP root-path.
         if value == "nfs" || value == "nfs4" { return .dhcp }
         if let equals = value.firstIndex(of: "=") {
             let name = String(value[..<equals])
