@@ -105,6 +105,24 @@ final class EarlyBootChecksTests: XCTestCase {
                        "a new worker answers the next request")
     }
 
+    /// A worker that dies in a call (a driver's init that oopses) is an error for that call,
+    /// one killed between calls is replaced on the next: both get a new worker.
+    func testKernelWorkerThatDiesIsReplaced() throws {
+        let log = Logger(verbose: false)
+        let worker = KernelWorker { request in
+            if request == Array("die".utf8) { _exit(3) }
+            return request == Array("pid".utf8) ? getpid() : 7
+        }
+        XCTAssertThrowsError(try worker.call(Array("die".utf8), what: "a crash", seconds: 5, option: "x=", stage: "test", log: log)) { error in
+            XCTAssertEqual((error as? BootError)?.kind, .noAnswer)
+        }
+        let pid = try worker.call(Array("pid".utf8), what: "pid", seconds: 5, option: "x=", stage: "test", log: log)
+        kill(pid, SIGKILL)
+        XCTAssertEqual(Posix.waitForExit(pid, milliseconds: 5000).map { $0 & 0x7f }, SIGKILL)
+        XCTAssertEqual(try worker.call(Array("next".utf8), what: "after a kill", seconds: 5, option: "x=", stage: "test", log: log), 7)
+        XCTAssertNotEqual(try worker.call(Array("pid".utf8), what: "pid", seconds: 5, option: "x=", stage: "test", log: log), pid)
+    }
+
     /// A mount request survives the trip through the worker's socket field by field.
     func testMountRequestRoundTrip() {
         let requests = [

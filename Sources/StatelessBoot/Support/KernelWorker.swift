@@ -46,12 +46,16 @@ public final class KernelWorker {
 
     private func exchange(_ request: [UInt8], what: String, seconds: Int, option: String, stage: String, log: Logger) throws -> CInt {
         reapAbandoned()
-        let (pid, socket) = try current()
-        let sent = request.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, CInt(MSG_NOSIGNAL)) }
-        guard sent == request.count else {
-            let errno = Posix.lastErrno
-            abandon(log)
-            throw BootError("send", "\(what) to the kernel-call worker (process \(pid))", errno: errno)
+        var (pid, socket) = try current()
+        // A worker that is gone (a driver's init crashed it) is replaced once.
+        if !send(request, to: socket) {
+            abandon()
+            (pid, socket) = try current()
+            guard send(request, to: socket) else {
+                let errno = Posix.lastErrno
+                abandon()
+                throw BootError("send", "\(what) to the kernel-call worker (process \(pid))", kind: .noAnswer, errno: errno)
+            }
         }
         var progress = WaitProgress(what: what, seconds: seconds, option: option, stage: stage, log: log)
         let deadline = Uptime.now().adding(milliseconds: seconds * 1000)
@@ -62,16 +66,16 @@ public final class KernelWorker {
                 var answer: CInt = 0
                 let count = recv(socket, &answer, MemoryLayout<CInt>.size, 0)
                 if count == MemoryLayout<CInt>.size { return answer }
-                let status = abandon(log)
+                let status = abandon()
                 throw BootError("wait for", what, kind: .noAnswer, detail: "the process making the call (\(pid)) ended without an answer\(status)")
             }
             if ready < 0 && errno != EINTR {
                 let errno = Posix.lastErrno
-                abandon(log)
-                throw BootError("wait for", what, errno: errno)
+                abandon()
+                throw BootError("wait for", what, kind: .noAnswer, errno: errno)
             }
             guard deadline.millisecondsLeft() > 0 else {
-                abandon(log)
+                abandon()
                 throw BootError("wait for", what, kind: .noAnswer, errno: .timedOut,
                                 detail: "not done after \(seconds) s; left in the kernel in process \(pid), which holds up nothing", option: option)
             }
@@ -89,6 +93,10 @@ public final class KernelWorker {
     }
 
     // MARK: PID 1's side
+
+    private func send(_ request: [UInt8], to socket: CInt) -> Bool {
+        request.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, CInt(MSG_NOSIGNAL)) } == request.count
+    }
 
     private func current() throws -> (pid: pid_t, socket: CInt) {
         if let worker { return worker }
@@ -114,7 +122,7 @@ public final class KernelWorker {
     /// Lets the worker go (it exits once its call returns and it reads end-of-file).
     /// Returns how it ended, when it has, for the error line.
     @discardableResult
-    private func abandon(_ log: Logger) -> String {
+    private func abandon() -> String {
         guard let (pid, socket) = worker else { return "" }
         worker = nil
         close(socket)
@@ -145,7 +153,7 @@ public final class KernelWorker {
             case .handler?: handler(payload)
             case nil: EINVAL
             }
-            guard send(socket, &answer, MemoryLayout<CInt>.size, CInt(MSG_NOSIGNAL)) == MemoryLayout<CInt>.size else { _exit(0) }
+            guard Glibc.send(socket, &answer, MemoryLayout<CInt>.size, CInt(MSG_NOSIGNAL)) == MemoryLayout<CInt>.size else { _exit(0) }
         }
     }
 }
