@@ -165,8 +165,8 @@ final class HTTPTests: XCTestCase {
         XCTAssertThrowsError(try RootStage.rootFromLease(network, line: line)) { error in
             XCTAssertTrue("\(error)".contains("option 67 on the DHCP server"), "\(error)")
         }
-        XCTAssertEqual(try BootOptions(line).overlayMode(rootKind: "live"), .overlayfs)
-        XCTAssertEqual(try BootOptions(KernelCommandLine(parsing: "root=dhcp stateless.overlay=rwtab")).overlayMode(rootKind: "live"), .rwtab)
-        XCTAssertEqual(try BootOptions(line).overlayMode(rootKind: "nfs"), .rwtab)
+        XCTAssertEqual(try BootOptions(line).overlayMode(rootKind: .live), .overlayfs)
+        XCTAssertEqual(try BootOptions(KernelCommandLine(parsing: "root=dhcp stateless.overlay=rwtab")).overlayMode(rootKind: .live), .rwtab)
+        XCTAssertEqual(try BootOptions(line).overlayMode(rootKind: .nfs), .rwtab)
     }
 }

@@ -129,7 +129,7 @@ final class LiveRootSpecTests: XCTestCase {
         for (spec, below, layers, expected) in cases {
             XCTAssertEqual(RootStage.nextLayer(for: .live(spec), on: below, after: layers)?.name, expected, "\(below) after \(layers)")
         }
-        XCTAssertEqual(try RootStage.kind(of: .live(spec), layers: ["live-medium", "loop-device", "live-image"]), "live")
+        XCTAssertEqual(try RootStage.kind(of: .live(spec), layers: ["live-medium", "loop-device", "live-image"]), .live)
         let writable = RootStage.nextLayer(for: .live(spec), on: .blockDevice("/dev/mapper/live-rw"),
                                            after: ["live-medium", "loop-device", "live-image", "loop-device", "dm-snapshot"]) as? FilesystemLayer
         XCTAssertEqual(writable?.writable, true, "the snapshot is mounted read-write")

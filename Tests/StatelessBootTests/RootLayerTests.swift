@@ -69,9 +69,9 @@ final class RootLayerTests: XCTestCase {
 
     func testKindNames() throws {
         let nfs = RootSource.nfs(NFSRootSpec(version: .nfs4, server: "10.0.0.1", path: "/srv", options: [], port: nil))
-        XCTAssertEqual(try RootStage.kind(of: .block(.path("/dev/vda")), layers: ["block-device", "filesystem"]), "block")
-        XCTAssertEqual(try RootStage.kind(of: nfs, layers: ["nfs"]), "nfs")
-        XCTAssertEqual(try RootStage.kind(of: nfs, layers: ["nfs", "loop-device", "filesystem"]), "nfs-loop")
+        XCTAssertEqual(try RootStage.kind(of: .block(.path("/dev/vda")), layers: ["block-device", "filesystem"]), .block)
+        XCTAssertEqual(try RootStage.kind(of: nfs, layers: ["nfs"]), .nfs)
+        XCTAssertEqual(try RootStage.kind(of: nfs, layers: ["nfs", "loop-device", "filesystem"]), .nfsLoop)
         // root=dhcp is resolved to a kind before the layers run: not a kind of its own.
         XCTAssertThrowsError(try RootStage.kind(of: .dhcp, layers: []))
     }

@@ -147,8 +147,8 @@ public struct BootOptions: Equatable, Sendable {
 
     /// A live system keeps every change in RAM: the whole root is writable (overlayfs),
     /// as with dracut, unless `stateless.overlay=` or `systemd.volatile=` says otherwise.
-    public func overlayMode(rootKind: String?) -> OverlayMode {
-        guard rootKind == "live", commandLine.last("stateless.overlay") == nil, volatile == nil else { return overlayMode }
+    public func overlayMode(rootKind: RootKind?) -> OverlayMode {
+        guard rootKind == .live, commandLine.last("stateless.overlay") == nil, volatile == nil else { return overlayMode }
         return .overlayfs
     }
 
@@ -254,7 +254,7 @@ extension BootOptions {
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
         // An ext4 live image gets a device-mapper snapshot instead (RootStage).
         if case .live(let spec)? = root {
-            overlayMode = overlayMode(rootKind: "live")
+            overlayMode = overlayMode(rootKind: .live)
             // dracut's size of the live overlay, in MiB; ours for the area wins.
             if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
         } else if let overlay = line.last("rd.overlay"), line.last("stateless.overlay") == nil, volatile == nil {

@@ -176,7 +176,7 @@ public struct Boot {
         // its copy-on-write store: nothing to add, and its fstab entry may stay.
         let snapshot = HandOff.read("root")?["LIVE_SNAPSHOT"]
         // A live root that DHCP named gets a live root's mode too.
-        let mode = snapshot == nil ? options.overlayMode(rootKind: HandOff.read("root")?["ROOT_KIND"]) : .none
+        let mode = snapshot == nil ? options.overlayMode(rootKind: RootKind.fromHandOff()) : .none
         if let snapshot { log.info("overlay", "the root is the writable snapshot \(snapshot): no overlay (rd.live.overlay.overlayfs=1 chooses overlayfs)") }
         if case .live(let spec)? = options.root, mode == .overlayfs, let overlay = spec.persistentOverlay {
             places.persistentOverlay = LivePersistentOverlay(overlay: overlay, liveDirectory: spec.directory, context: attach).attach()

@@ -3,6 +3,20 @@
 /// file at /run/stateless/nfs, a live medium at /run/initramfs/live, where dracut puts
 /// it), so that they move with /run into the booted system and stay visible there
 /// (ARCHITECTURE.md).
+/// What root.env's `ROOT_KIND` says: the kind of root attached.
+public enum RootKind: String, Sendable {
+    case block, nfs, iscsi, live
+    case nfsLoop = "nfs-loop"
+
+    static let handOffKey = "ROOT_KIND"
+
+    /// The kind the root stage left in root.env (the overlay stage reads it: under dracut
+    /// it runs as an applet of its own).
+    static func fromHandOff() -> RootKind? {
+        HandOff.read("root")?[handOffKey].flatMap(RootKind.init(rawValue:))
+    }
+}
+
 public struct RootStage {
     public static let target = "/sysroot"
 
@@ -33,12 +47,12 @@ public struct RootStage {
 
     /// `ROOT_KIND` in root.env: what the command line or the lease named, and for NFS
     /// whether the export held an image file (a loop device among the layers).
-    static func kind(of source: RootSource, layers: [String]) throws -> String {
+    static func kind(of source: RootSource, layers: [String]) throws -> RootKind {
         switch source {
-        case .block: return "block"
-        case .nfs: return layers.contains(LoopDeviceLayer.layerName) ? "nfs-loop" : "nfs"
-        case .iscsi: return "iscsi"
-        case .live: return "live"
+        case .block: return .block
+        case .nfs: return layers.contains(LoopDeviceLayer.layerName) ? .nfsLoop : .nfs
+        case .iscsi: return .iscsi
+        case .live: return .live
         case .dhcp:
             throw BootError("attach root", "root=dhcp", detail: "the DHCP root-path was not resolved to a root kind before the layers ran")
         }
@@ -63,7 +77,7 @@ public struct RootStage {
             throw BootError("attach root", "\(source)", detail: "the layers ended in \(stack.resource), not a tree at \(Self.target)")
         }
         let names = stack.layers.map(\.name)
-        return [("ROOT_KIND", try Self.kind(of: source, layers: names)), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
+        return [(RootKind.handOffKey, try Self.kind(of: source, layers: names).rawValue), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut
