@@ -36,10 +36,27 @@ let package = Package(
         // image has it (Sources/COpenSSL/shim.h says why).
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
 
+        // The early-boot code in four targets; ARCHITECTURE.md draws the graph. Only
+        // StatelessSystem imports Glibc or a C module (Tests/check-imports enforces it).
+        // Pure types: the command line, plans, table formats, hand-off formats.
+        .target(name: "StatelessCore", swiftSettings: earlyBootSwiftSettings),
+        // Codecs and state machines of the wire protocols (DHCP, ARP, HTTP, NBD): no I/O.
+        .target(name: "StatelessProtocols", dependencies: ["StatelessCore"], swiftSettings: earlyBootSwiftSettings),
+        // The one target that talks to the kernel and the C libraries.
+        .target(
+            name: "StatelessSystem",
+            dependencies: [
+                "StatelessCore", "StatelessProtocols", "CEarlyRandom",
+                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "COpenSSL",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: earlyBootSwiftSettings
+        ),
+        // Stages, root layers, daemons and applets, on the three targets above.
         .target(
             name: "StatelessBoot",
             dependencies: [
-                "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "COpenSSL", "StatelessAudit",
+                "StatelessCore", "StatelessProtocols", "StatelessSystem", "StatelessAudit",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings
@@ -51,7 +68,7 @@ let package = Package(
         .target(name: "CEarlyRandom"),
         .executableTarget(
             name: "stateless",
-            dependencies: ["StatelessBoot", "CEarlyRandom"],
+            dependencies: ["StatelessBoot", "StatelessSystem"],
             swiftSettings: earlyBootSwiftSettings,
             // The production build is the plain `swift build -c release`: the Swift
             // runtime linked in statically (the initramfs has no libswiftCore.so).
@@ -72,7 +89,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessAudit", "CLinux", "CMakeExt4", "COpenSSL"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessCore", "StatelessProtocols", "StatelessSystem", "StatelessAudit", "CLinux", "CMakeExt4", "COpenSSL"]),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]

@@ -1,5 +1,8 @@
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// Host integration: ARP probes from client0 over a veth pair to a server namespace whose

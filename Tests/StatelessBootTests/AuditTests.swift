@@ -1,5 +1,8 @@
 @testable import StatelessAudit
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 final class AuditReportTests: XCTestCase {

@@ -1,6 +1,9 @@
 import CLinux
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// Host integration: `DHCPRace` and `DHCPSession` over real sockets, against dnsmasq or a

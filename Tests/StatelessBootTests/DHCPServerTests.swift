@@ -1,6 +1,9 @@
 import CLinux
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// Host integration: `DHCPSession` against a real server, dnsmasq, in a named network

@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import SystemPackage
 import XCTest
 
@@ -126,9 +129,9 @@ final class EarlyBootChecksTests: XCTestCase {
     /// A mount request survives the trip through the worker's socket field by field.
     func testMountRequestRoundTrip() {
         let requests = [
-            MountRequest(source: "10.0.2.2:/root", target: "/sysroot", type: "nfs4", flags: 1, data: "vers=4.2,addr=10.0.2.2"),
-            MountRequest(source: "/dev/vda", target: "/sysroot", type: nil, flags: 0, data: nil),
-            MountRequest(source: "", target: "/x", type: "", flags: 4096, data: ""),
+            MountRequest(source: "10.0.2.2:/root", target: "/sysroot", type: "nfs4", flags: [.readOnly], data: "vers=4.2,addr=10.0.2.2"),
+            MountRequest(source: "/dev/vda", target: "/sysroot", type: nil, flags: [], data: nil),
+            MountRequest(source: "", target: "/x", type: "", flags: [.bind], data: ""),
         ]
         for request in requests {
             XCTAssertEqual(MountRequest(decoding: request.encoded), request)

@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// The HTTP pieces a live image over the network needs: URLs from the command line or a
@@ -110,9 +113,9 @@ final class HTTPTests: XCTestCase {
         XCTAssertEqual(hash.hexDigest(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         Array("abc".utf8).withUnsafeBytes { hash.update($0) }
         XCTAssertEqual(hash.hexDigest(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        XCTAssertTrue(SHA256.isDigest("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"))
-        XCTAssertFalse(SHA256.isDigest("ba7816bf"))
-        XCTAssertFalse(SHA256.isDigest(Substring(String(repeating: "g", count: 64))))
+        XCTAssertTrue(HexDigest.isSHA256("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"))
+        XCTAssertFalse(HexDigest.isSHA256("ba7816bf"))
+        XCTAssertFalse(HexDigest.isSHA256(Substring(String(repeating: "g", count: 64))))
     }
 
     func testRAMArea() {

@@ -1,4 +1,7 @@
 import StatelessBoot
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import XCTest
 
 final class HandOffTests: XCTestCase {

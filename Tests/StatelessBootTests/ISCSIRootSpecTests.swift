@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// iSCSI roots as dracut, libiscsi's URLs and DHCP root-paths write them, table-style,

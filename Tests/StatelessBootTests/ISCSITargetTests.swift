@@ -1,6 +1,9 @@
 import CLinux
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import SystemPackage
 import XCTest
 
@@ -97,7 +100,8 @@ final class ISCSITargetTests: XCTestCase {
             let login = ISCSILogin(target: Self.open, portals: [Self.portal], chap: nil, initiator: Self.initiator)
             let session = try login.logIn(Self.open, [Self.portal])
             let lun = try login.lun(session, named: 1)
-            let (kernel, ours) = try ISCSIBridgeProcess.socketPair()
+            let (kernelSocket, ourSocket) = try Posix.socketPair()
+            let (kernel, ours) = (kernelSocket.rawValue, ourSocket.rawValue)
             let stop = eventfd(0, 0)
             let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: Self.open, portals: [Self.portal],
                                      lun: lun, writable: true, log: Logger(verbose: false))
@@ -147,7 +151,8 @@ final class ISCSITargetTests: XCTestCase {
             let session = try login.logIn(Self.open, login.portals)
             XCTAssertEqual(session.portal, Self.portal)
             let lun = try login.lun(session, named: 1)
-            let (kernel, ours) = try ISCSIBridgeProcess.socketPair()
+            let (kernelSocket, ourSocket) = try Posix.socketPair()
+            let (kernel, ours) = (kernelSocket.rawValue, ourSocket.rawValue)
             let stop = eventfd(0, 0)
             let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: Self.open, portals: login.portals,
                                      lun: lun, writable: false, log: Logger(verbose: false))
@@ -344,14 +349,10 @@ enum HostCommand {
     /// Runs `argv` to its end (at most `seconds`, then it is killed); its exit status and
     /// what it printed.
     static func run(_ argv: [String], seconds: Int = 30) throws -> (status: Int32, output: String) {
-        let (reader, writer) = try ISCSIBridgeProcess.socketPair()
-        defer { close(reader) }
-        let pid: pid_t
-        do {
-            defer { close(writer) }
-            pid = try spawn(argv, output: writer)
-        }
-        let output = ISCSIBridgeProcess.readAll(reader, until: Uptime.now().adding(milliseconds: seconds * 1000))
+        let (reader, writer) = try Posix.socketPair()
+        defer { try? reader.close() }
+        let pid = try writer.closeAfter { try spawn(argv, output: writer.rawValue) }
+        let output = Posix.readAll(reader, until: Uptime.now().adding(milliseconds: seconds * 1000))
         guard let status = wait(pid, seconds: output == nil ? 0 : seconds) else {
             kill(pid, SIGKILL)
             _ = wait(pid, seconds: 5)

@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// rd.live.check: isomd5sum's implanted MD5, from the volume descriptors to the verdict.

@@ -1,5 +1,8 @@
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// The keeper's pure parts: the lease record it gets through argv, its resumption of a

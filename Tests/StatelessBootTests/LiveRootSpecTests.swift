@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// `root=live:…` and the `rd.live.*` options, read as dracut's dmsquash-live reads them.

@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import Glibc
 import SystemPackage
 import XCTest
@@ -32,7 +35,7 @@ final class NFSMountPlanTests: XCTestCase {
     func testDefaultsForARoot() throws {
         let plan = try plan("nfs:10.0.2.2:/srv/root")
         XCTAssertEqual(plan.source, "10.0.2.2:/srv/root")
-        XCTAssertEqual(plan.flags, UInt(MS_RDONLY))
+        XCTAssertEqual(plan.flags, [.readOnly])
         XCTAssertEqual(plan.attempts.first?.data, "vers=4.2,hard,timeo=50,retrans=2,addr=10.0.2.2,clientaddr=10.0.2.15")
         XCTAssertEqual(plan.attempts.last?.data, "vers=3,hard,timeo=50,retrans=2,addr=10.0.2.2,nolock")
         XCTAssertFalse(plan.locksWithoutStatd)
@@ -41,7 +44,7 @@ final class NFSMountPlanTests: XCTestCase {
     func testTheAdminsOptionsWin() throws {
         let plan = try plan("nfs:10.0.2.2:/r:vers=3,soft,timeo=600,retrans=5,lock,rsize=65536,proto=udp", rootFlags: "rw,noatime,nocto")
         XCTAssertEqual(plan.attempts.map(\.data), ["vers=3,soft,timeo=600,retrans=5,lock,rsize=65536,proto=udp,nocto,addr=10.0.2.2"])
-        XCTAssertEqual(plan.flags, UInt(MS_RDONLY | MS_NOATIME), "rw never makes the root writable")
+        XCTAssertEqual(plan.flags, [.readOnly, .noATime], "rw never makes the root writable")
         XCTAssertTrue(plan.locksWithoutStatd)
         let four = try self.plan("nfs4:10.0.2.2:/r:clientaddr=192.0.2.1,addr=10.0.2.9,nolock")
         XCTAssertEqual(four.attempts.first?.data, "vers=4.2,clientaddr=192.0.2.1,addr=10.0.2.9,nolock,hard,timeo=50,retrans=2")

@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// NFS root specifications as dracut, the kernel and DHCP root-paths write them,

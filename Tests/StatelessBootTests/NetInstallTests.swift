@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// `NetlinkSocket.install` against the kernel (a veth link in a namespace of its own): a /32

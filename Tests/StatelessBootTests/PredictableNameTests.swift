@@ -1,5 +1,8 @@
 import Foundation
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// The names systemd 252's udev gives PCI network links, table-style, and the sysfs

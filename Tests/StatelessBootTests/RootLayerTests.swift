@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// The layer stack of a root kind: bottom-up, each on what the one below handed up; a

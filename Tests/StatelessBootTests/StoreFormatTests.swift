@@ -1,6 +1,9 @@
 import CMakeExt4
 import Glibc
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// stateless.state.format=1 on the host: libext2fs makes ext4 in a file, which e2fsck

@@ -2,6 +2,9 @@ import COpenSSL
 import Foundation
 import Glibc
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// Host integration: the https client (OpenSSL opened with dlopen, as at boot) against the

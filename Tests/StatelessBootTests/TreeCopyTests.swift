@@ -1,6 +1,9 @@
 import CLinux
 import Glibc
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// Host integration (root, no VM): the copying and deleting that rwtab and switch-root
@@ -48,7 +51,7 @@ final class TreeCopyTests: XCTestCase {
     }
 
     func info(_ path: String) throws -> stat {
-        try XCTUnwrap(try Posix.lstatIfPresent(path), path)
+        try XCTUnwrap(try Posix.lstatIfPresent(path)?.raw, path)
     }
 
     func testEverythingKeepsContentOwnerModeTimesLinksAndLabels() throws {

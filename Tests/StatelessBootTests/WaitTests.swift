@@ -1,4 +1,7 @@
 @testable import StatelessBoot
+@testable import StatelessCore
+@testable import StatelessProtocols
+@testable import StatelessSystem
 import XCTest
 
 /// The shared retry schedule and the still-waiting lines, against given times: no waiting.

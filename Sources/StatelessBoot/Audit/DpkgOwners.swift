@@ -1,7 +1,11 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Which Debian package owns a path: dpkg's file lists (/var/lib/dpkg/info/PKG.list, one
 /// path per line), read from the image.
 public struct DpkgOwners: Sendable {
-    var owners: [String: [String]] = [:]
+    package var owners: [String: [String]] = [:]
 
     public static let infoDirectory = "/var/lib/dpkg/info"
 

@@ -1,6 +1,7 @@
-import CLinux
-import Glibc
 import StatelessAudit
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// `stateless audit` on the booted system: what was written since the boot, inside and
 /// outside the declared writable places, from the boot's own records:
@@ -13,7 +14,7 @@ import StatelessAudit
 ///
 /// The declared places are what the boot wrote to /run/stateless/rwtab and statetab.
 public struct WriteAudit {
-    static let imageView = HandOff.directory + "/audit-image"
+    package static let imageView = HandOff.directory + "/audit-image"
     public static let declaredRwtab = HandOff.directory + "/rwtab"
     public static let declaredStatetab = HandOff.directory + "/statetab"
 
@@ -30,10 +31,10 @@ public struct WriteAudit {
             image = lower
         } else {
             try Posix.makeDirectories(Self.imageView)
-            try Posix.mount(source: "/", target: Self.imageView, type: nil, flags: UInt(MS_BIND))
+            try Posix.mount(source: "/", target: Self.imageView, type: nil, flags: [.bind])
             image = Self.imageView
         }
-        defer { if image == Self.imageView { try? Posix.unmount(Self.imageView, flags: CInt(MNT_DETACH)); rmdir(Self.imageView) } }
+        defer { if image == Self.imageView { try? Posix.unmount(Self.imageView, detach: true); try? Posix.removeDirectory(Self.imageView) } }
         var collector = Collector(image: image, packages: DpkgOwners.read(image: image))
         if mode == "overlayfs", let upper = overlay["UPPER_DIR"] {
             try collector.walkUpper(upper, "", declared: { path in Self.place(of: path, rwtab, statetab) })
@@ -51,30 +52,30 @@ public struct WriteAudit {
         return AuditReport(mode: mode, entries: collector.entries)
     }
 
-    static func readDeclared<T>(_ file: String, _ parse: (String, String) -> [T]) -> [T] {
+    package static func readDeclared<T>(_ file: String, _ parse: (String, String) -> [T]) -> [T] {
         (try? Posix.readText(file)).map { parse($0, file) } ?? []
     }
 
     /// The declared place a path lies in, for the report.
-    static func place(of path: String, _ rwtab: [RwtabStep], _ statetab: [String]) -> String? {
+    package static func place(of path: String, _ rwtab: [RwtabStep], _ statetab: [String]) -> String? {
         func covers(_ place: String) -> Bool { path == place || path.hasPrefix(place + "/") }
         if let step = rwtab.first(where: { covers($0.entry.path) }) { return "rwtab: \(step.entry.kind.rawValue) \(step.entry.path)" }
         return statetab.first(where: covers).map { "statetab: \($0)" }
     }
 
-    struct Collector {
-        let image: String
-        let packages: DpkgOwners?
-        var entries: [AuditEntry] = []
+    package struct Collector {
+        package let image: String
+        package let packages: DpkgOwners?
+        package var entries: [AuditEntry] = []
 
-        mutating func add(_ change: AuditEntry.Change, _ path: String, _ info: stat, place: String?) {
+        package mutating func add(_ change: AuditEntry.Change, _ path: String, _ info: FileStatus, place: String?) {
             let anchor = self.anchor(path)
             entries.append(AuditEntry(change: change, kind: Self.kind(info), path: path, anchor: anchor,
                                       package: packages?.owner(of: anchor), inside: place))
         }
 
         /// The path, or its nearest ancestor the image has.
-        func anchor(_ path: String) -> String {
+        package func anchor(_ path: String) -> String {
             var current = path
             while current != "/" && (try? Posix.lstatIfPresent(image + current)) ?? nil == nil {
                 let parent = String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)])
@@ -86,14 +87,14 @@ public struct WriteAudit {
         /// overlayfs: an upper directory's entries. A directory the image also has is only
         /// a container unless marked opaque; a new directory is reported once, not with
         /// everything below it.
-        mutating func walkUpper(_ upper: String, _ relative: String, declared: (String) -> String?) throws {
+        package mutating func walkUpper(_ upper: String, _ relative: String, declared: (String) -> String?) throws {
             for name in try Posix.listDirectory(upper + relative).sorted() {
                 let path = relative + "/" + name
                 guard let info = try Posix.lstatIfPresent(upper + path) else { continue }
                 let inImage = try Posix.lstatIfPresent(image + path)
-                if info.st_mode & S_IFMT == S_IFCHR && info.st_rdev == 0 {
+                if info.kind == .characterDevice && info.deviceNumber == 0 {
                     add(.deleted, path, inImage ?? info, place: declared(path))
-                } else if info.st_mode & S_IFMT == S_IFDIR, inImage.map({ $0.st_mode & S_IFMT == S_IFDIR }) ?? false {
+                } else if info.kind == .directory, inImage.map({ $0.kind == .directory }) ?? false {
                     if Self.isOpaque(upper + path) {
                         add(.modified, path, info, place: declared(path))
                     } else {
@@ -106,14 +107,14 @@ public struct WriteAudit {
         }
 
         /// rwtab and statetab: a copy against the image's tree at the same path.
-        mutating func compare(copy: String, _ path: String, place: String, deletions: Bool) throws {
+        package mutating func compare(copy: String, _ path: String, place: String, deletions: Bool) throws {
             guard let info = try Posix.lstatIfPresent(copy) else { return }
             let original = try Posix.lstatIfPresent(image + path)
             guard let original else {
                 add(.new, path, info, place: place)
                 return
             }
-            let bothDirectories = info.st_mode & S_IFMT == S_IFDIR && original.st_mode & S_IFMT == S_IFDIR
+            let bothDirectories = info.kind == .directory && original.kind == .directory
             guard bothDirectories else {
                 if Self.differs(info, original, copy, image + path) { add(.modified, path, info, place: place) }
                 return
@@ -128,25 +129,23 @@ public struct WriteAudit {
         }
 
         /// Contents or metadata changed: size, mode, owner, mtime, or a symlink's target.
-        static func differs(_ a: stat, _ b: stat, _ pathA: String, _ pathB: String) -> Bool {
-            if a.st_mode != b.st_mode || a.st_uid != b.st_uid || a.st_gid != b.st_gid || a.st_size != b.st_size { return true }
-            if a.st_mode & S_IFMT == S_IFLNK { return (try? Posix.readLink(pathA)) != (try? Posix.readLink(pathB)) }
-            return a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec
+        package static func differs(_ a: FileStatus, _ b: FileStatus, _ pathA: String, _ pathB: String) -> Bool {
+            if (a.kind, a.permissions, a.owner, a.group, a.size) != (b.kind, b.permissions, b.owner, b.group, b.size) { return true }
+            if a.kind == .symlink { return (try? Posix.readLink(pathA)) != (try? Posix.readLink(pathB)) }
+            return a.modified != b.modified
         }
 
-        static func isOpaque(_ path: String) -> Bool {
-            var value = [UInt8](repeating: 0, count: 2)
-            let names: [String] = ["trusted.overlay.opaque", "user.overlay.opaque"]
-            return names.contains { name in
-                lgetxattr(path, name, &value, value.count) > 0 && value[0] == UInt8(ascii: "y")
+        package static func isOpaque(_ path: String) -> Bool {
+            ["trusted.overlay.opaque", "user.overlay.opaque"].contains { name in
+                Posix.extendedAttribute(name, of: path, limit: 2)?.first == UInt8(ascii: "y")
             }
         }
 
-        static func kind(_ info: stat) -> AuditEntry.Kind {
-            switch info.st_mode & S_IFMT {
-            case S_IFREG: return .file
-            case S_IFDIR: return .directory
-            case S_IFLNK: return .symlink
+        package static func kind(_ info: FileStatus) -> AuditEntry.Kind {
+            switch info.kind {
+            case .regular: return .file
+            case .directory: return .directory
+            case .symlink: return .symlink
             default: return .other
             }
         }

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Coldplug: the devices the kernel found before we started have already sent their
 /// uevents, to nobody. Their modaliases are still in sysfs, one file per device, under
 /// /sys/bus/*/devices/*/modalias (every device with a modalias sits on a bus).
@@ -35,21 +39,14 @@ public enum Coldplug {
     }
 }
 
-extension String {
-    func trimmingNewline() -> String {
-        var text = Substring(self)
-        while let last = text.last, last == "\n" || last == " " || last == "\r" || last == "\t" { text = text.dropLast() }
-        return String(text)
-    }
-}
 
 /// The fields of a PCI modalias that matter for ordering:
 /// `pci:v<vendor:8>d<device:8>sv<8>sd<8>bc<class:2>sc<2>i<2>`.
-struct PCIModalias: Equatable {
-    var vendor: String
-    var baseClass: String
+package struct PCIModalias: Equatable {
+    package var vendor: String
+    package var baseClass: String
 
-    init?(_ alias: String) {
+    package init?(_ alias: String) {
         let bytes = Array(alias.utf8)
         // Fixed layout, as the kernel's pci_uevent writes it; anything else is not used.
         guard bytes.count >= 46, alias.hasPrefix("pci:v"), bytes[42] == UInt8(ascii: "b"), bytes[43] == UInt8(ascii: "c")

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Drives module loading from kernel events while the boot waits for something (the
 /// root device, a network link). Booster and systemd-udevd work the same way: a device
 /// event with a MODALIAS loads its driver, which may add more devices, and so on.

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// `modprobe` as the kernel runs it for `request_module()` — `/sbin/modprobe -q -- NAME`
 /// for a filesystem type (`fs-xfs`), a crypto algorithm, `dm-*`, `nls_*`… — so such
 /// requests are served from the image's modules through libkmod. The kernel waits for
@@ -45,10 +49,10 @@ public struct ModprobeRequest: Equatable, Sendable {
 
 /// The `modprobe` applet: parses the request, loads through `ModuleLoader` with the
 /// command line's blacklist, records what it loaded in /run/stateless/modules.loaded.
-struct Modprobe {
-    let log: Logger
+package struct Modprobe {
+    package let log: Logger
 
-    func run(_ arguments: [String]) -> Int32 {
+    package func run(_ arguments: [String]) -> Int32 {
         let request: ModprobeRequest
         do {
             request = try ModprobeRequest(arguments: arguments)

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Putting a `NetConfiguration` on its link: the one place the net stage and the lease
 /// keeper change addresses and routes, so a renewed or re-acquired lease gets exactly
 /// what the boot set up.
@@ -7,7 +11,7 @@ extension NetlinkSocket {
     /// lease, a gateway elsewhere: the kernel refuses a route through an unreachable
     /// router, ENETUNREACH), on-link routes before routes through routers, the default
     /// route last. Every route replaces one that is there, so applying twice is harmless.
-    func install(_ c: NetConfiguration, on link: NetworkLink, log: Logger) throws {
+    package func install(_ c: NetConfiguration, on link: NetworkLink, log: Logger) throws {
         if let mtu = c.mtu, link.mtu != UInt32(mtu) {
             do { try setMTU(link, UInt32(mtu)) } catch { log.warning("net", "\(error); \(link.name) keeps MTU \(link.mtu)") }
         }

@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Getting a configuration (a lease, or `ip=`'s address) and putting it on the link.
 extension NetStage {
@@ -7,7 +9,7 @@ extension NetStage {
     /// is brought up when first seen and joins the race when its carrier comes up, until
     /// the carrier bound; the first lease wins. Links that lost and were down are set down
     /// again.
-    func lease(_ step: NetPlan.Step, _ links: [NetworkLink], keep: inout [LeaseRecord]) throws -> NetConfiguration {
+    package func lease(_ step: NetPlan.Step, _ links: [NetworkLink], keep: inout [LeaseRecord]) throws -> NetConfiguration {
         var race = DHCPRace()
         race.probe = { [unowned self] in probe($0, $1) }
         let carrierDeadline = seconds(options.carrierTimeoutSeconds)
@@ -74,11 +76,11 @@ extension NetStage {
         return configuration(lease, on: link, mac: mac, step.option, clientIdentifier: client.clientIdentifier)
     }
 
-    func seconds(since start: Uptime) -> String {
+    package func seconds(since start: Uptime) -> String {
         Uptime(nanoseconds: Uptime.now().nanoseconds - min(start.nanoseconds, Uptime.now().nanoseconds)).description
     }
 
-    func clientConfiguration(_ link: NetworkLink, _ option: IPOption) -> DHCPClient.Configuration {
+    package func clientConfiguration(_ link: NetworkLink, _ option: IPOption) -> DHCPClient.Configuration {
         var configuration = DHCPClient.Configuration(hardwareAddress: link.mac)
         if let identifier = option.clientIdentifier { configuration.clientIdentifier = identifier }
         configuration.hostName = option.hostname
@@ -89,7 +91,7 @@ extension NetStage {
     /// The lease in the hand-off's terms. What `ip=` gives wins over the lease where the
     /// kernel's ipconfig lets it (gateway, hostname, MTU); its DNS servers, and
     /// `nameserver=`'s before them, come first.
-    func configuration(
+    package func configuration(
         _ lease: DHCPLease, on link: NetworkLink, mac: MACAddress, _ option: IPOption, clientIdentifier: [UInt8]
     ) -> NetConfiguration {
         var c = NetConfiguration(lease: lease, interface: link.name, mac: mac, clientIdentifier: clientIdentifier)
@@ -101,7 +103,7 @@ extension NetStage {
         return c
     }
 
-    func manual(_ option: IPOption, _ link: NetworkLink, _ address: IPv4Address, _ prefixLength: Int) throws -> NetConfiguration {
+    package func manual(_ option: IPOption, _ link: NetworkLink, _ address: IPv4Address, _ prefixLength: Int) throws -> NetConfiguration {
         guard let mac = MACAddress(bytes: link.mac) else {
             throw BootError("configure", link.name, detail: "it has no Ethernet MAC address (\(link.macText))", option: "ip=")
         }
@@ -114,21 +116,19 @@ extension NetStage {
         return c
     }
 
-    func unique(_ addresses: [IPv4Address]) -> [IPv4Address] {
+    package func unique(_ addresses: [IPv4Address]) -> [IPv4Address] {
         addresses.reduce(into: []) { list, address in if !list.contains(address) { list.append(address) } }
     }
 
     /// MTU, address and routes (NetInstall), and the host name, as the kernel's ipconfig
     /// sets it.
-    func apply(_ c: NetConfiguration) throws {
+    package func apply(_ c: NetConfiguration) throws {
         guard let link = try socket.links().first(where: { $0.name == c.interface }) else {
             throw BootError("configure", c.interface, detail: "the link went away")
         }
         try socket.install(c, on: link, log: log)
         if let name = c.validHostname {
-            if sethostname(name, name.utf8.count) != 0 {
-                log.warning("net", "cannot set the host name \(name): \(BootError("sethostname", name, errno: Posix.lastErrno))")
-            }
+            do { try Posix.setHostname(name) } catch { log.warning("net", "cannot set the host name \(name): \(error)") }
         }
         let via = c.gateway.map { " via \($0)" } ?? ""
         log.info("net", "\(c.interface) (\(c.mac)): \(c.address)/\(c.prefixLength)\(via)"
@@ -137,7 +137,7 @@ extension NetStage {
 
     /// The files of NetHandOff, the boot's own interface (the first) for net.env and
     /// resolv.conf. A file that cannot be written is a warning: the network itself works.
-    func writeHandOff(_ configured: [NetConfiguration]) throws {
+    package func writeHandOff(_ configured: [NetConfiguration]) throws {
         guard let boot = configured.first else { return }
         let files = configured.flatMap(NetHandOff.files) + NetHandOff.bootFiles(for: boot, interfaces: configured.map(\.interface))
         for file in files {

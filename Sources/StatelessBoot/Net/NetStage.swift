@@ -1,34 +1,36 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The net stage (ARCHITECTURE.md): loopback up, `ifname=` renames, the links of each
 /// `ip=` step up with carrier, then DHCP (every link with carrier in parallel unless one
 /// is named) or the static address, configured through netlink; last the hand-off files
 /// for the booted system. Every wait has its dracut bound: `rd.net.timeout.iflink=` for
 /// a link to appear, `.carrier=` for carrier, `.dhcp=` for a lease.
-final class NetStage {
-    let options: NetOptions
-    let log: Logger
-    let socket: NetlinkSocket
+package final class NetStage {
+    package let options: NetOptions
+    package let log: Logger
+    package let socket: NetlinkSocket
     /// Loads drivers for devices that appear while the stage waits (a virtio NIC is
     /// announced only once virtio_pci has probed); nil when run as an applet beside udev.
-    let watcher: DeviceWatcher?
-    init(options: NetOptions, watcher: DeviceWatcher?, log: Logger) throws {
+    package let watcher: DeviceWatcher?
+    package init(options: NetOptions, watcher: DeviceWatcher?, log: Logger) throws {
         self.options = options
         self.watcher = watcher
         self.log = log
         socket = try NetlinkSocket()
     }
 
-    static let pollMilliseconds = 50
+    package static let pollMilliseconds = 50
     /// Links already given their predictable name (or found to keep theirs), by index.
-    var named: Set<Int32> = []
+    package var named: Set<Int32> = []
     /// New name → the kernel's: an `ip=` that names a link by its kernel name still means it.
-    var renamedFrom: [String: String] = [:]
+    package var renamedFrom: [String: String] = [:]
 
     /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
     /// declined). A probe that cannot run is a warning, not a failure: the address is
     /// most likely free, and the boot needs the network.
-    func probe(_ interface: String, _ address: IPv4Address) -> Bool {
+    package func probe(_ interface: String, _ address: IPv4Address) -> Bool {
         do {
             guard let link = try socket.links().first(where: { $0.name == interface }) else { return false }
             guard let holder = try ARPProbe.conflict(for: address, on: link) else { return false }
@@ -41,7 +43,7 @@ final class NetStage {
     }
 
     /// Configures every step; returns what was configured, the boot's own first.
-    func run() throws -> [NetConfiguration] {
+    package func run() throws -> [NetConfiguration] {
         let plan = NetPlan(options)
         log.info("net", "bringing up " + (plan.steps.isEmpty ? "loopback only (ip=off)"
             : plan.steps.map { "\($0.links) (\($0.option.method == .dhcp ? "DHCP" : "static"))" }.joined(separator: ", ")))
@@ -65,7 +67,7 @@ final class NetStage {
         return configured
     }
 
-    func bringUpLoopback() throws {
+    package func bringUpLoopback() throws {
         for link in try socket.links() where link.isLoopback && !link.isUp {
             try socket.setLink(link, up: true)  // the kernel adds 127.0.0.1/8 itself
         }
@@ -73,7 +75,7 @@ final class NetStage {
 
     /// Polls the links until `check` has an answer or `deadline` passes, loading drivers
     /// for devices that appear meanwhile.
-    func poll<T>(
+    package func poll<T>(
         until deadline: Uptime, progress: (what: String, seconds: Int, option: String)? = nil,
         _ check: ([NetworkLink]) throws -> T?
     ) throws -> T? {
@@ -100,7 +102,7 @@ final class NetStage {
     /// The links, each new one first given the name the booted system's udev would give
     /// it (PredictableName) while it is still down; not those `ifname=` names.
     /// Not beside udev (the `net` applet under dracut): udev names the links there.
-    func namedLinks() throws -> [NetworkLink] {
+    package func namedLinks() throws -> [NetworkLink] {
         var links = try socket.links()
         guard options.predictableNames, watcher != nil else { return links }
         var taken = Set(links.map(\.name))
@@ -125,16 +127,16 @@ final class NetStage {
         return links
     }
 
-    func seconds(_ value: Int) -> Uptime { Uptime.now().adding(milliseconds: value * 1000) }
+    package func seconds(_ value: Int) -> Uptime { Uptime.now().adding(milliseconds: value * 1000) }
 
-    func linkList(_ links: [NetworkLink]) -> String {
+    package func linkList(_ links: [NetworkLink]) -> String {
         let shown = links.filter { !$0.isLoopback }.map { "\($0.name) (\($0.macText)\($0.hasCarrier ? ", carrier" : ""))" }
         return shown.isEmpty ? "none" : shown.joined(separator: ", ")
     }
 
     /// `ifname=<name>:<mac>`: each link gets its name while still down. A link already
     /// holding the name steps aside to `rename<index>`, as udev does.
-    func waitForRenames() throws {
+    package func waitForRenames() throws {
         guard !options.renames.isEmpty else { return }
         let done = try poll(until: seconds(options.linkTimeoutSeconds),
                             progress: ("the links ifname= names", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links -> Bool? in
@@ -162,7 +164,7 @@ final class NetStage {
         }
     }
 
-    func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
+    package func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
         let found = try poll(until: seconds(options.linkTimeoutSeconds), progress: ("network link \(wanted)", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links in
             try NetPlan.resolve(wanted, among: links, kernelNames: self.renamedFrom)
         }
@@ -182,7 +184,7 @@ final class NetStage {
     /// dracut's `<macaddr>` and `<mtu>` (set while down), then up.
     /// A `<macaddr>` only for a step on one named link: one address on several links
     /// would clash.
-    func prepare(_ links: [NetworkLink], _ option: IPOption) throws {
+    package func prepare(_ links: [NetworkLink], _ option: IPOption) throws {
         for link in links {
             var up = link.isUp
             if let mac = option.macAddress, links.count == 1, link.mac != mac.bytes {
@@ -195,7 +197,7 @@ final class NetStage {
         }
     }
 
-    func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
+    package func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
         let found = try poll(until: seconds(options.carrierTimeoutSeconds),
                              progress: ("carrier on \(link.name)", options.carrierTimeoutSeconds, "rd.net.timeout.carrier=")) { links in
             links.first { $0.index == link.index && $0.hasCarrier }

@@ -1,5 +1,7 @@
-import Glibc
 import StatelessAudit
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The applets of the multi-call binary, chosen by `argv[0]` (`/init`, or a symlink
 /// named after an applet) or by the first argument (`stateless root`).
@@ -82,10 +84,10 @@ public enum Applet: Equatable, Sendable {
     /// Runs the applet. Standalone applets expect /proc, /sys, /dev and /run mounted (as
     /// dracut has them) and report a failure with exit status 1.
     public func run(arguments: [String]) -> Never {
-        if self == .boot && getpid() != 1 {
+        if self == .boot && Posix.processID != 1 {
             // Mounting /proc, /run… over a running system would hide its own.
-            print("stateless init: runs only as PID 1 of an initramfs (this is PID \(getpid())); run the stages as applets instead")
-            exit(2)
+            print("stateless init: runs only as PID 1 of an initramfs (this is PID \(Posix.processID)); run the stages as applets instead")
+            Posix.exit(2)
         }
         let context = BootContext(log: Logger(), isInit: self == .boot)
         let boot = Boot(context: context)
@@ -93,26 +95,26 @@ public enum Applet: Equatable, Sendable {
         case .boot:
             boot.runInit(arguments: arguments)
         case .modprobe:
-            exit(Modprobe(log: context.log).run(arguments))
+            Posix.exit(Modprobe(log: context.log).run(arguments))
         case .keepLease:
             context.log.openKmsg()
-            exit(KeeperProcess.run(arguments, log: context.log))
+            Posix.exit(KeeperProcess.run(arguments, log: context.log))
         case .iscsiBridge:
             context.log.openKmsg()
-            exit(ISCSIBridgeProcess.run(log: context.log))
+            Posix.exit(ISCSIBridgeProcess.run(log: context.log))
         case .liveWatch:
             context.log.openKmsg()
-            exit(LiveWatchProcess.run(arguments, log: context.log))
+            Posix.exit(LiveWatchProcess.run(arguments, log: context.log))
         case .audit:
-            exit(Self.runAudit(arguments))
+            Posix.exit(Self.runAudit(arguments))
         case .stage(let stage):
             runAlone(stage, boot)
         }
-        exit(0)
+        Posix.exit(0)
     }
 
     /// Prints the audit (or its saved form with `--save`); 1 with one line on failure.
-    static func runAudit(_ arguments: [String]) -> Int32 {
+    package static func runAudit(_ arguments: [String]) -> Int32 {
         guard arguments.allSatisfy({ $0 == "--save" }) else {
             print("usage: stateless audit [--save]")
             return 2

@@ -1,12 +1,14 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The boot pipeline (ARCHITECTURE.md): cmdline → modules → net (when needed) → root → overlay
 /// → switch-root.
 /// `/init` runs all of it; each stage is also an applet that runs alone, reading what
 /// earlier ones left in /run/stateless, so dracut hooks can interleave them.
 public struct Boot {
-    let context: BootContext
-    var log: Logger { context.log }
+    package let context: BootContext
+    package var log: Logger { context.log }
 
     public init(context: BootContext) { self.context = context }
 
@@ -38,16 +40,16 @@ public struct Boot {
     /// The kernel starts /init with nothing mounted. /run is a tmpfs from the start:
     /// the timeline and hand-off files live there and move into the booted system.
     public func mountEarlyFilesystems(arguments: [String]) throws {
-        let mounts: [(String, String, String, Int, String?)] = [
-            ("proc", "/proc", "proc", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
-            ("sysfs", "/sys", "sysfs", Int(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil),
-            ("devtmpfs", "/dev", "devtmpfs", Int(MS_NOSUID), "mode=0755"),
-            ("tmpfs", "/run", "tmpfs", Int(MS_NOSUID | MS_NODEV), "mode=0755"),
+        let mounts: [(String, String, String, MountFlags, String?)] = [
+            ("proc", "/proc", "proc", [.noSUID, .noDev, .noExec], nil),
+            ("sysfs", "/sys", "sysfs", [.noSUID, .noDev, .noExec], nil),
+            ("devtmpfs", "/dev", "devtmpfs", [.noSUID], "mode=0755"),
+            ("tmpfs", "/run", "tmpfs", [.noSUID, .noDev], "mode=0755"),
         ]
         for (source, target, type, flags, data) in mounts {
             try Posix.makeDirectory(target)
             do {
-                try Posix.mount(source: source, target: target, type: type, flags: UInt(flags), data: data)
+                try Posix.mount(source: source, target: target, type: type, flags: flags, data: data)
             } catch let error as BootError where error.errno == .resourceBusy {
                 continue  // already mounted (a dracut-built image, or a second run)
             }
@@ -67,7 +69,7 @@ public struct Boot {
         registerModprobe()
     }
 
-    static func ownArguments() -> [String] {
+    package static func ownArguments() -> [String] {
         guard let bytes = try? Posix.readFile("/proc/self/cmdline") else { return [] }
         return bytes.split(separator: 0, omittingEmptySubsequences: false).dropFirst().dropLast(bytes.last == 0 ? 1 : 0)
             .map { String(decoding: $0, as: UTF8.self) }
@@ -76,7 +78,7 @@ public struct Boot {
     /// The kernel's own module requests (`request_module`: a filesystem type, crypto,
     /// `dm-*`, `nls_*`) run /proc/sys/kernel/modprobe; the image's /sbin/modprobe is our
     /// `modprobe` applet. After switch-root the same path finds the root's own modprobe.
-    func registerModprobe() {
+    package func registerModprobe() {
         let helper = "/sbin/modprobe"
         guard Posix.exists(helper) else {
             log.warning("init", "this image has no \(helper); the kernel's module requests will fail until switch-root")
@@ -89,12 +91,12 @@ public struct Boot {
         }
     }
 
-    static let modprobeSetting = "/proc/sys/kernel/modprobe"
+    package static let modprobeSetting = "/proc/sys/kernel/modprobe"
 
     /// Userspace writes to /dev/kmsg are rate-limited by default; the boot's lines are
     /// few but come in bursts (one per module), so the limit is lifted until switch-root
     /// and the booted system gets the kernel's setting back.
-    static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
+    package static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
 
     /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline. `announce`: log the root and
     /// mode (once per boot: applets run by dracut's hooks each parse the line again).
@@ -114,7 +116,7 @@ public struct Boot {
 
     /// The command line every applet reads, PID 1 and the kernel's modprobe alike: the
     /// image's /etc/cmdline.d/*.conf, then /proc/cmdline as raw bytes.
-    static func readCommandLine() throws -> KernelCommandLine {
+    package static func readCommandLine() throws -> KernelCommandLine {
         let directory = "/etc/cmdline.d"
         let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
         let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
@@ -213,7 +215,7 @@ public struct Boot {
     }
 
     /// modules.loaded lists every module this boot loaded, one per line, in order.
-    func saveLoadedModules(_ loader: ModuleLoader) {
+    package func saveLoadedModules(_ loader: ModuleLoader) {
         HandOff.recordLoadedModules(loader.takeUnreported(), log: log)
     }
 }

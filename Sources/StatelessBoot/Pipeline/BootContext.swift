@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// What every stage needs, passed explicitly (no globals): the log, the options, and the
 /// writer of the timeline and hand-off files.
@@ -9,10 +11,10 @@ public final class BootContext {
     /// must never exit; as an applet a failure just ends the process.
     public let isInit: Bool
     /// printk_devkmsg as the kernel had it, restored before the real init starts.
-    var savedDevkmsg: String?
+    package var savedDevkmsg: String?
     /// What the kernel passed PID 1 after argv[0] (`single`, `splash`, the words after
     /// `--`): the real init gets the same, as it would without an initramfs.
-    var kernelArguments: [String]?
+    package var kernelArguments: [String]?
 
     public init(log: Logger, isInit: Bool) {
         self.log = log
@@ -47,7 +49,7 @@ public final class BootContext {
 
     /// Appends to the timeline; before /run exists (very early) the line is kept and
     /// written with the next one.
-    func record(_ entry: TimelineEntry) {
+    package func record(_ entry: TimelineEntry) {
         pendingTimeline += entry.line
         if (try? Posix.writeFile(HandOff.timeline, pendingTimeline, append: true)) != nil {
             pendingTimeline = ""
@@ -71,7 +73,7 @@ public final class BootContext {
     /// applet, exit status 1.
     public func fail(_ stage: Stage, _ error: Error) -> Never {
         log.error(stage.rawValue, String(describing: error))
-        guard isInit else { exit(1) }
+        guard isInit else { Posix.exit(1) }
         if options.shellOnFailure {
             runShell(reason: "rd.shell after the failure above")
         }
@@ -85,7 +87,7 @@ public final class BootContext {
         runShell(reason: "rd.break=\(point.rawValue)")
     }
 
-    func runShell(reason: String) {
+    package func runShell(reason: String) {
         guard Posix.exists(Emergency.shell) else {
             log.warning("shell", "\(reason): this image has no \(Emergency.shell) (build it with mkstateless --shell); continuing")
             return

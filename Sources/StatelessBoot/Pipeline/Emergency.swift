@@ -1,61 +1,32 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The last resorts of PID 1.
 public enum Emergency {
     public static let shell = "/bin/sh"
 
-    /// Runs the emergency shell and waits for it. The one wait without a bound, on
-    /// purpose: the admin asked for it (rd.shell, rd.break) and leaves with exit.
-    ///
-    /// The shell gets a session of its own with the console's real terminal as its
-    /// controlling tty, so Ctrl-C and job control work: /dev/console itself can never be
-    /// a controlling terminal (the kernel opens it with noctty).
+    /// Runs the emergency shell on the console's terminal and waits for it.
     public static func runShell() {
-        // Everything the child needs is built before fork: after it, only system calls.
-        let terminal = strdup(consoleTerminal())
-        var argv: [UnsafeMutablePointer<CChar>?] = [strdup(shell), strdup("-i"), nil]
-        defer { (argv + [terminal]).forEach { free($0) } }
-        let pid = fork()
-        if pid == 0 {
-            setsid()
-            var fd = terminal.map { open($0, O_RDWR) } ?? -1
-            if fd < 0 { fd = open("/dev/console", O_RDWR) }
-            if fd >= 0 {
-                _ = ioctl(fd, UInt(TIOCSCTTY), 0)
-                for target in CInt(0)...2 { dup2(fd, target) }
-                if fd > 2 { close(fd) }
-            }
-            execv(shell, &argv)
-            _exit(127)
-        }
-        guard pid > 0 else { return }
-        var status: CInt = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        Machine.runShell(shell, terminal: consoleTerminal())
     }
 
-    static let syncSeconds = 10
+    package static let syncSeconds = 10
 
-    /// sync(2) in a child, waited for `seconds` at most: a dead NFS or iSCSI root blocks
-    /// it for as long as the server is gone, and the reboot must not wait for that. The
-    /// child is left in the kernel when the bound passes; the reboot ends it.
-    static func boundedSync(seconds: Int, log: Logger) {
-        let pid = fork()
-        if pid == 0 {
-            sync()
-            _exit(0)
+    /// Syncs the filesystems before a reboot, `seconds` at most (Machine.boundedSync).
+    package static func boundedSync(seconds: Int, log: Logger) {
+        switch Machine.boundedSync(seconds: seconds) {
+        case .done: break
+        case .cannotFork(let errno):
+            log.warning("emergency", "cannot fork to sync the filesystems (\(errnoName(errno))); going on without it")
+        case .timedOut:
+            log.warning("emergency", "syncing the filesystems did not finish within \(seconds) s (a network root whose server is gone?); going on without it")
         }
-        guard pid > 0 else {
-            log.warning("emergency", "cannot fork to sync the filesystems (\(errnoName(Posix.lastErrno))); going on without it")
-            return
-        }
-        guard Posix.waitForExit(pid, milliseconds: seconds * 1000) == nil else { return }
-        log.warning("emergency", "syncing the filesystems did not finish within \(seconds) s (a network root whose server is gone?); going on without it")
     }
 
     /// The terminal behind /dev/console: the last name in /sys/class/tty/console/active
     /// (e.g. `tty0 ttyS0` → /dev/ttyS0).
-    static func consoleTerminal() -> String {
+    package static func consoleTerminal() -> String {
         guard let active = try? Posix.readText("/sys/class/tty/console/active"),
               let last = active.split(whereSeparator: { $0 == " " || $0 == "\n" }).last
         else { return "/dev/console" }
@@ -70,15 +41,15 @@ public enum Emergency {
         boundedSync(seconds: syncSeconds, log: log)
         switch action {
         case .halt:
-            _ = reboot(CInt(bitPattern: RB_ENABLE_CAD))
+            Machine.enableCtrlAltDel()
             log.notice("emergency", "the boot stopped at the error above; press Ctrl-Alt-Del to restart (rd.emergency=reboot restarts by itself)")
         case .reboot, .poweroff:
             if delaySeconds > 0 {
                 log.notice("emergency", "\(action.rawValue) in \(delaySeconds) s (rd.emergency=, stateless.emergency-delay=)")
                 sleep(milliseconds: delaySeconds * 1000)
             }
-            _ = reboot(action == .reboot ? RB_AUTOBOOT : RB_POWER_OFF)
+            Machine.restart(powerOff: action == .poweroff)
         }
-        while true { pause() }
+        Machine.waitForever()
     }
 }

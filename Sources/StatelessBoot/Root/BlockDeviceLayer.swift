@@ -1,16 +1,18 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The bottom layer of a block root: waits, bounded by `rd.timeout`, for the device the
 /// admin named. Devices are probed when their uevent arrives (and once at the start for
 /// those already there), never by rescanning every device on every tick.
-struct BlockDeviceLayer: RootLayer {
-    let reference: BlockDeviceReference
+package struct BlockDeviceLayer: RootLayer {
+    package let reference: BlockDeviceReference
     /// For the error line: `root device`, `live medium`.
-    var purpose = "root device"
-    var option = "rd.timeout="
-    var name: String { "block-device" }
+    package var purpose = "root device"
+    package var option = "rd.timeout="
+    package var name: String { "block-device" }
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let device = try Self.wait(for: reference, purpose: purpose, seconds: context.options.deviceTimeoutSeconds,
                                    option: option, context)
         return AttachedLayer(resource: .blockDevice(device),
@@ -19,7 +21,7 @@ struct BlockDeviceLayer: RootLayer {
 
     /// Waits up to `seconds` for the device `reference` names; the error names what was
     /// found instead. The state store's device is awaited the same way.
-    static func wait(for reference: BlockDeviceReference, purpose: String, seconds: Int, option: String,
+    package static func wait(for reference: BlockDeviceReference, purpose: String, seconds: Int, option: String,
                      _ context: AttachContext) throws -> String {
         var finder = BlockDeviceFinder(reference: reference)
         let progress = WaitProgress(what: "block device \(reference)", seconds: seconds, option: option,
@@ -41,23 +43,23 @@ struct BlockDeviceLayer: RootLayer {
 }
 
 /// Tracks the block devices seen so far and finds the one a reference names.
-struct BlockDeviceFinder {
-    let reference: BlockDeviceReference
+package struct BlockDeviceFinder {
+    package let reference: BlockDeviceReference
     private(set) var seen: [String: BlockIdentity] = [:]
     private var scanned = false
     /// Devices that could not be read yet (a disc spinning up, a partition table being
     /// read) are probed again this often.
-    static let retryUnreadableMilliseconds = 2000
+    package static let retryUnreadableMilliseconds = 2000
     private var nextRetry = Uptime.now().adding(milliseconds: retryUnreadableMilliseconds)
 
-    init(reference: BlockDeviceReference) { self.reference = reference }
+    package init(reference: BlockDeviceReference) { self.reference = reference }
 
     /// Probes the devices of `events` (all of /sys/class/block on the first call or when
     /// events were lost) and returns the device node that matches, if any.
-    mutating func update(events: [Uevent], rescan: Bool) -> String? {
+    package mutating func update(events: [Uevent], rescan: Bool) -> String? {
         if case .path(let path) = reference {
             // A path needs no probe: a stat says whether the node is there.
-            guard let info = try? Posix.statIfPresent(path), info.st_mode & S_IFMT == S_IFBLK else { return nil }
+            guard let info = try? Posix.statIfPresent(path), info.kind == .blockDevice else { return nil }
             return path
         }
         var names: [String] = []
@@ -85,17 +87,17 @@ struct BlockDeviceFinder {
 
     /// Floppy drives: probing one without a disk can block for many seconds, and no
     /// root lives there (udev's persistent-storage rules skip them too).
-    static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
+    package static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
 
-    static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
+    package static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
 
     /// For the error line of a `/dev/…` root, which is never probed while waiting.
-    mutating func probeAllForReport() {
+    package mutating func probeAllForReport() {
         if seen.isEmpty { probe(Self.allDevices()) }
     }
 
     /// The devices seen, for the "found instead" half of an error line.
-    var foundInstead: String {
+    package var foundInstead: String {
         guard !seen.isEmpty else { return "no block devices" }
         return seen.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.summary))" }.joined(separator: ", ")
     }

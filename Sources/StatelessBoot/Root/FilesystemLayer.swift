@@ -1,31 +1,33 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
-import Glibc
 
 /// Mounts the filesystem on the block device below it, read-only, at `target`: probes
 /// its type (or takes `rootfstype=`), explains containers that are not filesystems,
 /// loads the filesystem's module, and mounts under `stateless.mount-timeout`, retrying
 /// errors that can pass for `rd.retry` seconds.
-struct FilesystemLayer: RootLayer {
-    let target: String
+package struct FilesystemLayer: RootLayer {
+    package let target: String
     /// What is mounted, for log lines and errors: `root`, `live medium`, `live image`.
-    var purpose = "root"
+    package var purpose = "root"
     /// Whether `rootfstype=` and `rootflags=` apply: not to a medium or image the root
     /// comes from.
-    var rootOptions = true
+    package var rootOptions = true
     /// root.env's names for the mount: `ROOT_FSTYPE`, `LIVE_MEDIUM_FSTYPE`.
-    var factPrefix = "ROOT"
+    package var factPrefix = "ROOT"
     /// Mounted read-write: a root on a device-mapper snapshot, whose writes go to its
     /// copy-on-write store and never to the image.
-    var writable = false
-    var name: String { "filesystem" }
+    package var writable = false
+    package var name: String { "filesystem" }
 
     /// A filesystem the root comes from (a live medium, the squashfs holding an ext4
     /// image): probed, read-only, none of the root's options.
-    static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
+    package static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
         FilesystemLayer(target: target, purpose: purpose, rootOptions: false, factPrefix: factPrefix)
     }
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let device) = below else {
             throw BootError("mount \(purpose)", "\(below)", detail: "a filesystem layer needs a block device below it")
         }
@@ -43,32 +45,32 @@ struct FilesystemLayer: RootLayer {
 
         var mountOptions = try MountOptions(parsing: rootOptions ? options.rootFlags ?? "" : "")
         if writable {
-            mountOptions.flags &= ~UInt(MS_RDONLY)
+            mountOptions.flags.remove(.readOnly)
             // A full copy-on-write store fails every write: the filesystem turns
             // read-only instead of the machine hanging on errors.
             if type.hasPrefix("ext"), !mountOptions.data.split(separator: ",").contains(where: { $0.hasPrefix("errors=") }) {
                 mountOptions.data += (mountOptions.data.isEmpty ? "" : ",") + "errors=remount-ro"
             }
         } else if rootOptions && options.rootWritable {
-            mountOptions.flags &= ~UInt(MS_RDONLY)
+            mountOptions.flags.remove(.readOnly)
             context.log.warning("root", "mounting the root read-write because stateless.root=rw")
         } else {
-            mountOptions.flags |= UInt(MS_RDONLY)
+            mountOptions.flags.insert(.readOnly)
         }
         try mountRetrying(device: device, type: type, options: mountOptions, context)
-        context.log.info("root", "mounted \(device) on \(target) (\(type), \(MountFlags.names(mountOptions.flags)))")
+        context.log.info("root", "mounted \(device) on \(target) (\(type), \(mountOptions.flags))")
         let log = context.log
         return AttachedLayer(
             resource: .directory(target),
-            facts: [("\(factPrefix)_FSTYPE", type), ("\(factPrefix)_FLAGS", MountFlags.names(mountOptions.flags)),
+            facts: [("\(factPrefix)_FSTYPE", type), ("\(factPrefix)_FLAGS", "\(mountOptions.flags)"),
                     ("\(factPrefix)_OPTIONS", mountOptions.data)],
             undo: { [target] in
-                do { try Posix.unmount(target, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+                do { try Posix.unmount(target, detach: true) } catch { log.warning("root", "undo: \(error)") }
             })
     }
 
     /// Loads the filesystem's module and checks that the kernel now knows the type.
-    func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
+    package func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
         context.watcher.modules.loadFilesystem(type, reason: "root filesystem")
         guard Self.kernelFilesystems().contains(type) else {
             throw BootError("mount \(purpose)", device,
@@ -79,7 +81,7 @@ struct FilesystemLayer: RootLayer {
 
     /// Each mount(2) runs under `stateless.mount-timeout`; errors that can pass (a device
     /// still settling) are retried for `rd.retry` seconds; anything else is final at once.
-    func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
+    package func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
         try Posix.makeDirectories(target)
         let options = context.options
         let deadline = Uptime.now().adding(milliseconds: options.retryBound(network: false) * 1000)
@@ -102,12 +104,12 @@ struct FilesystemLayer: RootLayer {
         }
     }
 
-    static func isTransient(_ errno: Errno) -> Bool {
+    package static func isTransient(_ errno: Errno) -> Bool {
         [.resourceBusy, .noSuchAddressOrDevice, .resourceTemporarilyUnavailable, .timedOut].contains(errno)
     }
 
     /// Filesystem types the running kernel knows (/proc/filesystems, second column).
-    static func kernelFilesystems() -> Set<String> {
+    package static func kernelFilesystems() -> Set<String> {
         guard let text = try? Posix.readText("/proc/filesystems") else { return [] }
         return Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
     }

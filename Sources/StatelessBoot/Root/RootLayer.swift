@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// What one layer of a root hands to the layer above it.
 public enum RootResource: Equatable, Sendable {
     /// The bottom of the stack: nothing attached yet.

@@ -1,26 +1,16 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Attaches the root read-only at /sysroot by running the layers of its kind.
 /// Intermediate mounts of layered kinds go under /run (an NFS export holding the image
 /// file at /run/stateless/nfs, a live medium at /run/initramfs/live, where dracut puts
 /// it), so that they move with /run into the booted system and stay visible there
 /// (ARCHITECTURE.md).
-/// What root.env's `ROOT_KIND` says: the kind of root attached.
-public enum RootKind: String, Sendable {
-    case block, nfs, iscsi, live
-    case nfsLoop = "nfs-loop"
-
-    static let handOffKey = "ROOT_KIND"
-
-    /// The kind the root stage left in root.env (the overlay stage reads it: under dracut
-    /// it runs as an applet of its own).
-    static func fromHandOff() -> RootKind? {
-        HandOff.read("root")?[handOffKey].flatMap(RootKind.init(rawValue:))
-    }
-}
-
 public struct RootStage {
     public static let target = "/sysroot"
 
-    let context: AttachContext
+    package let context: AttachContext
 
     public init(options: BootOptions, watcher: DeviceWatcher, log: Logger) {
         context = AttachContext(options: options, watcher: watcher, log: log)
@@ -28,7 +18,7 @@ public struct RootStage {
 
     /// The layer to put on what the one below handed up, given the layers attached so
     /// far; nil once the root is mounted.
-    static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
+    package static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
         switch (source, below) {
         case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
@@ -47,7 +37,7 @@ public struct RootStage {
 
     /// `ROOT_KIND` in root.env: what the command line or the lease named, and for NFS
     /// whether the export held an image file (a loop device among the layers).
-    static func kind(of source: RootSource, layers: [String]) throws -> RootKind {
+    package static func kind(of source: RootSource, layers: [String]) throws -> RootKind {
         switch source {
         case .block: return .block
         case .nfs: return layers.contains(LoopDeviceLayer.layerName) ? .nfsLoop : .nfs
@@ -84,7 +74,7 @@ public struct RootStage {
     /// reads it: `iscsi:…` (ISCSIRootSpec), `live:…` (a live image, `rd.live.*` from
     /// `line`), else NFS with `nfs:` optional. Without a root-path, a boot file that is
     /// an http:// URL is a live image (the way iPXE-style setups hand one out).
-    static func rootFromLease(_ network: BootNetwork, line: KernelCommandLine = KernelCommandLine(parsing: "")) throws -> (RootSource, String) {
+    package static func rootFromLease(_ network: BootNetwork, line: KernelCommandLine = KernelCommandLine(parsing: "")) throws -> (RootSource, String) {
         if network.rootPath == nil, let file = network.bootFile, HTTPURL.isURL(file) {
             do {
                 return (.live(try LiveRootSpec.parse(file, option: "boot file (DHCP option 67)", line: line)), file)

@@ -1,10 +1,12 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The root device on a whole disk that was attached for it (an iSCSI LUN, later a live
 /// USB stick): the device `root=` names among the disk and its partitions, else the disk
 /// itself when it holds a filesystem, else its only partition that does.
-enum WholeDisk {
-    static func rootDevice(on disk: String, named reference: BlockDeviceReference?) throws -> String {
+package enum WholeDisk {
+    package static func rootDevice(on disk: String, named reference: BlockDeviceReference?) throws -> String {
         let candidates = [disk] + partitions(of: disk)
         let identities = candidates.map { ($0, BlockDevices.identity(of: $0) ?? BlockIdentity()) }
         let found = identities.map { "\($0.0) (\($0.1.summary))" }.joined(separator: ", ")
@@ -29,9 +31,8 @@ enum WholeDisk {
     /// /dev/nbd0p1… in order. Opening the disk first makes the kernel read its partition
     /// table (nbd scans it on the first open after connect); the nodes are there when
     /// open returns.
-    static func partitions(of disk: String) -> [String] {
-        let fd = open(disk, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { close(fd) }
+    package static func partitions(of disk: String) -> [String] {
+        try? Posix.open(disk, .readOnly).close()
         let name = String(disk.split(separator: "/").last ?? "")
         let entries = (try? Posix.listDirectory("/sys/class/block/\(name)")) ?? []
         return entries.filter { Posix.exists("/sys/class/block/\(name)/\($0)/partition") }

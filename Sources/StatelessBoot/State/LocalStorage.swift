@@ -1,5 +1,6 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// What a thin client's own disk is good for (the seeds' "local storage for swap,
 /// scratchpad"), so that one shared image uses whatever disk each machine has:
@@ -10,17 +11,17 @@ import Glibc
 /// - swap: local swap partitions activated with swapon(2) before the switch. Swap on the
 ///   network (an nbd or iSCSI device, a loop file) is never used: paging the memory that
 ///   keeps the network root alive over that same network can deadlock.
-struct LocalStorage {
-    static let scratchDirectory = HandOff.directory + "/scratch"
-    static let gptSwapType = "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"
+package struct LocalStorage {
+    package static let scratchDirectory = HandOff.directory + "/scratch"
+    package static let gptSwapType = "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"
 
-    let options: StateOptions
-    let context: AttachContext
-    var log: Logger { context.log }
+    package let options: StateOptions
+    package let context: AttachContext
+    package var log: Logger { context.log }
 
     /// Mounts the scratch filesystem; nil (with a warning: the areas stay in RAM) when it
     /// cannot be.
-    func attachScratch(_ reference: BlockDeviceReference) -> String? {
+    package func attachScratch(_ reference: BlockDeviceReference) -> String? {
         let option = "stateless.scratch=, stateless.state.timeout="
         do {
             let device = try BlockDeviceLayer.wait(for: reference, purpose: "scratch filesystem", seconds: options.timeoutSeconds,
@@ -30,7 +31,7 @@ struct LocalStorage {
             }
             context.watcher.modules.loadFilesystem(type, reason: "scratch")
             try Posix.makeDirectories(Self.scratchDirectory)
-            try Posix.mount(source: device, target: Self.scratchDirectory, type: type, flags: UInt(MS_NOSUID | MS_NODEV))
+            try Posix.mount(source: device, target: Self.scratchDirectory, type: type, flags: [.noSUID, .noDev])
             log.info("overlay", "scratch: \(reference) (\(device), \(type)) holds the temporary areas instead of RAM\(options.keepScratch ? ", kept across boots" : ", wiped at each boot")")
             return Self.scratchDirectory
         } catch {
@@ -41,7 +42,7 @@ struct LocalStorage {
 
     /// Activates the chosen swap; returns the devices now used. Failures are warnings:
     /// a machine boots without swap.
-    func activateSwap(_ selection: SwapSelection) -> [String] {
+    package func activateSwap(_ selection: SwapSelection) -> [String] {
         var devices: [String] = []
         switch selection {
         case .auto:
@@ -62,19 +63,21 @@ struct LocalStorage {
             }
         }
         return devices.filter { device in
-            if swapon(device, 0) == 0 || Posix.lastErrno == .resourceBusy {
+            do {
+                try Posix.swapOn(device)
                 log.info("overlay", "swap: \(device) active")
                 return true
+            } catch {
+                log.warning("overlay", "swap: \(error); not used")
+                return false
             }
-            log.warning("overlay", "swap: swapon \(device): \(Posix.lastErrno) (\(errnoName(Posix.lastErrno))); not used")
-            return false
         }
     }
 
     /// Whether a block device is on this machine: not a network block device, a loop
     /// device (its file may be on NFS), a RAM disk, an optical or floppy drive, or a disk
     /// behind the kernel's iSCSI initiator.
-    static func isLocal(_ name: String) -> Bool {
+    package static func isLocal(_ name: String) -> Bool {
         guard !["nbd", "loop", "ram", "zram", "sr", "fd"].contains(where: { name.hasPrefix($0) }) else { return false }
         let link = (try? Posix.readLink("/sys/class/block/" + name)) ?? ""
         return !link.split(separator: "/").contains { $0.hasPrefix("session") }

@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Gives the machine its own identity: an image built by debootstrap or an installer
 /// carries a machine-id and SSH host keys, and every client booting it would share them.
@@ -13,14 +15,14 @@ import Glibc
 ///   sshd, and the keys land in the store.
 ///
 /// A path the statetab lists (/etc/ssh, /etc/machine-id, or /etc) is left to it.
-struct MachineIdentity {
-    let root: String
-    let persistent: Bool
-    let log: Logger
-    static let keygenUnit = "stateless-ssh-keygen.service"
-    static let unitDirectory = "/run/systemd/system"
+package struct MachineIdentity {
+    package let root: String
+    package let persistent: Bool
+    package let log: Logger
+    package static let keygenUnit = "stateless-ssh-keygen.service"
+    package static let unitDirectory = "/run/systemd/system"
 
-    func apply(statetab: [String]) throws -> [(String, String)] {
+    package func apply(statetab: [String]) throws -> [(String, String)] {
         func listed(_ path: String) -> Bool { statetab.contains { $0 == path || path.hasPrefix($0 + "/") } }
         var facts: [(String, String)] = []
         if !listed("/etc/machine-id") { facts.append(("MACHINE_ID", try machineID())) }
@@ -29,7 +31,7 @@ struct MachineIdentity {
     }
 
     /// Returns where this boot's machine-id comes from (for state.env).
-    func machineID() throws -> String {
+    package func machineID() throws -> String {
         let target = root + "/etc/machine-id"
         let stored = StateStore.directory + "/etc/machine-id"
         let image = MachineID(contents: try? Posix.readText(target))
@@ -55,15 +57,15 @@ struct MachineIdentity {
             log.warning("overlay", "machine-id: the read-only image has no /etc/machine-id to mount this machine's id on; systemd makes one for each boot (add an empty /etc/machine-id to the image)")
             return "left-to-init"
         }
-        try Posix.mount(source: stored, target: target, type: nil, flags: UInt(MS_BIND))
+        try Posix.mount(source: stored, target: target, type: nil, flags: [.bind])
         return outcome
     }
 
     /// Returns what happened to the host keys (for state.env); nil when the image has no
     /// /etc/ssh.
-    func sshHostKeys() throws -> String? {
+    package func sshHostKeys() throws -> String? {
         let target = root + "/etc/ssh"
-        guard let info = try Posix.lstatIfPresent(target), info.st_mode & S_IFMT == S_IFDIR else { return nil }
+        guard let info = try Posix.lstatIfPresent(target), info.kind == .directory else { return nil }
         let stored = StateStore.directory + "/etc/ssh"
         try Posix.makeDirectories(stored)
         // The image's configuration, fresh each boot; this machine's keys stay.
@@ -77,7 +79,7 @@ struct MachineIdentity {
             try copier.copy(target + "/" + name, to: stored + "/" + name, depth: .everything)
         }
         let ownKeys = try Posix.listDirectory(stored).filter(Self.isHostKey)
-        try Posix.mount(source: stored, target: target, type: nil, flags: UInt(MS_BIND))
+        try Posix.mount(source: stored, target: target, type: nil, flags: [.bind])
         let hidden = imageKeys.isEmpty ? "" : " (the image's \(imageKeys.count) shared key files are hidden)"
         if !ownKeys.isEmpty {
             log.info("overlay", "SSH host keys: this machine's \(ownKeys.count) key files from the \(persistent ? "state store" : "tmpfs store")\(hidden)")
@@ -93,18 +95,18 @@ struct MachineIdentity {
 
     /// What tells this machine apart from its twins: the firmware's UUID and serial, the
     /// NICs' MAC addresses, the mounted filesystems (the state store's UUID among them).
-    static func distinctFacts() -> [UInt8] {
+    package static func distinctFacts() -> [UInt8] {
         var files = ["/sys/class/dmi/id/product_uuid", "/sys/class/dmi/id/product_serial", "/proc/self/mountinfo"]
         files += ((try? Posix.listDirectory("/sys/class/net")) ?? []).sorted().map { "/sys/class/net/\($0)/address" }
         return files.flatMap { (try? Posix.readFile($0, limit: 65536)) ?? [] }
     }
 
-    static func isHostKey(_ name: String) -> Bool {
+    package static func isHostKey(_ name: String) -> Bool {
         name.hasPrefix("ssh_host_") && (name.hasSuffix("_key") || name.hasSuffix("_key.pub") || name.hasSuffix("-cert.pub"))
     }
 
     /// Writes the unit that makes the keys, when the root has systemd and ssh-keygen.
-    func installKeygenUnit() -> Bool {
+    package func installKeygenUnit() -> Bool {
         let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first { Posix.exists(root + $0) }
         let systemd = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"].contains { Posix.exists(root + $0) }
         guard let keygen, systemd else { return false }
@@ -123,9 +125,9 @@ struct MachineIdentity {
         do {
             try Posix.makeDirectories(Self.unitDirectory + "/multi-user.target.wants")
             try Posix.writeFile(Self.unitDirectory + "/" + Self.keygenUnit, unit)
-            if symlink("../" + Self.keygenUnit, Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit) != 0 && Posix.lastErrno != .fileExists {
-                throw BootError("create symlink", Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit, errno: Posix.lastErrno)
-            }
+            do {
+                try Posix.symlink("../" + Self.keygenUnit, at: Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit)
+            } catch let error as BootError where error.errno == .fileExists {}
             return true
         } catch {
             log.warning("overlay", "SSH host keys: cannot install \(Self.keygenUnit): \(error)")
@@ -134,7 +136,7 @@ struct MachineIdentity {
     }
 
     /// A new machine-id, written to the store (persistent or tmpfs) at `path`.
-    func saveNewID(_ path: String) throws -> String {
+    package func saveNewID(_ path: String) throws -> String {
         let id = MachineID.random(distinct: Self.distinctFacts())
         try Posix.makeParentDirectories(of: path)
         try Posix.writeFile(path, id + "\n")
@@ -143,10 +145,10 @@ struct MachineIdentity {
 
     /// Creates an empty file to mount on, where the root is writable (overlayfs mode);
     /// false on a read-only root.
-    func makeEmptyFile(_ path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
-        guard fd >= 0 else { return false }
-        close(fd)
+    package func makeEmptyFile(_ path: String) -> Bool {
+        guard let file = try? Posix.open(path, .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerRead, .groupRead, .otherRead])
+        else { return false }
+        try? file.close()
         return true
     }
 }

@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The state half of the overlay stage, after the rwtab or overlayfs: attaches the state
 /// store, binds the statetab's paths from it (seeding each from the image the first
@@ -8,17 +10,17 @@ import Glibc
 /// Layout: the store holds each path at the same place below it (Fedora's layout), so
 /// `/run/stateless/state/var/lib/foo` is bound over `/var/lib/foo`; the identity lives at
 /// `etc/machine-id` and `etc/ssh/` there.
-struct MachineState {
-    let places: WritablePlaces
-    let options: StateOptions
-    let sizes: TmpfsSizes
+package struct MachineState {
+    package let places: WritablePlaces
+    package let options: StateOptions
+    package let sizes: TmpfsSizes
     /// The root's readonly-root, when it says READONLY=yes.
-    let config: ReadonlyRootConfig?
-    let context: AttachContext
-    var root: String { places.root }
-    var log: Logger { context.log }
+    package let config: ReadonlyRootConfig?
+    package let context: AttachContext
+    package var root: String { places.root }
+    package var log: Logger { context.log }
 
-    func apply() throws -> [(String, String)] {
+    package func apply() throws -> [(String, String)] {
         let source = chooseStore(config)
         let store = try StateStore(options: options, sizes: sizes, context: context).attach(source)
         let paths = readStatetabs()
@@ -36,7 +38,7 @@ struct MachineState {
 
     /// The command line's store, else the root's readonly-root (when it says
     /// READONLY=yes), else a tmpfs, announced.
-    func chooseStore(_ config: ReadonlyRootConfig?) -> StateStoreSource {
+    package func chooseStore(_ config: ReadonlyRootConfig?) -> StateStoreSource {
         if let store = options.store { return store }
         if let config, config.temporaryState {
             log.info("overlay", "state store: tmpfs, as TEMPORARY_STATE=yes in \(ReadonlyRootConfig.path) says")
@@ -51,7 +53,7 @@ struct MachineState {
     }
 
     /// The root's /etc/sysconfig/readonly-root, when it turns Fedora's read-only root on.
-    static func readReadonlyRoot(_ root: String, _ log: Logger) -> ReadonlyRootConfig? {
+    package static func readReadonlyRoot(_ root: String, _ log: Logger) -> ReadonlyRootConfig? {
         guard let text = try? Posix.readText(root + ReadonlyRootConfig.path) else { return nil }
         let (config, warnings) = ReadonlyRootConfig.parse(text)
         warnings.forEach { log.warning("overlay", "readonly-root: " + $0) }
@@ -62,7 +64,7 @@ struct MachineState {
         return config
     }
 
-    func readStatetabs() -> [String] {
+    package func readStatetabs() -> [String] {
         var paths: [String] = []
         for file in places.tableFiles("statetab") {
             guard let text = try? Posix.readText(file) else {
@@ -78,7 +80,7 @@ struct MachineState {
 
     /// Returns the paths bound from the store. A path inside one already bound is in
     /// that copy already.
-    func bindStatetab(_ paths: [String]) throws -> [String] {
+    package func bindStatetab(_ paths: [String]) throws -> [String] {
         let copier = TreeCopy(warn: { log.warning("overlay", $0) })
         var mounted: [String] = []
         var seeded = 0
@@ -97,11 +99,11 @@ struct MachineState {
                 inStore = try Posix.lstatIfPresent(stored)
                 seeded += 1
             }
-            guard let inImage, let inStore, inImage.st_mode & S_IFMT == inStore.st_mode & S_IFMT else {
+            guard let inImage, let inStore, inImage.kind == inStore.kind else {
                 log.warning("overlay", "statetab: skipped \(path): the image has \(Self.kind(inImage)) there, the state store \(Self.kind(inStore)); a bind mount needs the same kind")
                 continue
             }
-            try Posix.mount(source: stored, target: image, type: nil, flags: UInt(MS_BIND))
+            try Posix.mount(source: stored, target: image, type: nil, flags: [.bind])
             mounted.append(path)
         }
         if !paths.isEmpty {
@@ -110,27 +112,27 @@ struct MachineState {
         return mounted
     }
 
-    static func kind(_ info: stat?) -> String {
-        switch info.map({ $0.st_mode & S_IFMT }) {
+    package static func kind(_ info: FileStatus?) -> String {
+        switch info?.kind {
         case nil: return "nothing"
-        case S_IFDIR?: return "a directory"
-        case S_IFREG?: return "a file"
-        case S_IFLNK?: return "a symlink"
+        case .directory?: return "a directory"
+        case .regular?: return "a file"
+        case .symlink?: return "a symlink"
         default: return "a special file"
         }
     }
 
     /// Fedora's STATE_MOUNT: the booted system also finds the store there, when the
     /// image has that directory.
-    func showStore(at mountPoint: String) -> [(String, String)] {
+    package func showStore(at mountPoint: String) -> [(String, String)] {
         guard places.isPlain(mountPoint, table: "readonly-root STATE_MOUNT"),
-              let info = try? Posix.statIfPresent(root + mountPoint), info.st_mode & S_IFMT == S_IFDIR
+              let info = try? Posix.statIfPresent(root + mountPoint), info.kind == .directory
         else {
             log.info("overlay", "readonly-root: STATE_MOUNT=\(mountPoint) is not a directory in the image; the store is at \(StateStore.directory) only")
             return []
         }
         do {
-            try Posix.mount(source: StateStore.directory, target: root + mountPoint, type: nil, flags: UInt(MS_BIND))
+            try Posix.mount(source: StateStore.directory, target: root + mountPoint, type: nil, flags: [.bind])
             return [("STATE_MOUNT", mountPoint)]
         } catch {
             log.warning("overlay", "readonly-root: STATE_MOUNT=\(mountPoint): \(error)")

@@ -1,28 +1,29 @@
-import CMakeExt4
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
-import Glibc
 
 /// Attaches the machine's state store read-write at /run/stateless/state, which moves
 /// with /run into the booted system. A store that cannot be attached is never left half
 /// mounted: each attempt undoes itself, then `stateless.state.fallback=` decides between
 /// a tmpfs store (with a warning) and stopping the boot.
-struct StateStore {
-    static let directory = HandOff.directory + "/state"
+package struct StateStore {
+    package static let directory = HandOff.directory + "/state"
     /// Where an NFS store's parent is mounted for a moment to create this machine's directory.
-    static let parentMount = HandOff.directory + "/state-parent"
+    package static let parentMount = HandOff.directory + "/state-parent"
 
-    struct Attached {
-        var persistent: Bool
-        var facts: [(String, String)]
+    package struct Attached {
+        package var persistent: Bool
+        package var facts: [(String, String)]
     }
 
-    let options: StateOptions
+    package let options: StateOptions
     /// The size= of a tmpfs store.
-    let sizes: TmpfsSizes
-    let context: AttachContext
-    var log: Logger { context.log }
+    package let sizes: TmpfsSizes
+    package let context: AttachContext
+    package var log: Logger { context.log }
 
-    func attach(_ source: StateStoreSource) throws -> Attached {
+    package func attach(_ source: StateStoreSource) throws -> Attached {
         do {
             switch source {
             case .tmpfs: return try mountTmpfs()
@@ -38,15 +39,15 @@ struct StateStore {
         }
     }
 
-    func mountTmpfs() throws -> Attached {
+    package func mountTmpfs() throws -> Attached {
         try Posix.makeDirectories(Self.directory)
-        try Posix.mount(source: "tmpfs", target: Self.directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
+        try Posix.mount(source: "tmpfs", target: Self.directory, type: "tmpfs", flags: [.noSUID, .noDev],
                         data: sizes.options(.state))
         return Attached(persistent: false, facts: [("STATE_STORE", "tmpfs"), ("STATE_PERSISTENT", "no")])
     }
 
     /// A local filesystem: awaited like the root's device, never formatted here.
-    func mountBlock(_ reference: BlockDeviceReference) throws -> Attached {
+    package func mountBlock(_ reference: BlockDeviceReference) throws -> Attached {
         let option = "stateless.state=, stateless.state.timeout="
         let device = try BlockDeviceLayer.wait(for: reference, purpose: "state store", seconds: options.timeoutSeconds,
                                                option: option, context)
@@ -64,7 +65,7 @@ struct StateStore {
         }
         context.watcher.modules.loadFilesystem(type, reason: "state store")
         try Posix.makeDirectories(Self.directory)
-        try context.watcher.modules.kernelCalls.mount(source: device, target: Self.directory, type: type, flags: UInt(MS_NOSUID | MS_NODEV),
+        try context.watcher.modules.kernelCalls.mount(source: device, target: Self.directory, type: type, flags: [.noSUID, .noDev],
                                                       seconds: context.options.mountTimeoutSeconds, stage: "overlay", log: log)
         log.info("overlay", "state store: \(reference) (\(device), \(type)) mounted read-write on \(Self.directory)")
         return Attached(persistent: true, facts: [("STATE_STORE", reference.description), ("STATE_PERSISTENT", "yes"),
@@ -73,26 +74,25 @@ struct StateStore {
 
     /// stateless.state.format=1: ext4 labelled stateless-state, on a device with no
     /// signature at all (a partition table counts: the whole disk is never formatted).
-    func format(_ device: String, option: String) throws {
+    package func format(_ device: String, option: String) throws {
         guard try BlockDevices.isBlank(device) else {
             throw BootError("format state store", device, detail: "it has a partition table or another signature; only a blank device is formatted",
                             option: option + ", stateless.state.format=")
         }
-        var message = [CChar](repeating: 0, count: 512)
         let start = Uptime.now()
-        guard stateless_make_ext4(device, Self.formatLabel, &message, message.count) == 0 else {
-            throw BootError("format state store", device, detail: "libext2fs: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), option: "stateless.state.format=")
+        if let problem = Ext4.format(device, label: Self.formatLabel) {
+            throw BootError("format state store", device, detail: "libext2fs: " + problem, option: "stateless.state.format=")
         }
         let milliseconds = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000
         log.warning("overlay", "state store: formatted \(device) as ext4 (LABEL=\(Self.formatLabel)) in \(milliseconds) ms, as stateless.state.format=1 asks: it was blank")
     }
 
-    static let formatLabel = "stateless-state"
+    package static let formatLabel = "stateless-state"
 
     /// A directory on an NFS server, read-write. `${mac}`, `${hostname}` and `${ip}` make
     /// it one per machine; on a machine's first boot its directory does not exist yet, so
     /// the parent is mounted for a moment to create it (mode 0700).
-    func mountNFS(_ spec: NFSRootSpec) throws -> Attached {
+    package func mountNFS(_ spec: NFSRootSpec) throws -> Attached {
         let network = try BootNetwork.current()
         guard let server = try NFSExportLayer.server(spec, network) else {
             throw BootError("mount state store", "\(spec)", detail: "no server named", option: "stateless.state=")
@@ -119,7 +119,7 @@ struct StateStore {
                 NFSExportLayer.unmount(Self.parentMount, log)
                 throw error
             }
-            _ = rmdir(Self.parentMount)
+            try? Posix.removeDirectory(Self.parentMount)
             log.info("overlay", "state store: created \(server):\(path), this machine's first boot with it")
             plan = try mount(path, at: Self.directory)
         }

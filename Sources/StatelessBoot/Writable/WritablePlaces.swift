@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Makes the few writable places of a read-only root (the image never changes at run time), in one of
 /// three modes chosen by `stateless.overlay=`. Layout under /run, which the booted system
@@ -14,16 +16,16 @@ public struct WritablePlaces {
     /// Used when neither the root nor the initramfs brings an rwtab.
     public static let defaultRwtab = "/etc/stateless/rwtab.default"
 
-    let root: String
-    let log: Logger
+    package let root: String
+    package let log: Logger
     /// Makes sure the kernel knows a filesystem type (loads `fs-TYPE`).
-    let loadFilesystem: (String) -> Void
+    package let loadFilesystem: (String) -> Void
     /// A local scratch filesystem (LocalStorage) holding the areas instead of tmpfs, and
     /// whether the overlay's upper directory is kept there across boots.
-    var scratch: (directory: String, keepOverlay: Bool)?
+    package var scratch: (directory: String, keepOverlay: Bool)?
     /// overlayfs mode's upper and work directories on a persistent filesystem (a live
     /// USB stick's overlay, LivePersistentOverlay) instead of the overlay area.
-    var persistentOverlay: (upper: String, work: String)?
+    package var persistentOverlay: (upper: String, work: String)?
 
     public init(root: String, log: Logger, loadFilesystem: @escaping (String) -> Void) {
         self.root = root
@@ -60,18 +62,18 @@ public struct WritablePlaces {
 
     /// Bind-mounts the rewritten fstab over the root's; returns the copy's path, or nil
     /// when the root's fstab does not mount `/` (or is not a plain file).
-    func protectRootInFstab(_ entry: Fstab.RootEntry) throws -> String? {
+    package func protectRootInFstab(_ entry: Fstab.RootEntry) throws -> String? {
         let original = root + "/etc/fstab"
         guard let info = try Posix.lstatIfPresent(original) else { return nil }
         guard case .plain = Rwtab.placement(of: "/etc/fstab", readLink: { try? Posix.readLink(root + $0) }),
-              info.st_mode & S_IFMT == S_IFREG
+              info.kind == .regular
         else {
             log.warning("overlay", "/etc/fstab is not a plain file; if it lists /, systemd may remount the root read-write")
             return nil
         }
         guard let rewritten = Fstab.protectingRoot(try Posix.readText(original), entry) else { return nil }
         try Posix.writeFile(Self.fstabCopy, rewritten)
-        try Posix.mount(source: Self.fstabCopy, target: original, type: nil, flags: UInt(MS_BIND))
+        try Posix.mount(source: Self.fstabCopy, target: original, type: nil, flags: [.bind])
         log.info("overlay", "/etc/fstab mounts /: a copy that keeps it read-only is bound over it (\(Self.fstabCopy))")
         return Self.fstabCopy
     }
@@ -82,30 +84,30 @@ public struct WritablePlaces {
     /// make their /var directories when installed, not through tmpfiles: with an empty
     /// /var the stock Debian root logged rsyslog's missing /var/spool/rsyslog as an error.
     /// systemd's var.mount then finds /var mounted and leaves it.
-    func mountVolatileVar(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+    package func mountVolatileVar(_ sizes: TmpfsSizes) throws -> [(String, String)] {
         let target = root + "/var"
         guard isPlain("/var", table: "systemd.volatile=state"),
-              let info = try Posix.statIfPresent(target), info.st_mode & S_IFMT == S_IFDIR else {
+              let info = try Posix.statIfPresent(target), info.kind == .directory else {
             throw BootError("make /var volatile", "/var", detail: "expected a directory in the image, found none (or a symlink)", option: "systemd.volatile=")
         }
         let staging = Self.volatileVarStaging
         try Posix.makeDirectories(staging)
-        try Posix.mount(source: "tmpfs", target: staging, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(.var))
+        try Posix.mount(source: "tmpfs", target: staging, type: "tmpfs", flags: [.noSUID, .noDev], data: sizes.options(.var))
         try TreeCopy(warn: { log.warning("overlay", $0) }).copy(target, to: staging, depth: .directoriesOnly)
         try Posix.move(staging, to: target)
-        _ = rmdir(staging)
+        try? Posix.removeDirectory(staging)
         log.info("overlay", "systemd.volatile=state: /var is a tmpfs with the image's directories and no files (\(sizes.options(.var)))")
         return [("VOLATILE", "state"), ("VOLATILE_VAR_OPTIONS", sizes.options(.var))]
     }
 
-    static let volatileVarStaging = "/run/stateless/volatile-var"
+    package static let volatileVarStaging = "/run/stateless/volatile-var"
 
     /// An area's own tmpfs, limited in size; or, with a scratch filesystem, its directory
     /// there, bound in place and wiped first (the overlay's may be kept).
-    func mountArea(_ directory: String, _ area: TmpfsArea, _ sizes: TmpfsSizes) throws {
+    package func mountArea(_ directory: String, _ area: TmpfsArea, _ sizes: TmpfsSizes) throws {
         try Posix.makeDirectories(directory)
         guard let scratch else {
-            try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: sizes.options(area))
+            try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: [.noSUID, .noDev], data: sizes.options(area))
             return
         }
         let backing = scratch.directory + "/" + area.rawValue
@@ -114,12 +116,12 @@ public struct WritablePlaces {
             var remover = RemoveTree()
             try remover.removeContents(of: backing)
         }
-        try Posix.mount(source: backing, target: directory, type: nil, flags: UInt(MS_BIND))
+        try Posix.mount(source: backing, target: directory, type: nil, flags: [.bind])
     }
 
     // MARK: rwtab
 
-    func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
+    package func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
         try mountArea(Self.writableDirectory, .writable, sizes)
         var entries = readRwtabs()
         if skippingVar {
@@ -156,7 +158,7 @@ public struct WritablePlaces {
             if step.bindMount { binds.append(path) }
         }
         for path in binds {
-            try Posix.mount(source: Self.writableDirectory + path, target: root + path, type: nil, flags: UInt(MS_BIND))
+            try Posix.mount(source: Self.writableDirectory + path, target: root + path, type: nil, flags: [.bind])
         }
         recordDeclared(copied)
         log.info("overlay", "rwtab: \(binds.count) writable paths on \(Self.writableDirectory) (\(scratch == nil ? "tmpfs, " + sizes.options(.writable) : "scratch"))")
@@ -167,7 +169,7 @@ public struct WritablePlaces {
     /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is
     /// logged and left alone (see `RwtabPlacement`), one that escapes the root is refused.
     /// The statetab's paths are checked the same way (`table`).
-    func isPlain(_ path: String, table: String = "rwtab") -> Bool {
+    package func isPlain(_ path: String, table: String = "rwtab") -> Bool {
         switch Rwtab.placement(of: path, readLink: { try? Posix.readLink(root + $0) }) {
         case .plain:
             return true
@@ -184,7 +186,7 @@ public struct WritablePlaces {
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
     /// (Fedora's order); the image's default only when none of them exists.
     /// `quiet`: no log lines (overlayfs mode only records them for the audit).
-    func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
+    package func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
         var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Posix.isRegularFile)
         if present.isEmpty {
             if !quiet { log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)") }
@@ -205,14 +207,14 @@ public struct WritablePlaces {
 
     /// /run/stateless/rwtab: the places this boot made writable (or, in overlayfs mode,
     /// the ones the image declares), in rwtab syntax, for admins and `stateless audit`.
-    func recordDeclared(_ entries: [RwtabEntry]) {
+    package func recordDeclared(_ entries: [RwtabEntry]) {
         let text = entries.map { "\($0.kind.rawValue) \($0.path)\n" }.joined()
         do { try Posix.writeFile(WriteAudit.declaredRwtab, text) } catch { log.warning("overlay", "\(error)") }
     }
 
     /// The root's /etc/NAME and /etc/NAME.d/* that are regular files, without editor and
     /// package-manager leftovers.
-    func tableFiles(_ name: String) -> [String] {
+    package func tableFiles(_ name: String) -> [String] {
         var files = [root + "/etc/" + name]
         let directory = root + "/etc/" + name + ".d"
         for entry in ((try? Posix.listDirectory(directory)) ?? []).sorted() where !Rwtab.isIgnoredFileName(entry) {
@@ -224,7 +226,7 @@ public struct WritablePlaces {
 
     // MARK: overlayfs
 
-    func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+    package func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
         loadFilesystem("overlay")
         var upper = Self.overlayDirectory + "/upper"
         var work = Self.overlayDirectory + "/work"
@@ -238,7 +240,7 @@ public struct WritablePlaces {
         try Posix.makeDirectories(Self.lowerDirectory)
         try Posix.move(root, to: Self.lowerDirectory)
         do {
-            try Posix.mount(source: "overlay", target: root, type: "overlay", flags: 0,
+            try Posix.mount(source: "overlay", target: root, type: "overlay",
                             data: "lowerdir=\(Self.lowerDirectory),upperdir=\(upper),workdir=\(work)")
         } catch {
             // Put the read-only root back where the next stage expects it.

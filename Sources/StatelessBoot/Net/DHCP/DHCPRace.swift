@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// DHCP on several links at once, in one poll loop: the first lease wins, the other
 /// sessions stop and a lease one of them already holds is released, so no server keeps an
 /// address for a link that will not use it. A 16-port server takes as long as its fastest
@@ -5,23 +9,23 @@
 ///
 /// Links may join while the race runs (a link whose carrier comes up late): `newLinks`
 /// is asked every `joinIntervalMilliseconds` until `joinUntil`.
-struct DHCPRace {
-    var sessions: [DHCPSession] = []
+package struct DHCPRace {
+    package var sessions: [DHCPSession] = []
     /// Links that came up late but could not take part (no socket on them).
-    var joinFailures: [(String, Error)] = []
-    var random: any RandomNumberGenerator
+    package var joinFailures: [(String, Error)] = []
+    package var random: any RandomNumberGenerator
     /// Answers the client's RFC 5227 probe: true when the address is in use.
-    var probe: (String, IPv4Address) -> Bool = { _, _ in false }
+    package var probe: (String, IPv4Address) -> Bool = { _, _ in false }
 
-    static let joinIntervalMilliseconds = 250
+    package static let joinIntervalMilliseconds = 250
 
-    init(random: some RandomNumberGenerator = SystemRandomNumberGenerator()) {
+    package init(random: some RandomNumberGenerator = SystemRandomNumberGenerator()) {
         self.random = random
     }
 
     /// Starts a client on `interface` (sends its DISCOVER). A link that cannot take part
     /// (no socket, a refused send) is recorded for the failure line; the others go on.
-    mutating func join(_ interface: String, _ configuration: DHCPClient.Configuration) {
+    package mutating func join(_ interface: String, _ configuration: DHCPClient.Configuration) {
         let session: DHCPSession
         do {
             session = try DHCPSession(interface: interface, configuration: configuration, random: SplitRandom(&random))
@@ -36,7 +40,7 @@ struct DHCPRace {
     /// Runs until one session holds a lease, every session has given up, or `deadline`.
     /// Throws one line naming every interface that was tried, what it sent and what came back.
     /// `progress` prints the `still waiting` lines (checked at least once a second).
-    mutating func run(
+    package mutating func run(
         until deadline: Uptime, joinUntil: Uptime? = nil, progress: WaitProgress? = nil,
         newLinks: () throws -> [(String, DHCPClient.Configuration)] = { [] }
     ) throws -> (interface: String, lease: DHCPLease) {
@@ -70,7 +74,7 @@ struct DHCPRace {
         }
     }
 
-    func failure() -> BootError {
+    package func failure() -> BootError {
         if sessions.count == 1, let session = sessions.first {
             if let broken = session.brokenBy { return broken as? BootError ?? BootError("get a DHCP lease on", session.interface, detail: "\(broken)") }
             if let reason = session.failure { return DHCPSession.error(session.interface, reason) }
@@ -86,15 +90,15 @@ struct DHCPRace {
 
 /// A generator of its own for each session, drawn from the race's: sessions must not
 /// share transaction ids or jitter, and a scripted generator in a test still decides all.
-struct SplitRandom: RandomNumberGenerator {
-    var state: UInt64
+package struct SplitRandom: RandomNumberGenerator {
+    package var state: UInt64
 
-    init(_ parent: inout any RandomNumberGenerator) { state = parent.next() }
+    package init(_ parent: inout any RandomNumberGenerator) { state = parent.next() }
 
-    init(state: UInt64) { self.state = state }
+    package init(state: UInt64) { self.state = state }
 
     /// SplitMix64.
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

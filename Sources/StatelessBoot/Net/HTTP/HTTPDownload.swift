@@ -1,8 +1,9 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Where a download's bytes go: a file in RAM, or memory for a small `.sha256`.
-protocol DownloadSink {
+package protocol DownloadSink {
     /// The file's size, once a response said it; called again after a restart.
     mutating func expect(total: Int64?) throws
     /// Drops everything stored: the server sent the file from the start again.
@@ -15,20 +16,20 @@ protocol DownloadSink {
 /// or a failing server is retried with back-off (1, 2, 4, 8 s) and resumed with a Range
 /// request from the last byte stored, until `retrySeconds` pass without a byte gained
 /// (rd.retry: the clock restarts whenever data arrives, so a slow link is not a dead one).
-struct HTTPDownload {
-    var url: HTTPURL
-    let retrySeconds: Int
-    let log: Logger
+package struct HTTPDownload {
+    package var url: HTTPURL
+    package let retrySeconds: Int
+    package let log: Logger
     /// No byte for this long ends an attempt (and starts the next).
-    var stallMilliseconds = 15_000
+    package var stallMilliseconds = 15_000
     /// A progress line at every 10 %, at most this often.
-    var progressMilliseconds = 2_000
+    package var progressMilliseconds = 2_000
     /// A line with the size, time and rate at the end (not for a small `.sha256`).
-    var announce = true
-    let stage = "root"
+    package var announce = true
+    package let stage = "root"
 
     /// The trusted certificates for https:// (a test points it elsewhere).
-    var caFile = TLSClient.caCertificates
+    package var caFile = TLSClient.caCertificates
     private var tlsClient: TLSClient?
     private var announcedTLS = false
 
@@ -36,17 +37,17 @@ struct HTTPDownload {
     private(set) var stored: Int64 = 0
     private(set) var total: Int64?
 
-    init(url: HTTPURL, retrySeconds: Int, log: Logger) {
+    package init(url: HTTPURL, retrySeconds: Int, log: Logger) {
         self.url = url
         self.retrySeconds = retrySeconds
         self.log = log
     }
 
     /// Why an attempt ended early; retried while the bound lasts.
-    struct Interrupted: Error, CustomStringConvertible { var description: String }
+    package struct Interrupted: Error, CustomStringConvertible { package var description: String }
 
     /// Fetches the whole file into `sink`; false when the server has no such file (404, 410).
-    mutating func run(into sink: inout some DownloadSink) throws -> Bool {
+    package mutating func run(into sink: inout some DownloadSink) throws -> Bool {
         var lastGain = Uptime.now()
         var backoff = Backoff()
         var redirects = 0
@@ -88,7 +89,7 @@ struct HTTPDownload {
         }
     }
 
-    enum Outcome { case complete, missing, redirect(String) }
+    package enum Outcome { case complete, missing, redirect(String) }
 
     /// One connection: request from `stored`, act on the head, stream the body.
     private mutating func attempt(into sink: inout some DownloadSink, progress: inout TransferProgress) throws -> Outcome {
@@ -169,27 +170,15 @@ struct HTTPDownload {
     }
 
     /// An absolute `http://` or `https://` Location, or a path on the same server.
-    static func follow(_ location: String, from url: HTTPURL) -> HTTPURL? {
+    package static func follow(_ location: String, from url: HTTPURL) -> HTTPURL? {
         if location.hasPrefix("/") {
             return HTTPURL(parsing: "\(url.scheme.rawValue)://\(url.host):\(url.port)\(location)")
         }
         return HTTPURL(parsing: location)
     }
 
-    /// An IPv4 address as written, else the resolver's first IPv4 address for the name
-    /// (glibc reads /etc/resolv.conf, which the image links to the boot's resolver).
-    static func resolve(_ host: String) throws -> IPv4Address {
-        if let address = IPv4Address(parsing: host) { return address }
-        var hints = addrinfo()
-        hints.ai_family = AF_INET
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var found: UnsafeMutablePointer<addrinfo>?
-        let result = getaddrinfo(host, nil, &hints, &found)
-        defer { if let found { freeaddrinfo(found) } }
-        guard result == 0, let first = found, let socketAddress = first.pointee.ai_addr else {
-            throw Interrupted(description: "cannot resolve \(host): \(String(cString: gai_strerror(result)))")
-        }
-        let address = socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr.s_addr }
-        return IPv4Address(value: UInt32(bigEndian: address))
+    /// An IPv4 address as written, else the resolver's; a failure is retried.
+    package static func resolve(_ host: String) throws -> IPv4Address {
+        do { return try Resolver.ipv4(host) } catch let failure as Resolver.Failure { throw Interrupted(description: failure.description) }
     }
 }

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// The boot's network as the net stage left it in net.env: what a network root needs to
 /// find its server and to name a per-machine path. Read back from the file rather than
 /// passed in memory, so that the `root` applet run alone from a dracut hook sees the

@@ -1,3 +1,6 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
 
 /// What the net stage leaves for the booted system, as pure functions of the
@@ -24,7 +27,7 @@ public enum NetHandOff {
         public var mode: FilePermissions
     }
 
-    static let readable: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    package static let readable: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
 
     /// The files for one configured interface.
     public static func files(for configuration: NetConfiguration) -> [File] {
@@ -88,7 +91,7 @@ public enum NetHandOff {
     }
 
     /// `From the DHCP lease of eth0 (server 10.0.2.2)`, for the files' first comment line.
-    static func origin(_ configuration: NetConfiguration) -> String {
+    package static func origin(_ configuration: NetConfiguration) -> String {
         switch configuration.origin {
         case .manual: return "From ip= for \(configuration.fileName)"
         case .dhcp(let server, _, _): return "From the DHCP lease of \(configuration.fileName) (server \(server))"

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 extension NetHandOff {
     /// A NetworkManager keyfile (nm-settings-keyfile(5)) for the booted system's
     /// NetworkManager, which reads /run/NetworkManager/system-connections/ as in-memory

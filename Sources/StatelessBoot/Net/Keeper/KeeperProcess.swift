@@ -1,23 +1,24 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Starting the lease keeper from the net stage, and the `keep-lease` applet it runs as.
 ///
 /// The keeper is a Daemon, `@keep-lease`. The lease travels in argv (LeaseRecord:
 /// hexadecimal words), so the keeper needs no file that switch-root could move away
 /// before it reads it; /run comes as descriptor 3.
-enum KeeperProcess {
-    static let appletName = "keep-lease"
+package enum KeeperProcess {
+    package static let appletName = "keep-lease"
     /// The inherited /run directory (NetworkManagers).
-    static let runDescriptor = Daemon.runDescriptor
+    package static let runDescriptor = Daemon.runDescriptor
 
-    static func leaseFile(_ interface: String) -> String {
+    package static func leaseFile(_ interface: String) -> String {
         "stateless/dhcp-\(NetConfiguration.fileName(interface)).lease"
     }
 
     /// Writes /run/stateless/dhcp-IFACE.lease and starts the keeper; a failure is a
     /// warning (the lease still holds until T1, and a manager may renew it).
-    static func start(_ record: LeaseRecord, log: Logger) {
+    package static func start(_ record: LeaseRecord, log: Logger) {
         do {
             try Posix.writeFile("/run/" + leaseFile(record.interface), record.text)
             let pid = try Daemon.spawn(appletName, record.fields.map { "\($0.0)=\($0.1)" })
@@ -28,7 +29,7 @@ enum KeeperProcess {
     }
 
     /// The applet: keeps the lease given in `arguments` until a manager takes over.
-    static func run(_ arguments: [String], log: Logger) -> Int32 {
+    package static func run(_ arguments: [String], log: Logger) -> Int32 {
         guard let record = LeaseRecord(arguments) else {
             log.error(appletName, "expected the lease words the net stage passes (INTERFACE=… ACK=…), found: \(arguments.joined(separator: " "))")
             return 2

@@ -1,3 +1,7 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Keeps the boot's DHCP lease alive after switch-root until a network manager of the
 /// booted system takes the interface over: renews at T1 with the server, rebinds at T2
 /// with any, puts a changed address on the link, and if the lease is lost asks for a new
@@ -7,23 +11,23 @@
 /// It is the loop of the `keep-lease` applet, a process started by the net stage as
 /// `@keep-lease` (systemd's mark: not killed at switch-root or shutdown), and is driven
 /// in-process by the host tests.
-struct LeaseKeeper {
-    let record: LeaseRecord
-    let log: Logger
+package struct LeaseKeeper {
+    package let record: LeaseRecord
+    package let log: Logger
     /// Why to stop, checked at every wake-up (a manager took the link over, the link is
     /// gone); nil: keep going.
-    var takenOver: () -> String? = { nil }
+    package var takenOver: () -> String? = { nil }
     /// Called with the record after every renewal (the lease file is rewritten).
-    var renewed: (LeaseRecord) -> Void = { _ in }
+    package var renewed: (LeaseRecord) -> Void = { _ in }
     /// How often the takeover is checked while nothing else happens.
-    var checkMilliseconds = 2_000
+    package var checkMilliseconds = 2_000
     /// T1, T2, the lease's end and the pause after giving up are read from it.
-    var clock: any BootClock = KernelClock()
+    package var clock: any BootClock = KernelClock()
 
     /// Runs until `takenOver` gives a reason (returned) or `stop` says so (nil). Trouble
     /// on the way (a refused send, a netlink or ARP error) is a warning and is tried again
     /// at the next timer: the keeper must outlive a network blip.
-    func run(stop: () -> Bool = { false }) throws -> String? {
+    package func run(stop: () -> Bool = { false }) throws -> String? {
         let interface = record.interface
         let socket = try DHCPSocket(interface: interface)
         let routes = try NetlinkSocket()
@@ -79,7 +83,7 @@ struct LeaseKeeper {
 
     /// The renewed (or re-acquired) lease on the link, routes included: when the last
     /// address went, the kernel flushed the link's routes with it.
-    func configure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
+    package func configure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
         guard let link = try routes.links().first(where: { $0.index == record.index }), let mac = MACAddress(bytes: link.mac) else { return }
         let configuration = NetConfiguration(lease: lease, interface: link.name, mac: mac,
                                              clientIdentifier: record.configuration.clientIdentifier)
@@ -89,7 +93,7 @@ struct LeaseKeeper {
     }
 
     /// The server refused or the lease ran out: the address goes, as RFC 2131 requires.
-    func unconfigure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
+    package func unconfigure(_ lease: DHCPLease, _ routes: NetlinkSocket) throws {
         guard let link = try routes.links().first(where: { $0.index == record.index }) else { return }
         log.warning("keep-lease", "\(record.interface): lost the lease of \(lease.address) (the server refused to renew it or it ran out); removing the address")
         try routes.removeAddress(LinkAddress(linkIndex: link.index, address: lease.address, prefixLength: lease.prefixLength), from: link)

@@ -1,5 +1,7 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+import SystemPackage
 
 /// The `iscsi-bridge` applet, a Daemon (`@iscsi-bridge`) the root stage starts, and the
 /// root stage's side of starting it.
@@ -11,32 +13,26 @@ import Glibc
 /// memory is locked, the OOM killer leaves it alone, and it has no file open on the root
 /// it serves (its own root stays the emptied initramfs). Its state is in
 /// /run/stateless/iscsi.env.
-enum ISCSIBridgeProcess {
-    static let appletName = "iscsi-bridge"
-    static let stateFile = "stateless/iscsi.env"
+package enum ISCSIBridgeProcess {
+    package static let appletName = "iscsi-bridge"
+    package static let stateFile = "stateless/iscsi.env"
 
     // MARK: The root stage's side
 
-    struct Started {
-        var pid: pid_t
-        var facts: [String: String]
-        var device: String { facts["ISCSI_DEVICE"] ?? "" }
+    package struct Started {
+        package var pid: ProcessID
+        package var facts: [String: String]
+        package var device: String { facts["ISCSI_DEVICE"] ?? "" }
     }
 
     /// Starts the bridge with `request` (ISCSIBridgeRequest's facts) and waits up to
     /// `seconds` for its answer.
-    static func start(_ request: ISCSIBridgeRequest, seconds: Int, log: Logger) throws -> Started {
-        let (ours, theirs) = try socketPair()
-        defer { close(ours) }
-        let pid: pid_t
-        do {
-            defer { close(theirs) }
-            pid = try Daemon.spawn(appletName, [], inherit: [theirs])
-        }
-        let text = Array(HandOff.format(request.facts).utf8)
-        _ = text.withUnsafeBytes { send(ours, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        shutdown(ours, Int32(SHUT_WR))
-        guard let answer = readAll(ours, until: Uptime.now().adding(milliseconds: seconds * 1000)) else {
+    package static func start(_ request: ISCSIBridgeRequest, seconds: Int, log: Logger) throws -> Started {
+        let (ours, theirs) = try Posix.socketPair()
+        defer { try? ours.close() }
+        let pid = try theirs.closeAfter { try Daemon.spawn(appletName, [], inherit: [theirs.rawValue]) }
+        Posix.sendAndFinish(ours, Array(HandOff.format(request.facts).utf8))
+        guard let answer = Posix.readAll(ours, until: Uptime.now().adding(milliseconds: seconds * 1000)) else {
             stop(pid, log: log)
             throw BootError("attach iSCSI root", request.spec.description, errno: .timedOut,
                             detail: "the bridge did not log in within \(seconds) s", option: "rd.retry=")
@@ -52,11 +48,11 @@ enum ISCSIBridgeProcess {
     }
 
     /// SIGTERM, then up to 10 s for the bridge to disconnect the device and log out.
-    static func stop(_ pid: pid_t, log: Logger) {
-        kill(pid, SIGTERM)
+    package static func stop(_ pid: ProcessID, log: Logger) {
+        Posix.send(.terminate, to: pid)
         guard Posix.waitForExit(pid, milliseconds: 10_000) == nil else { return }
         log.warning("root", "the iSCSI bridge (process \(pid)) did not stop within 10 s; killing it")
-        kill(pid, SIGKILL)
+        Posix.send(.kill, to: pid)
         // A process stuck in the kernel (an nbd request in flight) dies only when that
         // call returns: the boot does not wait for it past a bound.
         guard Posix.waitForExit(pid, milliseconds: 5000) == nil else { return }
@@ -67,34 +63,33 @@ enum ISCSIBridgeProcess {
 
     /// The applet: logs in, connects the nbd device, answers, then serves until the kernel
     /// releases the device.
-    static func run(log: Logger) -> Int32 {
-        let channel = Daemon.firstExtraDescriptor
+    package static func run(log: Logger) -> Int32 {
+        let channel = FileDescriptor(rawValue: Daemon.firstExtraDescriptor)
         func answer(_ facts: [(String, String)]) {
-            let text = Array(HandOff.format(facts).utf8)
-            _ = text.withUnsafeBytes { send(channel, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            close(channel)
+            Posix.sendAndFinish(channel, Array(HandOff.format(facts).utf8))
+            try? channel.close()
         }
-        guard let text = readAll(channel, until: Uptime.now().adding(milliseconds: 5000)),
+        guard let text = Posix.readAll(channel, until: Uptime.now().adding(milliseconds: 5000)),
               let request = ISCSIBridgeRequest(facts: HandOff.parse(text))
         else {
-            log.error(appletName, "expected the root stage's request on descriptor \(channel); this applet is started by the root stage, not by hand")
+            log.error(appletName, "expected the root stage's request on descriptor \(channel.rawValue); this applet is started by the root stage, not by hand")
             answer([("ERROR", "the bridge got no usable request")])
             return 2
         }
-        let stopSignal = signalDescriptor()
-        lockMemory(log)
+        let stopSignal = Posix.terminationSignalDescriptor()
+        Posix.becomeStorageDaemon().forEach { log.warning(appletName, $0) }
         do {
             let (session, target, portals, login) = try logInRetrying(request, log: log)
             let lun = try login.lun(session, named: request.spec.lun)
-            let (ours, kernels) = try socketPair()
+            let (ours, kernels) = try Posix.socketPair()
             let flags: NBD.ServerFlags = request.writable ? (lun.thinProvisioned ? [.sendFlush, .sendFUA, .sendTrim] : [.sendFlush, .sendFUA]) : [.readOnly]
             let device: NBDDevice
             do {
-                defer { close(kernels) }  // the kernel holds its own reference now
-                device = try NBDDevice.connect(socket: kernels, size: lun.size, blockSize: lun.blockSize, flags: flags)
+                defer { try? kernels.close() }  // the kernel holds its own reference now
+                device = try NBDDevice.connect(socket: kernels.rawValue, size: lun.size, blockSize: lun.blockSize, flags: flags)
             }
             tune(device, log: log)
-            let bridge = ISCSIBridge(kernel: ours, session: session, login: login, target: target, portals: portals,
+            let bridge = ISCSIBridge(kernel: ours.rawValue, session: session, login: login, target: target, portals: portals,
                                      lun: lun, writable: request.writable, log: log)
             bridge.device = device
             let facts: (ISCSIRootSpec.Portal?, Int) -> [(String, String)] = { portal, reconnects in
@@ -103,7 +98,7 @@ enum ISCSIBridgeProcess {
                  ("ISCSI_PORTALS", portals.map(\.description).joined(separator: " ")), ("ISCSI_INITIATOR", login.initiator),
                  ("ISCSI_SIZE", String(lun.size)), ("ISCSI_BLOCK_SIZE", String(lun.blockSize)),
                  ("ISCSI_WRITABLE", request.writable ? "1" : "0"), ("ISCSI_RECONNECTS", String(reconnects)),
-                 ("ISCSI_BRIDGE_PID", String(getpid()))]
+                 ("ISCSI_BRIDGE_PID", String(Posix.processID))]
             }
             bridge.publish = { portal, reconnects in Daemon.writeRunFile(stateFile, HandOff.format(facts(portal, reconnects))) }
             bridge.publish(session.portal, 0)
@@ -123,7 +118,7 @@ enum ISCSIBridgeProcess {
 
     /// Discovery (when needed) and login, again and again while the failure may pass (no
     /// answer yet, a target still starting) until `rd.retry` runs out, with back-off.
-    static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
+    package static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
         let login = ISCSILogin(target: request.spec.target, portals: request.spec.portals, chap: request.spec.chap, initiator: request.initiator)
         let deadline = Uptime.now().adding(milliseconds: request.retrySeconds * 1000)
         var backoff = Backoff()
@@ -148,83 +143,31 @@ enum ISCSIBridgeProcess {
     /// Each request crosses the network twice, so fewer and larger ones read faster: the
     /// kernel's defaults for nbd (128 KiB requests, 128 KiB read-ahead) are raised to 1 MiB
     /// requests and 4 MiB read-ahead (the driver allows 32 MiB). A refusal is a warning.
-    static let tuning = [("max_sectors_kb", "1024"), ("read_ahead_kb", "4096")]
+    package static let tuning = [("max_sectors_kb", "1024"), ("read_ahead_kb", "4096")]
 
-    static func tune(_ device: NBDDevice, log: Logger) {
+    package static func tune(_ device: NBDDevice, log: Logger) {
         for (name, value) in tuning {
             let path = "/sys/block/nbd\(device.index)/queue/\(name)"
             do { try Posix.writeFile(path, value) } catch { log.warning(appletName, "\(error); \(device.path) keeps the kernel's \(name)") }
         }
     }
-
-    /// A storage daemon must not wait for memory that only writing to its own device
-    /// could free: what it has touched stays in RAM (MCL_ONFAULT: only that, so its RSS
-    /// is what it uses, not the whole binary and its libraries), and the OOM killer
-    /// passes it over. With `stateless.iscsi.rw=1` the kernel writes back through the
-    /// bridge: as an I/O flusher (PR_SET_IO_FLUSHER) its own allocations never wait for
-    /// that writeback, which would deadlock.
-    static func lockMemory(_ log: Logger) {
-        if mlockall(MCL_CURRENT | MCL_FUTURE | STATELESS_MCL_ONFAULT) != 0 {
-            log.warning(appletName, "mlockall: \(Posix.lastErrno); the bridge's memory can be paged out")
-        }
-        if stateless_set_io_flusher() != 0 {
-            log.warning(appletName, "prctl(PR_SET_IO_FLUSHER): \(errnoName(Posix.lastErrno)); writeback through the bridge can deadlock under memory pressure")
-        }
-        try? Posix.writeFile("/proc/self/oom_score_adj", "-1000")
-    }
-
-    /// SIGTERM and SIGINT as a descriptor the bridge polls (a clean stop), blocked as
-    /// signals.
-    static func signalDescriptor() -> CInt {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        sigprocmask(SIG_BLOCK, &set, nil)
-        return signalfd(-1, &set, STATELESS_SFD_CLOEXEC)
-    }
-
-    static func socketPair() throws -> (CInt, CInt) {
-        var pair: [CInt] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
-            throw BootError("create", "a socket pair", errno: Posix.lastErrno)
-        }
-        pair.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
-        return (pair[0], pair[1])
-    }
-
-    /// Everything until end of file, nil when `deadline` passes first.
-    static func readAll(_ fd: CInt, until deadline: Uptime) -> String? {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let left = deadline.millisecondsLeft()
-            guard left > 0 else { return nil }
-            if poll(&entry, 1, Int32(min(left, 1000))) <= 0 { continue }
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return String(decoding: bytes, as: UTF8.self) }
-            bytes += chunk[..<count]
-        }
-    }
 }
 
 /// What the root stage asks the bridge to serve.
-struct ISCSIBridgeRequest: Equatable {
-    var spec: ISCSIRootSpec
-    var initiator: String
-    var writable: Bool
-    var retrySeconds: Int
+package struct ISCSIBridgeRequest: Equatable {
+    package var spec: ISCSIRootSpec
+    package var initiator: String
+    package var writable: Bool
+    package var retrySeconds: Int
 
-    init(spec: ISCSIRootSpec, initiator: String, writable: Bool, retrySeconds: Int) {
+    package init(spec: ISCSIRootSpec, initiator: String, writable: Bool, retrySeconds: Int) {
         self.spec = spec
         self.initiator = initiator
         self.writable = writable
         self.retrySeconds = retrySeconds
     }
 
-    var facts: [(String, String)] {
+    package var facts: [(String, String)] {
         var facts = [("PORTALS", spec.portals.map(\.description).joined(separator: " ")), ("INITIATOR", initiator),
                      ("WRITABLE", writable ? "1" : "0"), ("RETRY_SECONDS", String(retrySeconds))]
         if let target = spec.target { facts.append(("TARGET", target)) }
@@ -238,7 +181,7 @@ struct ISCSIBridgeRequest: Equatable {
         return facts
     }
 
-    init?(facts: [String: String]) {
+    package init?(facts: [String: String]) {
         guard let initiator = facts["INITIATOR"], let retry = facts["RETRY_SECONDS"].flatMap({ Int($0) }) else { return nil }
         let portals = (facts["PORTALS"] ?? "").split(separator: " ").compactMap { ISCSISession.portal(String($0)) }
         guard !portals.isEmpty else { return nil }

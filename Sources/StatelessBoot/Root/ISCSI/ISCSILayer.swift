@@ -1,16 +1,18 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The bottom layer of an iSCSI root: starts the bridge (ISCSIBridgeProcess), which logs
 /// in and serves the LUN on /dev/nbdN, then hands up the device that holds the root —
 /// the one `root=` names on the LUN, else the whole LUN or its only partition
 /// (WholeDisk). Undo stops the bridge, which disconnects the device and logs out.
-struct ISCSILayer: RootLayer {
-    let spec: ISCSIRootSpec
-    var name: String { "iscsi" }
+package struct ISCSILayer: RootLayer {
+    package let spec: ISCSIRootSpec
+    package var name: String { "iscsi" }
 
     /// The spec with the firmware's table filled in (`rd.iscsi.firmware`); the command
     /// line's root= filesystem and initiator name still count.
-    func fromFirmware(_ context: AttachContext) throws -> ISCSIRootSpec {
+    package func fromFirmware(_ context: AttachContext) throws -> ISCSIRootSpec {
         guard spec.fromFirmware else { return spec }
         context.watcher.modules.load(alias: "iscsi_ibft", reason: "rd.iscsi.firmware")
         do {
@@ -25,7 +27,7 @@ struct ISCSILayer: RootLayer {
         }
     }
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let network = try BootNetwork.current()
         context.watcher.modules.load(alias: "nbd", reason: "iSCSI root")
         let spec = try fromFirmware(context)
@@ -49,16 +51,16 @@ struct ISCSILayer: RootLayer {
 }
 
 /// The initiator's own iSCSI name when the command line gives none.
-enum InitiatorName {
-    static let file = "/etc/iscsi/initiatorname.iscsi"
+package enum InitiatorName {
+    package static let file = "/etc/iscsi/initiatorname.iscsi"
 
     /// open-iscsi's file in the image (dracut copies the host's there): `InitiatorName=…`.
-    static func configured(_ path: String = file) -> String? {
+    package static func configured(_ path: String = file) -> String? {
         guard let text = try? Posix.readText(path) else { return nil }
         return parse(text)
     }
 
-    static func parse(_ text: String) -> String? {
+    package static func parse(_ text: String) -> String? {
         for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             guard trimmed.hasPrefix("InitiatorName=") else { continue }
@@ -70,7 +72,7 @@ enum InitiatorName {
     }
 
     /// Stable per machine, so a target's ACL can name it: from the boot interface's MAC.
-    static func derived(from mac: MACAddress) -> String {
+    package static func derived(from mac: MACAddress) -> String {
         "iqn.2026-11.org.stateless:" + mac.bytes.colonHex.replacingAll(":", with: "")
     }
 }

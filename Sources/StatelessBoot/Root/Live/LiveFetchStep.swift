@@ -1,18 +1,22 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
 /// Fetches a live image (or an ISO holding one) over HTTP into a RAM area of its own and
 /// hands up the file. The checksum, when there is one, is verified before anything
 /// mounts the file: `stateless.live.sha256=`, else a `<url>.sha256` beside the image
 /// (sha256sum's output: the first word counts). No checksum at all is allowed, and said.
-struct LiveFetchStep: RootLayer {
-    let url: HTTPURL
+package struct LiveFetchStep: RootLayer {
+    package let url: HTTPURL
     /// Where the RAM area goes: /run/initramfs/live for an image (the booted system finds
     /// it where a medium would be), /run/initramfs/isoscan for an ISO.
-    let directory: String
-    let sha256: String?
-    var name: String { "http-fetch" }
+    package let directory: String
+    package let sha256: String?
+    package var name: String { "http-fetch" }
 
-    var path: String { directory + "/" + url.fileName }
+    package var path: String { directory + "/" + url.fileName }
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let retry = context.options.retryBound(network: true)
         var download = HTTPDownload(url: url, retrySeconds: retry, log: context.log)
         var sink = LiveImageSink(directory: directory, fileName: url.fileName, purpose: url.description)
@@ -53,14 +57,14 @@ struct LiveFetchStep: RootLayer {
     }
 
     /// The first word of `<url>.sha256`, or nil when the server has none.
-    func published(_ context: AttachContext, retry: Int) throws -> String? {
+    package func published(_ context: AttachContext, retry: Int) throws -> String? {
         let checksumURL = url.appending(".sha256")
         var download = HTTPDownload(url: checksumURL, retrySeconds: retry, log: context.log)
         download.announce = false
         var sink = MemorySink(limit: 4096)
         guard try download.run(into: &sink) else { return nil }
         guard let word = String(decoding: sink.bytes, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "*" }).first,
-              SHA256.isDigest(word)
+              HexDigest.isSHA256(word)
         else {
             throw BootError("read", checksumURL.description, detail: "expected 64 hex digits first (sha256sum's output), found \"\(String(decoding: sink.bytes.prefix(40), as: UTF8.self))\"",
                             option: "stateless.live.sha256=")

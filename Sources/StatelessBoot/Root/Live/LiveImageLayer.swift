@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// Looks inside the live image on the loop device below. A squashfs or erofs either is
 /// the root (mounted read-only at /sysroot) or, in the older layout, holds
@@ -6,17 +8,17 @@ import Glibc
 /// /run/initramfs/squashfs and that file is handed up, to a loop device and either a
 /// device-mapper snapshot or a read-only mount. An image that is itself a block
 /// filesystem (ext4 directly on the medium) is handed up as it is.
-struct LiveImageLayer: RootLayer {
-    let target: String
-    static let name = "live-image"
-    var name: String { Self.name }
+package struct LiveImageLayer: RootLayer {
+    package let target: String
+    package static let name = "live-image"
+    package var name: String { Self.name }
 
-    static let squashMountPoint = "/run/initramfs/squashfs"
+    package static let squashMountPoint = "/run/initramfs/squashfs"
     /// The compressed, read-only image formats; anything else is a block filesystem.
-    static let containerTypes: Set<String> = ["squashfs", "erofs"]
-    static let innerImages = ["LiveOS/rootfs.img", "LiveOS/ext3fs.img"]
+    package static let containerTypes: Set<String> = ["squashfs", "erofs"]
+    package static let innerImages = ["LiveOS/rootfs.img", "LiveOS/ext3fs.img"]
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let device) = below else {
             throw BootError("mount live image", "\(below)", detail: "expected the image's loop device below")
         }
@@ -40,7 +42,7 @@ struct LiveImageLayer: RootLayer {
         let log = context.log
         return AttachedLayer(resource: .directory(target), facts: mounted.facts + [("LIVE_LAYOUT", type), ("ROOT_FSTYPE", type)],
                              undo: { [target] in
-                                 do { try Posix.unmount(target, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+                                 do { try Posix.unmount(target, detach: true) } catch { log.warning("root", "undo: \(error)") }
                              })
     }
 }

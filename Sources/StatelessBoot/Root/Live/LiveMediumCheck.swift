@@ -1,14 +1,17 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
 
 /// `rd.live.check`: the medium's implanted MD5 (ISOChecksum) verified before the image on
 /// it is used, as dracut runs checkisomd5 — a CD burnt badly or a USB stick written with
 /// a truncated copy fails here in one line instead of with squashfs errors later.
-struct LiveMediumCheck {
-    let log: Logger
+package struct LiveMediumCheck {
+    package let log: Logger
 
     /// `path`: the CD's device, or the ISO file. A medium without a checksum is said and
     /// passes, as with checkisomd5.
-    func run(_ path: String) throws {
+    package func run(_ path: String) throws {
         let file = try Posix.open(path, .readOnly)
         defer { try? file.close() }
         var head = [UInt8](repeating: 0, count: 8 * ISOChecksum.sectorSize)
@@ -49,7 +52,7 @@ struct LiveMediumCheck {
     }
 
     /// pread(2) until `buffer` is full or the end; the count read.
-    func read(_ file: FileDescriptor, _ path: String, into buffer: inout [UInt8], at offset: Int64) throws -> Int {
+    package func read(_ file: FileDescriptor, _ path: String, into buffer: inout [UInt8], at offset: Int64) throws -> Int {
         var done = 0
         while done < buffer.count {
             let got: Int

@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
 
 /// The bottom layer of a live root: waits for the medium (a CD by its ISO 9660 label, a
@@ -7,17 +9,17 @@ import SystemPackage
 /// `<rd.live.dir>/<rd.live.squashimg>`, else the older `rootfs.img` or `ext3fs.img`
 /// there. An ISO file is loop-mounted first; the filesystem holding it goes to
 /// /run/initramfs/isoscan, as dracut's iso-scan puts it.
-struct LiveMediumLayer: RootLayer {
-    let spec: LiveRootSpec
-    var name: String { "live-medium" }
+package struct LiveMediumLayer: RootLayer {
+    package let spec: LiveRootSpec
+    package var name: String { "live-medium" }
 
-    static let mountPoint = "/run/initramfs/live"
-    static let isoScanMountPoint = "/run/initramfs/isoscan"
+    package static let mountPoint = "/run/initramfs/live"
+    package static let isoScanMountPoint = "/run/initramfs/isoscan"
     /// What dracut also takes when the squash image is absent: an ext4 image directly
     /// on the medium (Fedora 7–14's layout).
-    static let plainImages = ["rootfs.img", "ext3fs.img"]
+    package static let plainImages = ["rootfs.img", "ext3fs.img"]
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let option = "root=, rd.timeout="
         var steps: [RootLayer]
         switch spec.medium {
@@ -70,7 +72,7 @@ struct LiveMediumLayer: RootLayer {
 
     /// `rd.live.check`: an ISO 9660 medium (the CD, or the ISO file) against the MD5
     /// implanted in it.
-    func check(_ facts: [(String, String)], _ context: AttachContext) throws {
+    package func check(_ facts: [(String, String)], _ context: AttachContext) throws {
         func fact(_ key: String) -> String? { facts.last { $0.0 == key }?.1 }
         guard fact("LIVE_MEDIUM_FSTYPE") == "iso9660", let medium = fact("LIVE_ISO") ?? fact("LIVE_FETCHED") ?? fact("ROOT_DEVICE") else {
             context.log.warning("root", "rd.live.check: the medium is no ISO 9660 image (\(fact("LIVE_MEDIUM_FSTYPE") ?? "an image fetched into RAM")): nothing to check")
@@ -79,11 +81,11 @@ struct LiveMediumLayer: RootLayer {
         try LiveMediumCheck(log: context.log).run(medium)
     }
 
-    static let ramDirectory = "/run/initramfs/ram"
+    package static let ramDirectory = "/run/initramfs/ram"
 
     /// `rd.live.ram=1`: the image, copied into a RAM area of its own (refused up front
     /// when RAM is too small), checked against `stateless.live.sha256=` when given.
-    func copyIntoRAM(_ image: String, _ context: AttachContext) throws -> (String, LiveRAMArea) {
+    package func copyIntoRAM(_ image: String, _ context: AttachContext) throws -> (String, LiveRAMArea) {
         let name = String(image.split(separator: "/").last ?? "image")
         let source = try Posix.open(image, .readOnly)
         defer { try? source.close() }
@@ -92,7 +94,7 @@ struct LiveMediumLayer: RootLayer {
         let start = Uptime.now()
         var progress = TransferProgress(log: context.log, name: name)
         do {
-            try sink.expect(total: Int64(status.st_size))
+            try sink.expect(total: Int64(status.size))
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
             var copied: Int64 = 0
             while true {
@@ -104,7 +106,7 @@ struct LiveMediumLayer: RootLayer {
                 if count == 0 { break }
                 try buffer.withUnsafeBytes { try sink.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
                 copied += Int64(count)
-                progress.report(copied, of: Int64(status.st_size))
+                progress.report(copied, of: Int64(status.size))
             }
             let digest = try sink.finish()
             if let expected = spec.sha256, digest != expected {
@@ -121,12 +123,12 @@ struct LiveMediumLayer: RootLayer {
 
     /// The squash image, else an ext4 image in the same directory; the error lists what
     /// the directory holds.
-    func findImage(_ context: AttachContext) throws -> String {
+    package func findImage(_ context: AttachContext) throws -> String {
         let directory = Self.mountPoint + "/" + spec.directory
         for name in [spec.squashImage] + Self.plainImages {
             let path = directory + "/" + name
-            if let status = try? Posix.statIfPresent(path), status.st_mode & S_IFMT == S_IFREG {
-                context.log.info("root", "live image \(path) (\(status.st_size / 1_048_576) MiB)")
+            if let status = try? Posix.statIfPresent(path), status.kind == .regular {
+                context.log.info("root", "live image \(path) (\(status.size / 1_048_576) MiB)")
                 return path
             }
         }
@@ -144,11 +146,11 @@ struct LiveMediumLayer: RootLayer {
 }
 
 /// Hands up the ISO file on the filesystem mounted below, or says it is not there.
-struct ISOFileStep: RootLayer {
-    let path: String
-    var name: String { "iso-file" }
+package struct ISOFileStep: RootLayer {
+    package let path: String
+    package var name: String { "iso-file" }
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let directory: String
         switch below {
         case .directory(let mounted): directory = mounted

@@ -1,5 +1,6 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// `rd.live.overlay=<device>[:<path>]`: overlayfs's upper and work directories on a
 /// writable filesystem (or in a filesystem image file on it, see `mountImage`), so that a
@@ -9,18 +10,18 @@ import Glibc
 /// The filesystem is mounted read-write at /run/initramfs/overlayfs, where dracut has it;
 /// when it is the medium itself (a stick with one partition), the medium's filesystem is
 /// made writable and bound there, while /run/initramfs/live stays a read-only view.
-struct LivePersistentOverlay {
-    static let mountPoint = "/run/initramfs/overlayfs"
-    let overlay: LiveRootSpec.PersistentOverlay
-    let liveDirectory: String
-    let context: AttachContext
-    var log: Logger { context.log }
-    static let option = "rd.live.overlay=, rd.timeout="
+package struct LivePersistentOverlay {
+    package static let mountPoint = "/run/initramfs/overlayfs"
+    package let overlay: LiveRootSpec.PersistentOverlay
+    package let liveDirectory: String
+    package let context: AttachContext
+    package var log: Logger { context.log }
+    package static let option = "rd.live.overlay=, rd.timeout="
 
     /// The upper and work directories; nil after one warning line when the device is not
     /// there or cannot hold them: the changes then stay in RAM for this boot, as dracut does,
     /// and what was mounted for the overlay is taken down again.
-    func attach() -> (upper: String, work: String)? {
+    package func attach() -> (upper: String, work: String)? {
         var mounted: Mounted?
         var image: AttachedLayer?
         do {
@@ -54,23 +55,23 @@ struct LivePersistentOverlay {
 
     /// Filesystems an overlayfs upper cannot live on (it needs extended attributes and
     /// whiteouts); on such a device only the file form works.
-    static let cannotHoldUpper: Set<String> = ["vfat", "msdos", "exfat", "iso9660", "udf", "squashfs", "erofs"]
+    package static let cannotHoldUpper: Set<String> = ["vfat", "msdos", "exfat", "iso9660", "udf", "squashfs", "erofs"]
 
     /// What `mountWritable` did: the filesystem's type, and whether it is the medium's.
-    struct Mounted {
-        var type: String
-        var isMedium: Bool
+    package struct Mounted {
+        package var type: String
+        package var isMedium: Bool
     }
 
     /// Takes down what a failed attach mounted: the image or the device at the mount point
     /// (the device's own mount is already detached when an image replaced it), the image's
     /// loop device, and the medium's superblock back to read-only. Best effort: the boot
     /// goes on with its changes in RAM either way.
-    func release(_ mounted: Mounted, image: AttachedLayer?) {
-        try? Posix.unmount(Self.mountPoint, flags: CInt(MNT_DETACH))
+    package func release(_ mounted: Mounted, image: AttachedLayer?) {
+        try? Posix.unmount(Self.mountPoint, detach: true)
         image?.undo()
         if mounted.isMedium {
-            try? Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: UInt(MS_REMOUNT | MS_RDONLY))
+            try? Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: [.remount, .readOnly])
         }
     }
 
@@ -81,7 +82,7 @@ struct LivePersistentOverlay {
     /// /run/initramfs/overlayfs in place of the device's filesystem, which the loop keeps
     /// busy, as dracut does. A file without a filesystem is dracut's device-mapper store,
     /// which is not used: one line says so.
-    func mountImage(_ file: String) throws -> (AttachedLayer, loop: String, type: String) {
+    package func mountImage(_ file: String) throws -> (AttachedLayer, loop: String, type: String) {
         let attached = try LoopDeviceLayer(image: file, writable: true).attach(.nothing, context)
         guard case .blockDevice(let loop) = attached.resource else { fatalError("a loop layer hands up a block device") }
         do {
@@ -90,8 +91,8 @@ struct LivePersistentOverlay {
                 throw BootError("use persistent overlay", file, detail: "the file holds \(found.map { "\($0), not a filesystem an overlayfs upper can live on" } ?? "no filesystem (dracut's device-mapper store, which this version does not use)"): make it a filesystem image (mkfs.ext4 FILE) or use a directory", option: "rd.live.overlay=")
             }
             context.watcher.modules.loadFilesystem(type, reason: "persistent overlay image")
-            try Posix.unmount(Self.mountPoint, flags: CInt(MNT_DETACH))
-            try Posix.mount(source: loop, target: Self.mountPoint, type: type, flags: UInt(MS_NOSUID | MS_NODEV))
+            try Posix.unmount(Self.mountPoint, detach: true)
+            try Posix.mount(source: loop, target: Self.mountPoint, type: type, flags: [.noSUID, .noDev])
             return (attached, loop, type)
         } catch {
             attached.undo()
@@ -100,22 +101,22 @@ struct LivePersistentOverlay {
     }
 
     /// dracut's name: `overlay-<label>-<uuid>` of the medium, in rd.live.dir.
-    func defaultPath() -> String {
+    package func defaultPath() -> String {
         let medium = HandOff.read("root")?["ROOT_DEVICE"].flatMap(BlockDevices.identity(of:))
         return "/\(liveDirectory)/overlay-\(medium?.label ?? "")-\(medium?.uuid ?? "")"
     }
 
-    func mountWritable(_ device: String) throws -> Mounted {
+    package func mountWritable(_ device: String) throws -> Mounted {
         try Posix.makeDirectories(Self.mountPoint)
         let root = HandOff.read("root")
         if let medium = root?["ROOT_DEVICE"], Self.sameDevice(medium, device), root?["LIVE_MEDIUM"] == LiveMediumLayer.mountPoint {
             // One filesystem, one superblock: it becomes writable, the medium's own mount
             // point stays read-only.
-            try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: UInt(MS_REMOUNT))
+            try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: [.remount])
             let mounted = Mounted(type: root?["LIVE_MEDIUM_FSTYPE"] ?? "", isMedium: true)
             do {
-                try Posix.mount(source: LiveMediumLayer.mountPoint, target: Self.mountPoint, type: nil, flags: UInt(MS_BIND))
-                try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: UInt(MS_REMOUNT | MS_BIND | MS_RDONLY))
+                try Posix.mount(source: LiveMediumLayer.mountPoint, target: Self.mountPoint, type: nil, flags: [.bind])
+                try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: [.remount, .bind, .readOnly])
             } catch {
                 release(mounted, image: nil)
                 throw error
@@ -126,12 +127,12 @@ struct LivePersistentOverlay {
             throw BootError("mount persistent overlay", device, detail: "expected a filesystem (make one with mkfs.ext4 -L …)", option: "rd.live.overlay=")
         }
         context.watcher.modules.loadFilesystem(type, reason: "persistent overlay")
-        try Posix.mount(source: device, target: Self.mountPoint, type: type, flags: UInt(MS_NOSUID | MS_NODEV))
+        try Posix.mount(source: device, target: Self.mountPoint, type: type, flags: [.noSUID, .noDev])
         return Mounted(type: type, isMedium: false)
     }
 
-    static func sameDevice(_ a: String, _ b: String) -> Bool {
+    package static func sameDevice(_ a: String, _ b: String) -> Bool {
         guard let first = try? Posix.statIfPresent(a), let second = try? Posix.statIfPresent(b) else { return false }
-        return first.st_rdev == second.st_rdev && first.st_mode & S_IFMT == S_IFBLK && second.st_mode & S_IFMT == S_IFBLK
+        return first.deviceNumber == second.deviceNumber && first.kind == .blockDevice && second.kind == .blockDevice
     }
 }

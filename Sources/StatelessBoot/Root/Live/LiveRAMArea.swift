@@ -1,5 +1,6 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
 
 /// A tmpfs of its own, sized to one live image, for the image in RAM: fetched over HTTP,
@@ -7,23 +8,23 @@ import SystemPackage
 /// Content-Length or a growing file can never fill /run; and before it is made, the
 /// image is weighed against the RAM available, so a machine too small is told so in one
 /// line instead of running out of memory halfway through the boot.
-struct LiveRAMArea {
-    let directory: String
+package struct LiveRAMArea {
+    package let directory: String
 
     /// What must stay free besides the image: the booted system's own needs.
-    static func headroom(totalBytes: Int64) -> Int64 { max(64 << 20, totalBytes / 8) }
+    package static func headroom(totalBytes: Int64) -> Int64 { max(64 << 20, totalBytes / 8) }
 
     /// Nil when `bytes` fit in `available` with the headroom left; else why not.
-    static func shortfall(bytes: Int64, available: Int64, total: Int64) -> String? {
+    package static func shortfall(bytes: Int64, available: Int64, total: Int64) -> String? {
         let reserve = headroom(totalBytes: total)
         guard bytes + reserve > available else { return nil }
         return "the image is \(mebibytes(bytes)) MiB, the machine has \(mebibytes(available)) MiB of RAM available and keeps \(mebibytes(reserve)) MiB free for the system"
     }
 
-    static func mebibytes(_ bytes: Int64) -> Int64 { (bytes + (1 << 20) - 1) >> 20 }
+    package static func mebibytes(_ bytes: Int64) -> Int64 { (bytes + (1 << 20) - 1) >> 20 }
 
     /// /proc/meminfo's MemTotal and MemAvailable in bytes; nil when either is missing.
-    static func memory(_ meminfo: String) -> (total: Int64, available: Int64)? {
+    package static func memory(_ meminfo: String) -> (total: Int64, available: Int64)? {
         var total: Int64?
         var available: Int64?
         for line in meminfo.split(separator: "\n") {
@@ -37,7 +38,7 @@ struct LiveRAMArea {
     }
 
     /// Checks the RAM, then mounts a tmpfs at `directory` just large enough for `bytes`.
-    static func make(at directory: String, bytes: Int64, purpose: String, option: String) throws -> LiveRAMArea {
+    package static func make(at directory: String, bytes: Int64, purpose: String, option: String) throws -> LiveRAMArea {
         let text = try Posix.readText("/proc/meminfo")
         guard let memory = memory(text) else {
             throw BootError("read", "/proc/meminfo", detail: "expected MemTotal and MemAvailable lines")
@@ -48,33 +49,33 @@ struct LiveRAMArea {
         // Whole pages, and one more MiB for the directory and rounding.
         let size = (bytes + 4095) / 4096 * 4096 + (1 << 20)
         try Posix.makeDirectories(directory)
-        try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV),
+        try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: [.noSUID, .noDev],
                         data: "mode=0755,size=\(size)")
         return LiveRAMArea(directory: directory)
     }
 
-    func remove(_ log: Logger) {
-        do { try Posix.unmount(directory, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+    package func remove(_ log: Logger) {
+        do { try Posix.unmount(directory, detach: true) } catch { log.warning("root", "undo: \(error)") }
     }
 }
 
 /// A download's file in a RAM area: the area is made once the size is known, and every
 /// byte is hashed as it is written.
-struct LiveImageSink: DownloadSink {
-    let directory: String
-    let path: String
-    let purpose: String
-    var area: LiveRAMArea?
-    var file: FileDescriptor?
-    var hash = SHA256()
+package struct LiveImageSink: DownloadSink {
+    package let directory: String
+    package let path: String
+    package let purpose: String
+    package var area: LiveRAMArea?
+    package var file: FileDescriptor?
+    package var hash = SHA256()
 
-    init(directory: String, fileName: String, purpose: String) {
+    package init(directory: String, fileName: String, purpose: String) {
         self.directory = directory
         path = directory + "/" + fileName
         self.purpose = purpose
     }
 
-    mutating func expect(total: Int64?) throws {
+    package mutating func expect(total: Int64?) throws {
         guard let total else {
             throw BootError("fetch", purpose, detail: "the server did not say the image's size", option: "root=")
         }
@@ -84,13 +85,13 @@ struct LiveImageSink: DownloadSink {
         try reset()
     }
 
-    mutating func reset() throws {
+    package mutating func reset() throws {
         try file?.close()
         file = try Posix.open(path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
         hash = SHA256()
     }
 
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
         guard let file else { throw BootError("write", path, detail: "the file is not open") }
         do { _ = try file.writeAll(bytes) } catch let error as Errno {
             throw BootError("write", path, errno: error, detail: error == .noSpace ? "the RAM area is full: the image is larger than the server said" : nil)
@@ -99,7 +100,7 @@ struct LiveImageSink: DownloadSink {
     }
 
     /// Closes the file; its SHA-256.
-    mutating func finish() throws -> String {
+    package mutating func finish() throws -> String {
         try file?.close()
         file = nil
         return hash.hexDigest()
@@ -107,17 +108,17 @@ struct LiveImageSink: DownloadSink {
 }
 
 /// A small file (a `.sha256`) in memory, at most `limit` bytes.
-struct MemorySink: DownloadSink {
-    var bytes: [UInt8] = []
-    let limit: Int
+package struct MemorySink: DownloadSink {
+    package var bytes: [UInt8] = []
+    package let limit: Int
 
-    mutating func expect(total: Int64?) throws {
+    package mutating func expect(total: Int64?) throws {
         if let total, total > Int64(limit) { throw BootError("fetch", "checksum file", detail: "\(total) bytes, expected at most \(limit)") }
     }
 
-    mutating func reset() throws { bytes = [] }
+    package mutating func reset() throws { bytes = [] }
 
-    mutating func append(_ chunk: UnsafeRawBufferPointer) throws {
+    package mutating func append(_ chunk: UnsafeRawBufferPointer) throws {
         guard bytes.count + chunk.count <= limit else { throw BootError("fetch", "checksum file", detail: "more than \(limit) bytes") }
         bytes += chunk
     }

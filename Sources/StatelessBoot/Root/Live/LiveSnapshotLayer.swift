@@ -1,5 +1,7 @@
-import CLinux
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+import SystemPackage
 
 /// A block-level copy-on-write root, as dracut's dmsquash-live makes it: `live-base` (a
 /// read-only linear map of the ext4 image's loop device) and `live-rw` (a snapshot of it)
@@ -13,18 +15,18 @@ import Glibc
 /// and chunks already copied go on, so ext4 (`errors=remount-ro`) turns the root
 /// read-only and the machine keeps running; a non-persistent store would be invalidated
 /// and fail every read too.
-struct LiveSnapshotLayer: RootLayer {
-    static let name = "dm-snapshot"
-    var name: String { Self.name }
+package struct LiveSnapshotLayer: RootLayer {
+    package static let name = "dm-snapshot"
+    package var name: String { Self.name }
 
-    static let baseName = "live-base"
-    static let snapshotName = "live-rw"
-    static let storeDirectory = "/run/initramfs/overlayfs"
-    static let storeFile = storeDirectory + "/overlay"
+    package static let baseName = "live-base"
+    package static let snapshotName = "live-rw"
+    package static let storeDirectory = "/run/initramfs/overlayfs"
+    package static let storeFile = storeDirectory + "/overlay"
     /// 4 KiB chunks, dracut's.
-    static let chunkSectors = 8
+    package static let chunkSectors = 8
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let image) = below else {
             throw BootError("make the live snapshot", "\(below)", detail: "expected the ext4 image's loop device below")
         }
@@ -36,7 +38,7 @@ struct LiveSnapshotLayer: RootLayer {
         do {
             let sectors = try DeviceMapper.sectors(of: image)
             let storeBytes = try makeStore(context)
-            undos.append { do { try Posix.unmount(Self.storeDirectory, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") } }
+            undos.append { do { try Posix.unmount(Self.storeDirectory, detach: true) } catch { log.warning("root", "undo: \(error)") } }
             let storeLoop = try LoopDeviceLayer(image: Self.storeFile, writable: true).attach(.nothing, context)
             undos.append(storeLoop.undo)
             guard case .blockDevice(let storeDevice) = storeLoop.resource else { fatalError("a loop layer hands up a block device") }
@@ -59,20 +61,16 @@ struct LiveSnapshotLayer: RootLayer {
     }
 
     /// Mounts the store's tmpfs and makes the sparse file fill it; returns its size.
-    func makeStore(_ context: AttachContext) throws -> Int {
+    package func makeStore(_ context: AttachContext) throws -> Int {
         let size = context.options.tmpfsSizes.size(.overlay)
         try Posix.makeDirectories(Self.storeDirectory)
-        try Posix.mount(source: "tmpfs", target: Self.storeDirectory, type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC),
+        try Posix.mount(source: "tmpfs", target: Self.storeDirectory, type: "tmpfs", flags: [.noSUID, .noDev, .noExec],
                         data: "mode=0700,size=\(size)")
-        var info = statvfs()
-        guard statvfs(Self.storeDirectory, &info) == 0 else {
-            throw BootError("measure", Self.storeDirectory, errno: Posix.lastErrno, detail: "statvfs failed")
-        }
-        let bytes = Int(info.f_blocks) * Int(info.f_frsize)
+        let bytes = try Posix.filesystemBytes(Self.storeDirectory)
         let descriptor = try Posix.open(Self.storeFile, .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerReadWrite])
         defer { try? descriptor.close() }
-        guard ftruncate(descriptor.rawValue, bytes) == 0 else {
-            throw BootError("size the copy-on-write store", Self.storeFile, errno: Posix.lastErrno, detail: "ftruncate to \(bytes) bytes failed")
+        do { try descriptor.resize(to: Int64(bytes)) } catch let errno as Errno {
+            throw BootError("size the copy-on-write store", Self.storeFile, errno: errno, detail: "ftruncate to \(bytes) bytes failed")
         }
         return bytes
     }

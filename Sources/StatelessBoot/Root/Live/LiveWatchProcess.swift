@@ -1,4 +1,6 @@
-import Glibc
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 
 /// The watcher of a live snapshot's copy-on-write store, `@live-watch`: a Daemon the
 /// snapshot layer starts. A full store makes writes fail and ext4 turn the root
@@ -6,13 +8,13 @@ import Glibc
 /// watcher says it in one line, with a warning before (at 90%). The kernel raises no
 /// event when a store overflows, so it reads the status every few seconds (one ioctl);
 /// it keeps only the device-mapper control descriptor, nothing on the root.
-enum LiveWatchProcess {
-    static let appletName = "live-watch"
-    static let intervalMilliseconds = 2000
-    static let warnPercent = 90
+package enum LiveWatchProcess {
+    package static let appletName = "live-watch"
+    package static let intervalMilliseconds = 2000
+    package static let warnPercent = 90
 
     /// A failure to start is a warning: the snapshot works, only the line is lost.
-    static func start(device: String, storeMiB: Int, log: Logger) {
+    package static func start(device: String, storeMiB: Int, log: Logger) {
         do {
             let pid = try Daemon.spawn(appletName, [device, String(storeMiB)])
             log.info("root", "watching \(device)'s copy-on-write store from process \(pid) (@\(appletName))")
@@ -22,13 +24,13 @@ enum LiveWatchProcess {
     }
 
     /// What a snapshot's status line says about its store.
-    enum Fill: Equatable {
+    package enum Fill: Equatable {
         case used(percent: Int)
         case full
         case invalid
         case unreadable(String)
 
-        init(status: String) {
+        package init(status: String) {
             if status.hasPrefix("Overflow") { self = .full; return }
             if status.hasPrefix("Invalid") { self = .invalid; return }
             let fraction = status.split(separator: " ").first?.split(separator: "/") ?? []
@@ -41,7 +43,7 @@ enum LiveWatchProcess {
     }
 
     /// The applet: `DEVICE-NAME STORE-MIB`. Returns once the store is full.
-    static func run(_ arguments: [String], log: Logger) -> Int32 {
+    package static func run(_ arguments: [String], log: Logger) -> Int32 {
         guard arguments.count == 2, let storeMiB = Int(arguments[1]) else {
             log.error(appletName, "expected the snapshot's name and its store's size in MiB, found: \(arguments.joined(separator: " "))")
             return 2

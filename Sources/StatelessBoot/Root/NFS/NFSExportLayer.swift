@@ -1,19 +1,21 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
 import SystemPackage
-import Glibc
 
 /// The bottom layer of an NFS root: mounts the export read-only at /sysroot. When the
 /// path names a file rather than a directory (the kernel answers ENOTDIR), it is an image
 /// of the root (NFS-loopback): the file's directory is mounted at `exportMount` instead
 /// and the file is handed up to a loop device; that mount moves with /run into the
 /// booted system and stays visible there.
-struct NFSExportLayer: RootLayer {
-    let spec: NFSRootSpec
-    let target: String
-    var name: String { "nfs" }
+package struct NFSExportLayer: RootLayer {
+    package let spec: NFSRootSpec
+    package let target: String
+    package var name: String { "nfs" }
 
-    static let exportMount = HandOff.directory + "/nfs"
+    package static let exportMount = HandOff.directory + "/nfs"
 
-    func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
+    package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let network = try BootNetwork.current()
         guard let server = try Self.server(spec, network) else {
             throw BootError("find NFS server", "\(spec)", detail: "the root names no server, and the lease of \(network.interface) has no next-server or DHCP server to take it from",
@@ -49,14 +51,14 @@ struct NFSExportLayer: RootLayer {
         }
     }
 
-    func facts(_ plan: NFSMountPlan, version: NFSMountPlan.Attempt, at mountPoint: String) -> [(String, String)] {
+    package func facts(_ plan: NFSMountPlan, version: NFSMountPlan.Attempt, at mountPoint: String) -> [(String, String)] {
         [("ROOT_SPEC", "\(spec)"), ("ROOT_NFS_SOURCE", plan.source), ("ROOT_NFS_VERSION", version.version),
          ("ROOT_NFS_OPTIONS", version.data), ("ROOT_NFS_MOUNT", mountPoint)]
     }
 
     /// The root's own server, else the boot server or the DHCP server. Host names need a
     /// resolver, which the initramfs does not have yet.
-    static func server(_ spec: NFSRootSpec, _ network: BootNetwork) throws -> IPv4Address? {
+    package static func server(_ spec: NFSRootSpec, _ network: BootNetwork) throws -> IPv4Address? {
         guard let name = spec.server else { return network.defaultServer }
         guard let address = IPv4Address(parsing: name) else {
             throw BootError("find NFS server", name, detail: "expected the server's IPv4 address: host names are not resolved in the initramfs yet",
@@ -69,21 +71,21 @@ struct NFSExportLayer: RootLayer {
     /// initramfs, and minimal roots have none) the client shows them as nobody, and
     /// systemd then refuses paths it sees owned by nobody under a root-owned /. The
     /// server must send numbers, which kernel nfsd does for AUTH_SYS by default.
-    func warnIfOwnersAreNames(_ mountPoint: String, _ log: Logger) {
-        guard let status = try? Posix.statIfPresent(mountPoint), [65534, 4_294_967_294].contains(status.st_uid) else { return }
-        log.warning("root", "the NFS root's / shows as owned by uid \(status.st_uid) (nobody): the server sends owners as names, which the kernel cannot map without an idmapper; make it send numeric owners (ganesha: Only_Numeric_Owners = true; kernel nfsd does for sec=sys)")
+    package func warnIfOwnersAreNames(_ mountPoint: String, _ log: Logger) {
+        guard let status = try? Posix.statIfPresent(mountPoint), [65534, 4_294_967_294].contains(status.owner) else { return }
+        log.warning("root", "the NFS root's / shows as owned by uid \(status.owner) (nobody): the server sends owners as names, which the kernel cannot map without an idmapper; make it send numeric owners (ganesha: Only_Numeric_Owners = true; kernel nfsd does for sec=sys)")
     }
 
     /// `/images/os.squashfs` → (`/images`, `os.squashfs`); `/os.img` → (`/`, `os.img`).
-    static func split(_ path: String) -> (directory: String, file: String) {
+    package static func split(_ path: String) -> (directory: String, file: String) {
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
         guard let slash = trimmed.lastIndex(of: "/") else { return ("/", trimmed) }
         let directory = String(trimmed[..<slash])
         return (directory.isEmpty ? "/" : directory, String(trimmed[trimmed.index(after: slash)...]))
     }
 
-    static func unmount(_ mountPoint: String, _ log: Logger) {
-        do { try Posix.unmount(mountPoint, flags: CInt(MNT_DETACH)) } catch { log.warning("root", "undo: \(error)") }
+    package static func unmount(_ mountPoint: String, _ log: Logger) {
+        do { try Posix.unmount(mountPoint, detach: true) } catch { log.warning("root", "undo: \(error)") }
     }
 
     /// Tries the plan's versions newest first, going on to the next only when the server
@@ -94,7 +96,7 @@ struct NFSExportLayer: RootLayer {
     ///
     /// The state store uses it too: `purpose` names the mount in log lines and errors,
     /// `retry` (the bound and its option) and `option` replace the root's.
-    func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext, purpose: String = "root",
+    package func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext, purpose: String = "root",
                        retry: (seconds: Int, option: String)? = nil,
                        option: String = "root=, nfsroot=, rootflags=, rd.retry=") throws -> NFSMountPlan.Attempt {
         try Posix.makeDirectories(mountPoint)
@@ -168,13 +170,13 @@ struct NFSExportLayer: RootLayer {
         }
     }
 
-    static func isTransient(_ errno: Errno) -> Bool {
+    package static func isTransient(_ errno: Errno) -> Bool {
         [.connectionRefused, .timedOut, .noRouteToHost, .networkUnreachable, .hostIsDown, .connectionReset,
          .resourceTemporarilyUnavailable, .resourceBusy, .ioError].contains(errno)
     }
 
     /// What an errno from an NFS mount means, in the admin's terms.
-    static func explain(_ errno: Errno?, _ plan: NFSMountPlan, _ attempt: NFSMountPlan.Attempt, tried lacking: [String]) -> String {
+    package static func explain(_ errno: Errno?, _ plan: NFSMountPlan, _ attempt: NFSMountPlan.Attempt, tried lacking: [String]) -> String {
         let server = plan.source.prefix { $0 != ":" }
         let path = plan.source.dropFirst(server.count + 1)
         switch errno {

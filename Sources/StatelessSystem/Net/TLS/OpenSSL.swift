@@ -1,0 +1,95 @@
+import COpenSSL
+import Glibc
+import StatelessCore
+import StatelessProtocols
+
+/// The part of OpenSSL 3's libssl that the https client calls, opened with dlopen(3).
+///
+/// Why at run time: libssl and libcrypto weigh 5.4 MB, more than the rest of an image, and
+/// only a live root fetched over https:// needs them. The binary does not link them, so
+/// an image without them boots every other root; `mkstateless build --https` adds them
+/// (and the CA certificates) for those who fetch over https. Each symbol is called with
+/// the type OpenSSL's own header declares (Sources/COpenSSL/shim.h).
+package struct OpenSSL {
+    package static let library = "libssl.so.3"
+
+    package let clientMethod: stateless_TLS_client_method
+    package let newContext: stateless_SSL_CTX_new
+    package let freeContext: stateless_SSL_CTX_free
+    package let contextControl: stateless_SSL_CTX_ctrl
+    package let setVerify: stateless_SSL_CTX_set_verify
+    package let loadVerifyLocations: stateless_SSL_CTX_load_verify_locations
+    package let newSession: stateless_SSL_new
+    package let freeSession: stateless_SSL_free
+    package let setDescriptor: stateless_SSL_set_fd
+    package let sessionControl: stateless_SSL_ctrl
+    package let setHost: stateless_SSL_set1_host
+    package let verifyParameters: stateless_SSL_get0_param
+    package let setIPAddress: stateless_X509_VERIFY_PARAM_set1_ip_asc
+    package let connect: stateless_SSL_connect
+    package let read: stateless_SSL_read
+    package let write: stateless_SSL_write
+    package let errorKind: stateless_SSL_get_error
+    package let verifyResult: stateless_SSL_get_verify_result
+    package let protocolVersion: stateless_SSL_get_version
+    package let verifyErrorText: stateless_X509_verify_cert_error_string
+    package let nextError: stateless_ERR_get_error
+    package let errorText: stateless_ERR_error_string_n
+    package let clearErrors: stateless_ERR_clear_error
+
+    /// Why TLS cannot be used in this boot: the library or a symbol is missing, or the CA
+    /// certificates are. Not retried: the image decides it.
+    package struct Unavailable: Error, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
+}
+
+    /// Opens libssl (the loader finds libcrypto as its dependency; dlsym looks there too).
+    /// The library stays loaded for the life of the process.
+    package init() throws(Unavailable) {
+        guard let handle = dlopen(Self.library, RTLD_NOW | RTLD_LOCAL) else {
+            throw Unavailable(description: "cannot load \(Self.library): \(dlerror().map { String(cString: $0) } ?? "not found")")
+        }
+        func symbol<T>(_ name: String) throws(Unavailable) -> T {
+            guard let address = dlsym(handle, name) else {
+                throw Unavailable(description: "\(Self.library) has no \(name): not OpenSSL 3")
+            }
+            return unsafeBitCast(address, to: T.self)
+        }
+        clientMethod = try symbol("TLS_client_method")
+        newContext = try symbol("SSL_CTX_new")
+        freeContext = try symbol("SSL_CTX_free")
+        contextControl = try symbol("SSL_CTX_ctrl")
+        setVerify = try symbol("SSL_CTX_set_verify")
+        loadVerifyLocations = try symbol("SSL_CTX_load_verify_locations")
+        newSession = try symbol("SSL_new")
+        freeSession = try symbol("SSL_free")
+        setDescriptor = try symbol("SSL_set_fd")
+        sessionControl = try symbol("SSL_ctrl")
+        setHost = try symbol("SSL_set1_host")
+        verifyParameters = try symbol("SSL_get0_param")
+        setIPAddress = try symbol("X509_VERIFY_PARAM_set1_ip_asc")
+        connect = try symbol("SSL_connect")
+        read = try symbol("SSL_read")
+        write = try symbol("SSL_write")
+        errorKind = try symbol("SSL_get_error")
+        verifyResult = try symbol("SSL_get_verify_result")
+        protocolVersion = try symbol("SSL_get_version")
+        verifyErrorText = try symbol("X509_verify_cert_error_string")
+        nextError = try symbol("ERR_get_error")
+        errorText = try symbol("ERR_error_string_n")
+        clearErrors = try symbol("ERR_clear_error")
+    }
+
+    /// OpenSSL's queued errors as one text (emptied), e.g. `error:0A000086:SSL
+    /// routines::certificate verify failed`.
+    package func queuedErrors() -> String {
+        var texts: [String] = []
+        var buffer = [CChar](repeating: 0, count: 256)
+        while case let code = nextError(), code != 0 {
+            errorText(code, &buffer, buffer.count)
+            texts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return texts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,48 @@
+import Glibc
+import SystemPackage
+
+/// What stat(2) says of a path, typed: the early-boot code outside this target decides
+/// on `kind`, never on st_mode bits.
+public struct FileStatus: Equatable {
+    public enum Kind: Equatable, Sendable {
+        case regular, directory, symlink, blockDevice, characterDevice, fifo, socket
+    }
+
+    public var kind: Kind
+    /// The permission bits with set-id and sticky (st_mode & 07777).
+    public var permissions: UInt32
+    public var owner: UInt32
+    public var group: UInt32
+    public var size: Int64
+    /// st_mtim in nanoseconds since 1970.
+    public var modified: Int64
+    /// The device a block or character node stands for (st_rdev).
+    public var deviceNumber: UInt64
+
+    /// The raw record, for the few callers in this target that need more.
+    let raw: stat
+
+    init(_ info: stat) {
+        raw = info
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        case S_IFBLK: kind = .blockDevice
+        case S_IFCHR: kind = .characterDevice
+        case S_IFIFO: kind = .fifo
+        case S_IFSOCK: kind = .socket
+        default: kind = .regular
+        }
+        permissions = info.st_mode & 0o7777
+        owner = info.st_uid
+        group = info.st_gid
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        deviceNumber = UInt64(info.st_rdev)
+    }
+
+    public static func == (lhs: FileStatus, rhs: FileStatus) -> Bool {
+        (lhs.kind, lhs.permissions, lhs.owner, lhs.group) == (rhs.kind, rhs.permissions, rhs.owner, rhs.group)
+            && (lhs.size, lhs.modified, lhs.deviceNumber) == (rhs.size, rhs.modified, rhs.deviceNumber)
+    }
+}
