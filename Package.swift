@@ -89,7 +89,11 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "StatelessCore", "StatelessProtocols", "StatelessSystem", "StatelessAudit", "CLinux", "CMakeExt4", "COpenSSL"]),
+        .testTarget(name: "StatelessBootTests", dependencies: ["StatelessBoot", "DHCPFixtures", "StatelessCore", "StatelessProtocols", "StatelessSystem", "StatelessAudit", "CLinux", "CMakeExt4", "COpenSSL"]),
+        // The pure targets' tests: no C library, no root.
+        .testTarget(name: "StatelessCoreTests", dependencies: ["StatelessCore", "StatelessProtocols", "DHCPFixtures"]),
+        // A DHCP client and replies with literal values, for both test targets above.
+        .target(name: "DHCPFixtures", dependencies: ["StatelessCore", "StatelessProtocols"], path: "Tests/Fixtures"),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
         .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
     ]

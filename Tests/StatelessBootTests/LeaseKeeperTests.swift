@@ -3,15 +3,16 @@ import Foundation
 @testable import StatelessCore
 @testable import StatelessProtocols
 @testable import StatelessSystem
+import DHCPFixtures
 import XCTest
 
 /// The keeper's pure parts: the lease record it gets through argv, its resumption of a
 /// lease, and how it sees that a network manager took over.
 final class LeaseKeeperTests: XCTestCase {
     static func record() throws -> LeaseRecord {
-        let ack = DHCPClientTests.ack(xid: 7, lease: 600)
-        let lease = try XCTUnwrap(DHCPLease(ack: ack, server: DHCPClientTests.server, start: Uptime(nanoseconds: 5_000_000_000)))
-        var configuration = DHCPClient.Configuration(hardwareAddress: DHCPClientTests.mac)
+        let ack = DHCPFixtures.ack(xid: 7, lease: 600)
+        let lease = try XCTUnwrap(DHCPLease(ack: ack, server: DHCPFixtures.server, start: Uptime(nanoseconds: 5_000_000_000)))
+        var configuration = DHCPClient.Configuration(hardwareAddress: DHCPFixtures.mac)
         configuration.hostName = "thin-7"
         return LeaseRecord(interface: "eth0", index: 2, lease: lease, configuration: configuration)
     }
@@ -25,7 +26,7 @@ final class LeaseKeeperTests: XCTestCase {
         XCTAssertEqual(read, record)
         XCTAssertEqual(read.lease, record.lease)
         XCTAssertEqual(read.configuration.hostName, "thin-7")
-        XCTAssertEqual(read.configuration.clientIdentifier, [1] + DHCPClientTests.mac)
+        XCTAssertEqual(read.configuration.clientIdentifier, [1] + DHCPFixtures.mac)
         XCTAssertEqual(LeaseRecord(record.text.split(separator: "\n")), record, "the lease file reads back too")
     }
 
@@ -48,17 +49,17 @@ final class LeaseKeeperTests: XCTestCase {
 
     func testResumeWaitsForT1OrRenewsAtOnce() throws {
         let lease = try Self.record().lease  // 600 s from 5 s: T1 at 305 s, T2 at 530 s
-        var client = DHCPClientTests.client()
-        XCTAssertEqual(client.resume(lease, at: DHCPClientTests.time(10)), [.setTimer(DHCPClientTests.time(305))])
+        var client = DHCPFixtures.client()
+        XCTAssertEqual(client.resume(lease, at: DHCPFixtures.time(10)), [.setTimer(DHCPFixtures.time(305))])
         XCTAssertEqual(client.state, .bound)
-        var late = DHCPClientTests.client()
-        let actions = late.resume(lease, at: DHCPClientTests.time(400))
+        var late = DHCPFixtures.client()
+        let actions = late.resume(lease, at: DHCPFixtures.time(400))
         XCTAssertEqual(late.state, .renewing)
-        guard case .send(let request, .unicast(DHCPClientTests.server))? = actions.first else {
+        guard case .send(let request, .unicast(DHCPFixtures.server))? = actions.first else {
             return XCTFail("a unicast REQUEST to the server: \(actions)")
         }
         XCTAssertEqual(request.messageType, .request)
-        XCTAssertEqual(request.ciaddr, DHCPClientTests.address)
+        XCTAssertEqual(request.ciaddr, DHCPFixtures.address)
     }
 
     func testNetworkManagersSeenThroughRun() throws {

@@ -5,7 +5,7 @@ import StatelessSystem
 /// Which Debian package owns a path: dpkg's file lists (/var/lib/dpkg/info/PKG.list, one
 /// path per line), read from the image.
 public struct DpkgOwners: Sendable {
-    package var owners: [String: [String]] = [:]
+    var owners: [String: [String]] = [:]
 
     public static let infoDirectory = "/var/lib/dpkg/info"
 

@@ -14,7 +14,7 @@ import StatelessSystem
 ///
 /// The declared places are what the boot wrote to /run/stateless/rwtab and statetab.
 public struct WriteAudit {
-    package static let imageView = HandOff.directory + "/audit-image"
+    static let imageView = HandOff.directory + "/audit-image"
     public static let declaredRwtab = HandOff.directory + "/rwtab"
     public static let declaredStatetab = HandOff.directory + "/statetab"
 
@@ -52,7 +52,7 @@ public struct WriteAudit {
         return AuditReport(mode: mode, entries: collector.entries)
     }
 
-    package static func readDeclared<T>(_ file: String, _ parse: (String, String) -> [T]) -> [T] {
+    static func readDeclared<T>(_ file: String, _ parse: (String, String) -> [T]) -> [T] {
         (try? Posix.readText(file)).map { parse($0, file) } ?? []
     }
 
@@ -65,7 +65,7 @@ public struct WriteAudit {
 
     package struct Collector {
         package let image: String
-        package let packages: DpkgOwners?
+        let packages: DpkgOwners?
         package var entries: [AuditEntry] = []
 
         package mutating func add(_ change: AuditEntry.Change, _ path: String, _ info: FileStatus, place: String?) {
@@ -75,7 +75,7 @@ public struct WriteAudit {
         }
 
         /// The path, or its nearest ancestor the image has.
-        package func anchor(_ path: String) -> String {
+        func anchor(_ path: String) -> String {
             var current = path
             while current != "/" && (try? Posix.lstatIfPresent(image + current)) ?? nil == nil {
                 let parent = String(current[..<(current.lastIndex(of: "/") ?? current.startIndex)])
@@ -87,7 +87,7 @@ public struct WriteAudit {
         /// overlayfs: an upper directory's entries. A directory the image also has is only
         /// a container unless marked opaque; a new directory is reported once, not with
         /// everything below it.
-        package mutating func walkUpper(_ upper: String, _ relative: String, declared: (String) -> String?) throws {
+        mutating func walkUpper(_ upper: String, _ relative: String, declared: (String) -> String?) throws {
             for name in try Posix.listDirectory(upper + relative).sorted() {
                 let path = relative + "/" + name
                 guard let info = try Posix.lstatIfPresent(upper + path) else { continue }
@@ -135,7 +135,7 @@ public struct WriteAudit {
             return a.modified != b.modified
         }
 
-        package static func isOpaque(_ path: String) -> Bool {
+        static func isOpaque(_ path: String) -> Bool {
             ["trusted.overlay.opaque", "user.overlay.opaque"].contains { name in
                 Posix.extendedAttribute(name, of: path, limit: 2)?.first == UInt8(ascii: "y")
             }

@@ -42,9 +42,9 @@ public enum Coldplug {
 
 /// The fields of a PCI modalias that matter for ordering:
 /// `pci:v<vendor:8>d<device:8>sv<8>sd<8>bc<class:2>sc<2>i<2>`.
-package struct PCIModalias: Equatable {
-    package var vendor: String
-    package var baseClass: String
+struct PCIModalias: Equatable {
+    var vendor: String
+    var baseClass: String
 
     package init?(_ alias: String) {
         let bytes = Array(alias.utf8)

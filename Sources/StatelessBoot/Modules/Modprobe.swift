@@ -49,7 +49,7 @@ public struct ModprobeRequest: Equatable, Sendable {
 
 /// The `modprobe` applet: parses the request, loads through `ModuleLoader` with the
 /// command line's blacklist, records what it loaded in /run/stateless/modules.loaded.
-package struct Modprobe {
+struct Modprobe {
     package let log: Logger
 
     package func run(_ arguments: [String]) -> Int32 {

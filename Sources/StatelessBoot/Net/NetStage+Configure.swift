@@ -80,7 +80,7 @@ extension NetStage {
         Uptime(nanoseconds: Uptime.now().nanoseconds - min(start.nanoseconds, Uptime.now().nanoseconds)).description
     }
 
-    package func clientConfiguration(_ link: NetworkLink, _ option: IPOption) -> DHCPClient.Configuration {
+    func clientConfiguration(_ link: NetworkLink, _ option: IPOption) -> DHCPClient.Configuration {
         var configuration = DHCPClient.Configuration(hardwareAddress: link.mac)
         if let identifier = option.clientIdentifier { configuration.clientIdentifier = identifier }
         configuration.hostName = option.hostname
@@ -137,7 +137,7 @@ extension NetStage {
 
     /// The files of NetHandOff, the boot's own interface (the first) for net.env and
     /// resolv.conf. A file that cannot be written is a warning: the network itself works.
-    package func writeHandOff(_ configured: [NetConfiguration]) throws {
+    func writeHandOff(_ configured: [NetConfiguration]) throws {
         guard let boot = configured.first else { return }
         let files = configured.flatMap(NetHandOff.files) + NetHandOff.bootFiles(for: boot, interfaces: configured.map(\.interface))
         for file in files {

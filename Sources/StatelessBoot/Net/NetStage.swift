@@ -7,13 +7,13 @@ import StatelessSystem
 /// is named) or the static address, configured through netlink; last the hand-off files
 /// for the booted system. Every wait has its dracut bound: `rd.net.timeout.iflink=` for
 /// a link to appear, `.carrier=` for carrier, `.dhcp=` for a lease.
-package final class NetStage {
+final class NetStage {
     package let options: NetOptions
     package let log: Logger
     package let socket: NetlinkSocket
     /// Loads drivers for devices that appear while the stage waits (a virtio NIC is
     /// announced only once virtio_pci has probed); nil when run as an applet beside udev.
-    package let watcher: DeviceWatcher?
+    let watcher: DeviceWatcher?
     package init(options: NetOptions, watcher: DeviceWatcher?, log: Logger) throws {
         self.options = options
         self.watcher = watcher
@@ -21,11 +21,11 @@ package final class NetStage {
         socket = try NetlinkSocket()
     }
 
-    package static let pollMilliseconds = 50
+    static let pollMilliseconds = 50
     /// Links already given their predictable name (or found to keep theirs), by index.
     package var named: Set<Int32> = []
     /// New name → the kernel's: an `ip=` that names a link by its kernel name still means it.
-    package var renamedFrom: [String: String] = [:]
+    var renamedFrom: [String: String] = [:]
 
     /// The DHCP client's RFC 5227 probe of an offered address (true: in use, so it is
     /// declined). A probe that cannot run is a warning, not a failure: the address is
@@ -67,7 +67,7 @@ package final class NetStage {
         return configured
     }
 
-    package func bringUpLoopback() throws {
+    func bringUpLoopback() throws {
         for link in try socket.links() where link.isLoopback && !link.isUp {
             try socket.setLink(link, up: true)  // the kernel adds 127.0.0.1/8 itself
         }
@@ -102,7 +102,7 @@ package final class NetStage {
     /// The links, each new one first given the name the booted system's udev would give
     /// it (PredictableName) while it is still down; not those `ifname=` names.
     /// Not beside udev (the `net` applet under dracut): udev names the links there.
-    package func namedLinks() throws -> [NetworkLink] {
+    func namedLinks() throws -> [NetworkLink] {
         var links = try socket.links()
         guard options.predictableNames, watcher != nil else { return links }
         var taken = Set(links.map(\.name))
@@ -129,14 +129,14 @@ package final class NetStage {
 
     package func seconds(_ value: Int) -> Uptime { Uptime.now().adding(milliseconds: value * 1000) }
 
-    package func linkList(_ links: [NetworkLink]) -> String {
+    func linkList(_ links: [NetworkLink]) -> String {
         let shown = links.filter { !$0.isLoopback }.map { "\($0.name) (\($0.macText)\($0.hasCarrier ? ", carrier" : ""))" }
         return shown.isEmpty ? "none" : shown.joined(separator: ", ")
     }
 
     /// `ifname=<name>:<mac>`: each link gets its name while still down. A link already
     /// holding the name steps aside to `rename<index>`, as udev does.
-    package func waitForRenames() throws {
+    func waitForRenames() throws {
         guard !options.renames.isEmpty else { return }
         let done = try poll(until: seconds(options.linkTimeoutSeconds),
                             progress: ("the links ifname= names", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links -> Bool? in
@@ -164,7 +164,7 @@ package final class NetStage {
         }
     }
 
-    package func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
+    func waitForLinks(_ wanted: NetPlan.Links) throws -> [NetworkLink] {
         let found = try poll(until: seconds(options.linkTimeoutSeconds), progress: ("network link \(wanted)", options.linkTimeoutSeconds, "rd.net.timeout.iflink=")) { links in
             try NetPlan.resolve(wanted, among: links, kernelNames: self.renamedFrom)
         }
@@ -197,7 +197,7 @@ package final class NetStage {
         }
     }
 
-    package func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
+    func waitForCarrier(_ link: NetworkLink) throws -> NetworkLink {
         let found = try poll(until: seconds(options.carrierTimeoutSeconds),
                              progress: ("carrier on \(link.name)", options.carrierTimeoutSeconds, "rd.net.timeout.carrier=")) { links in
             links.first { $0.index == link.index && $0.hasCarrier }

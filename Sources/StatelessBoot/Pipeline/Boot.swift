@@ -69,7 +69,7 @@ public struct Boot {
         registerModprobe()
     }
 
-    package static func ownArguments() -> [String] {
+    static func ownArguments() -> [String] {
         guard let bytes = try? Posix.readFile("/proc/self/cmdline") else { return [] }
         return bytes.split(separator: 0, omittingEmptySubsequences: false).dropFirst().dropLast(bytes.last == 0 ? 1 : 0)
             .map { String(decoding: $0, as: UTF8.self) }
@@ -78,7 +78,7 @@ public struct Boot {
     /// The kernel's own module requests (`request_module`: a filesystem type, crypto,
     /// `dm-*`, `nls_*`) run /proc/sys/kernel/modprobe; the image's /sbin/modprobe is our
     /// `modprobe` applet. After switch-root the same path finds the root's own modprobe.
-    package func registerModprobe() {
+    func registerModprobe() {
         let helper = "/sbin/modprobe"
         guard Posix.exists(helper) else {
             log.warning("init", "this image has no \(helper); the kernel's module requests will fail until switch-root")
@@ -91,12 +91,12 @@ public struct Boot {
         }
     }
 
-    package static let modprobeSetting = "/proc/sys/kernel/modprobe"
+    static let modprobeSetting = "/proc/sys/kernel/modprobe"
 
     /// Userspace writes to /dev/kmsg are rate-limited by default; the boot's lines are
     /// few but come in bursts (one per module), so the limit is lifted until switch-root
     /// and the booted system gets the kernel's setting back.
-    package static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
+    static let devkmsgSetting = "/proc/sys/kernel/printk_devkmsg"
 
     /// The image's /etc/cmdline.d/*.conf, then /proc/cmdline. `announce`: log the root and
     /// mode (once per boot: applets run by dracut's hooks each parse the line again).
@@ -116,7 +116,7 @@ public struct Boot {
 
     /// The command line every applet reads, PID 1 and the kernel's modprobe alike: the
     /// image's /etc/cmdline.d/*.conf, then /proc/cmdline as raw bytes.
-    package static func readCommandLine() throws -> KernelCommandLine {
+    static func readCommandLine() throws -> KernelCommandLine {
         let directory = "/etc/cmdline.d"
         let files = ((try? Posix.listDirectory(directory)) ?? []).filter { $0.hasSuffix(".conf") }
         let texts = files.compactMap { try? Posix.readText(directory + "/" + $0) }
@@ -215,7 +215,7 @@ public struct Boot {
     }
 
     /// modules.loaded lists every module this boot loaded, one per line, in order.
-    package func saveLoadedModules(_ loader: ModuleLoader) {
+    func saveLoadedModules(_ loader: ModuleLoader) {
         HandOff.recordLoadedModules(loader.takeUnreported(), log: log)
     }
 }

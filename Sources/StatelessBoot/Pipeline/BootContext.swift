@@ -11,10 +11,10 @@ public final class BootContext {
     /// must never exit; as an applet a failure just ends the process.
     public let isInit: Bool
     /// printk_devkmsg as the kernel had it, restored before the real init starts.
-    package var savedDevkmsg: String?
+    var savedDevkmsg: String?
     /// What the kernel passed PID 1 after argv[0] (`single`, `splash`, the words after
     /// `--`): the real init gets the same, as it would without an initramfs.
-    package var kernelArguments: [String]?
+    var kernelArguments: [String]?
 
     public init(log: Logger, isInit: Bool) {
         self.log = log

@@ -11,7 +11,7 @@ public enum Emergency {
         Machine.runShell(shell, terminal: consoleTerminal())
     }
 
-    package static let syncSeconds = 10
+    static let syncSeconds = 10
 
     /// Syncs the filesystems before a reboot, `seconds` at most (Machine.boundedSync).
     package static func boundedSync(seconds: Int, log: Logger) {
@@ -26,7 +26,7 @@ public enum Emergency {
 
     /// The terminal behind /dev/console: the last name in /sys/class/tty/console/active
     /// (e.g. `tty0 ttyS0` → /dev/ttyS0).
-    package static func consoleTerminal() -> String {
+    static func consoleTerminal() -> String {
         guard let active = try? Posix.readText("/sys/class/tty/console/active"),
               let last = active.split(whereSeparator: { $0 == " " || $0 == "\n" }).last
         else { return "/dev/console" }

@@ -5,7 +5,7 @@ import StatelessSystem
 /// The bottom layer of a block root: waits, bounded by `rd.timeout`, for the device the
 /// admin named. Devices are probed when their uevent arrives (and once at the start for
 /// those already there), never by rescanning every device on every tick.
-package struct BlockDeviceLayer: RootLayer {
+struct BlockDeviceLayer: RootLayer {
     package let reference: BlockDeviceReference
     /// For the error line: `root device`, `live medium`.
     package var purpose = "root device"
@@ -43,13 +43,13 @@ package struct BlockDeviceLayer: RootLayer {
 }
 
 /// Tracks the block devices seen so far and finds the one a reference names.
-package struct BlockDeviceFinder {
+struct BlockDeviceFinder {
     package let reference: BlockDeviceReference
     private(set) var seen: [String: BlockIdentity] = [:]
     private var scanned = false
     /// Devices that could not be read yet (a disc spinning up, a partition table being
     /// read) are probed again this often.
-    package static let retryUnreadableMilliseconds = 2000
+    static let retryUnreadableMilliseconds = 2000
     private var nextRetry = Uptime.now().adding(milliseconds: retryUnreadableMilliseconds)
 
     package init(reference: BlockDeviceReference) { self.reference = reference }
@@ -87,17 +87,17 @@ package struct BlockDeviceFinder {
 
     /// Floppy drives: probing one without a disk can block for many seconds, and no
     /// root lives there (udev's persistent-storage rules skip them too).
-    package static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
+    static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
 
-    package static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
+    static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
 
     /// For the error line of a `/dev/…` root, which is never probed while waiting.
-    package mutating func probeAllForReport() {
+    mutating func probeAllForReport() {
         if seen.isEmpty { probe(Self.allDevices()) }
     }
 
     /// The devices seen, for the "found instead" half of an error line.
-    package var foundInstead: String {
+    var foundInstead: String {
         guard !seen.isEmpty else { return "no block devices" }
         return seen.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.summary))" }.joined(separator: ", ")
     }

@@ -7,15 +7,15 @@ import SystemPackage
 /// its type (or takes `rootfstype=`), explains containers that are not filesystems,
 /// loads the filesystem's module, and mounts under `stateless.mount-timeout`, retrying
 /// errors that can pass for `rd.retry` seconds.
-package struct FilesystemLayer: RootLayer {
+struct FilesystemLayer: RootLayer {
     package let target: String
     /// What is mounted, for log lines and errors: `root`, `live medium`, `live image`.
     package var purpose = "root"
     /// Whether `rootfstype=` and `rootflags=` apply: not to a medium or image the root
     /// comes from.
-    package var rootOptions = true
+    var rootOptions = true
     /// root.env's names for the mount: `ROOT_FSTYPE`, `LIVE_MEDIUM_FSTYPE`.
-    package var factPrefix = "ROOT"
+    var factPrefix = "ROOT"
     /// Mounted read-write: a root on a device-mapper snapshot, whose writes go to its
     /// copy-on-write store and never to the image.
     package var writable = false
@@ -23,7 +23,7 @@ package struct FilesystemLayer: RootLayer {
 
     /// A filesystem the root comes from (a live medium, the squashfs holding an ext4
     /// image): probed, read-only, none of the root's options.
-    package static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
+    static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
         FilesystemLayer(target: target, purpose: purpose, rootOptions: false, factPrefix: factPrefix)
     }
 
@@ -70,7 +70,7 @@ package struct FilesystemLayer: RootLayer {
     }
 
     /// Loads the filesystem's module and checks that the kernel now knows the type.
-    package func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
+    func ensureFilesystem(_ type: String, device: String, _ context: AttachContext) throws {
         context.watcher.modules.loadFilesystem(type, reason: "root filesystem")
         guard Self.kernelFilesystems().contains(type) else {
             throw BootError("mount \(purpose)", device,
@@ -81,7 +81,7 @@ package struct FilesystemLayer: RootLayer {
 
     /// Each mount(2) runs under `stateless.mount-timeout`; errors that can pass (a device
     /// still settling) are retried for `rd.retry` seconds; anything else is final at once.
-    package func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
+    func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
         try Posix.makeDirectories(target)
         let options = context.options
         let deadline = Uptime.now().adding(milliseconds: options.retryBound(network: false) * 1000)
@@ -109,7 +109,7 @@ package struct FilesystemLayer: RootLayer {
     }
 
     /// Filesystem types the running kernel knows (/proc/filesystems, second column).
-    package static func kernelFilesystems() -> Set<String> {
+    static func kernelFilesystems() -> Set<String> {
         guard let text = try? Posix.readText("/proc/filesystems") else { return [] }
         return Set(text.split(separator: "\n").compactMap { $0.split(separator: "\t").last.map(String.init) })
     }

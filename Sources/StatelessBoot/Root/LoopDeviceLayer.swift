@@ -18,7 +18,7 @@ package struct LoopDeviceLayer: RootLayer {
     /// Read-write: only for the live snapshot's copy-on-write store and a persistent
     /// overlay's filesystem image, never a root image.
     package var writable = false
-    package static let layerName = "loop-device"
+    static let layerName = "loop-device"
     package var name: String { Self.layerName }
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {

@@ -18,7 +18,7 @@ public struct RootStage {
 
     /// The layer to put on what the one below handed up, given the layers attached so
     /// far; nil once the root is mounted.
-    package static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
+    static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
         switch (source, below) {
         case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
@@ -74,7 +74,7 @@ public struct RootStage {
     /// reads it: `iscsi:…` (ISCSIRootSpec), `live:…` (a live image, `rd.live.*` from
     /// `line`), else NFS with `nfs:` optional. Without a root-path, a boot file that is
     /// an http:// URL is a live image (the way iPXE-style setups hand one out).
-    package static func rootFromLease(_ network: BootNetwork, line: KernelCommandLine = KernelCommandLine(parsing: "")) throws -> (RootSource, String) {
+    static func rootFromLease(_ network: BootNetwork, line: KernelCommandLine = KernelCommandLine(parsing: "")) throws -> (RootSource, String) {
         if network.rootPath == nil, let file = network.bootFile, HTTPURL.isURL(file) {
             do {
                 return (.live(try LiveRootSpec.parse(file, option: "boot file (DHCP option 67)", line: line)), file)

@@ -5,8 +5,8 @@ import StatelessSystem
 /// The root device on a whole disk that was attached for it (an iSCSI LUN, later a live
 /// USB stick): the device `root=` names among the disk and its partitions, else the disk
 /// itself when it holds a filesystem, else its only partition that does.
-package enum WholeDisk {
-    package static func rootDevice(on disk: String, named reference: BlockDeviceReference?) throws -> String {
+enum WholeDisk {
+    static func rootDevice(on disk: String, named reference: BlockDeviceReference?) throws -> String {
         let candidates = [disk] + partitions(of: disk)
         let identities = candidates.map { ($0, BlockDevices.identity(of: $0) ?? BlockIdentity()) }
         let found = identities.map { "\($0.0) (\($0.1.summary))" }.joined(separator: ", ")
@@ -31,7 +31,7 @@ package enum WholeDisk {
     /// /dev/nbd0p1… in order. Opening the disk first makes the kernel read its partition
     /// table (nbd scans it on the first open after connect); the nodes are there when
     /// open returns.
-    package static func partitions(of disk: String) -> [String] {
+    static func partitions(of disk: String) -> [String] {
         try? Posix.open(disk, .readOnly).close()
         let name = String(disk.split(separator: "/").last ?? "")
         let entries = (try? Posix.listDirectory("/sys/class/block/\(name)")) ?? []

@@ -12,8 +12,8 @@ import StatelessSystem
 ///   network (an nbd or iSCSI device, a loop file) is never used: paging the memory that
 ///   keeps the network root alive over that same network can deadlock.
 package struct LocalStorage {
-    package static let scratchDirectory = HandOff.directory + "/scratch"
-    package static let gptSwapType = "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"
+    static let scratchDirectory = HandOff.directory + "/scratch"
+    static let gptSwapType = "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"
 
     package let options: StateOptions
     package let context: AttachContext
@@ -21,7 +21,7 @@ package struct LocalStorage {
 
     /// Mounts the scratch filesystem; nil (with a warning: the areas stay in RAM) when it
     /// cannot be.
-    package func attachScratch(_ reference: BlockDeviceReference) -> String? {
+    func attachScratch(_ reference: BlockDeviceReference) -> String? {
         let option = "stateless.scratch=, stateless.state.timeout="
         do {
             let device = try BlockDeviceLayer.wait(for: reference, purpose: "scratch filesystem", seconds: options.timeoutSeconds,
@@ -42,7 +42,7 @@ package struct LocalStorage {
 
     /// Activates the chosen swap; returns the devices now used. Failures are warnings:
     /// a machine boots without swap.
-    package func activateSwap(_ selection: SwapSelection) -> [String] {
+    func activateSwap(_ selection: SwapSelection) -> [String] {
         var devices: [String] = []
         switch selection {
         case .auto:
@@ -77,7 +77,7 @@ package struct LocalStorage {
     /// Whether a block device is on this machine: not a network block device, a loop
     /// device (its file may be on NFS), a RAM disk, an optical or floppy drive, or a disk
     /// behind the kernel's iSCSI initiator.
-    package static func isLocal(_ name: String) -> Bool {
+    static func isLocal(_ name: String) -> Bool {
         guard !["nbd", "loop", "ram", "zram", "sr", "fd"].contains(where: { name.hasPrefix($0) }) else { return false }
         let link = (try? Posix.readLink("/sys/class/block/" + name)) ?? ""
         return !link.split(separator: "/").contains { $0.hasPrefix("session") }

@@ -15,12 +15,12 @@ import StatelessSystem
 ///   sshd, and the keys land in the store.
 ///
 /// A path the statetab lists (/etc/ssh, /etc/machine-id, or /etc) is left to it.
-package struct MachineIdentity {
+struct MachineIdentity {
     package let root: String
     package let persistent: Bool
     package let log: Logger
-    package static let keygenUnit = "stateless-ssh-keygen.service"
-    package static let unitDirectory = "/run/systemd/system"
+    static let keygenUnit = "stateless-ssh-keygen.service"
+    static let unitDirectory = "/run/systemd/system"
 
     package func apply(statetab: [String]) throws -> [(String, String)] {
         func listed(_ path: String) -> Bool { statetab.contains { $0 == path || path.hasPrefix($0 + "/") } }
@@ -31,7 +31,7 @@ package struct MachineIdentity {
     }
 
     /// Returns where this boot's machine-id comes from (for state.env).
-    package func machineID() throws -> String {
+    func machineID() throws -> String {
         let target = root + "/etc/machine-id"
         let stored = StateStore.directory + "/etc/machine-id"
         let image = MachineID(contents: try? Posix.readText(target))
@@ -63,7 +63,7 @@ package struct MachineIdentity {
 
     /// Returns what happened to the host keys (for state.env); nil when the image has no
     /// /etc/ssh.
-    package func sshHostKeys() throws -> String? {
+    func sshHostKeys() throws -> String? {
         let target = root + "/etc/ssh"
         guard let info = try Posix.lstatIfPresent(target), info.kind == .directory else { return nil }
         let stored = StateStore.directory + "/etc/ssh"
@@ -95,18 +95,18 @@ package struct MachineIdentity {
 
     /// What tells this machine apart from its twins: the firmware's UUID and serial, the
     /// NICs' MAC addresses, the mounted filesystems (the state store's UUID among them).
-    package static func distinctFacts() -> [UInt8] {
+    static func distinctFacts() -> [UInt8] {
         var files = ["/sys/class/dmi/id/product_uuid", "/sys/class/dmi/id/product_serial", "/proc/self/mountinfo"]
         files += ((try? Posix.listDirectory("/sys/class/net")) ?? []).sorted().map { "/sys/class/net/\($0)/address" }
         return files.flatMap { (try? Posix.readFile($0, limit: 65536)) ?? [] }
     }
 
-    package static func isHostKey(_ name: String) -> Bool {
+    static func isHostKey(_ name: String) -> Bool {
         name.hasPrefix("ssh_host_") && (name.hasSuffix("_key") || name.hasSuffix("_key.pub") || name.hasSuffix("-cert.pub"))
     }
 
     /// Writes the unit that makes the keys, when the root has systemd and ssh-keygen.
-    package func installKeygenUnit() -> Bool {
+    func installKeygenUnit() -> Bool {
         let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first { Posix.exists(root + $0) }
         let systemd = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"].contains { Posix.exists(root + $0) }
         guard let keygen, systemd else { return false }
@@ -136,7 +136,7 @@ package struct MachineIdentity {
     }
 
     /// A new machine-id, written to the store (persistent or tmpfs) at `path`.
-    package func saveNewID(_ path: String) throws -> String {
+    func saveNewID(_ path: String) throws -> String {
         let id = MachineID.random(distinct: Self.distinctFacts())
         try Posix.makeParentDirectories(of: path)
         try Posix.writeFile(path, id + "\n")
@@ -145,7 +145,7 @@ package struct MachineIdentity {
 
     /// Creates an empty file to mount on, where the root is writable (overlayfs mode);
     /// false on a read-only root.
-    package func makeEmptyFile(_ path: String) -> Bool {
+    func makeEmptyFile(_ path: String) -> Bool {
         guard let file = try? Posix.open(path, .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerRead, .groupRead, .otherRead])
         else { return false }
         try? file.close()

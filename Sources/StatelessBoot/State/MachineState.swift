@@ -10,10 +10,10 @@ import StatelessSystem
 /// Layout: the store holds each path at the same place below it (Fedora's layout), so
 /// `/run/stateless/state/var/lib/foo` is bound over `/var/lib/foo`; the identity lives at
 /// `etc/machine-id` and `etc/ssh/` there.
-package struct MachineState {
+struct MachineState {
     package let places: WritablePlaces
     package let options: StateOptions
-    package let sizes: TmpfsSizes
+    let sizes: TmpfsSizes
     /// The root's readonly-root, when it says READONLY=yes.
     package let config: ReadonlyRootConfig?
     package let context: AttachContext
@@ -38,7 +38,7 @@ package struct MachineState {
 
     /// The command line's store, else the root's readonly-root (when it says
     /// READONLY=yes), else a tmpfs, announced.
-    package func chooseStore(_ config: ReadonlyRootConfig?) -> StateStoreSource {
+    func chooseStore(_ config: ReadonlyRootConfig?) -> StateStoreSource {
         if let store = options.store { return store }
         if let config, config.temporaryState {
             log.info("overlay", "state store: tmpfs, as TEMPORARY_STATE=yes in \(ReadonlyRootConfig.path) says")
@@ -53,7 +53,7 @@ package struct MachineState {
     }
 
     /// The root's /etc/sysconfig/readonly-root, when it turns Fedora's read-only root on.
-    package static func readReadonlyRoot(_ root: String, _ log: Logger) -> ReadonlyRootConfig? {
+    static func readReadonlyRoot(_ root: String, _ log: Logger) -> ReadonlyRootConfig? {
         guard let text = try? Posix.readText(root + ReadonlyRootConfig.path) else { return nil }
         let (config, warnings) = ReadonlyRootConfig.parse(text)
         warnings.forEach { log.warning("overlay", "readonly-root: " + $0) }
@@ -64,7 +64,7 @@ package struct MachineState {
         return config
     }
 
-    package func readStatetabs() -> [String] {
+    func readStatetabs() -> [String] {
         var paths: [String] = []
         for file in places.tableFiles("statetab") {
             guard let text = try? Posix.readText(file) else {
@@ -80,7 +80,7 @@ package struct MachineState {
 
     /// Returns the paths bound from the store. A path inside one already bound is in
     /// that copy already.
-    package func bindStatetab(_ paths: [String]) throws -> [String] {
+    func bindStatetab(_ paths: [String]) throws -> [String] {
         let copier = TreeCopy(warn: { log.warning("overlay", $0) })
         var mounted: [String] = []
         var seeded = 0
@@ -124,7 +124,7 @@ package struct MachineState {
 
     /// Fedora's STATE_MOUNT: the booted system also finds the store there, when the
     /// image has that directory.
-    package func showStore(at mountPoint: String) -> [(String, String)] {
+    func showStore(at mountPoint: String) -> [(String, String)] {
         guard places.isPlain(mountPoint, table: "readonly-root STATE_MOUNT"),
               let info = try? Posix.statIfPresent(root + mountPoint), info.kind == .directory
         else {

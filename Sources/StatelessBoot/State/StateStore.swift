@@ -7,10 +7,10 @@ import SystemPackage
 /// with /run into the booted system. A store that cannot be attached is never left half
 /// mounted: each attempt undoes itself, then `stateless.state.fallback=` decides between
 /// a tmpfs store (with a warning) and stopping the boot.
-package struct StateStore {
+struct StateStore {
     package static let directory = HandOff.directory + "/state"
     /// Where an NFS store's parent is mounted for a moment to create this machine's directory.
-    package static let parentMount = HandOff.directory + "/state-parent"
+    static let parentMount = HandOff.directory + "/state-parent"
 
     package struct Attached {
         package var persistent: Bool
@@ -19,7 +19,7 @@ package struct StateStore {
 
     package let options: StateOptions
     /// The size= of a tmpfs store.
-    package let sizes: TmpfsSizes
+    let sizes: TmpfsSizes
     package let context: AttachContext
     package var log: Logger { context.log }
 
@@ -39,7 +39,7 @@ package struct StateStore {
         }
     }
 
-    package func mountTmpfs() throws -> Attached {
+    func mountTmpfs() throws -> Attached {
         try Posix.makeDirectories(Self.directory)
         try Posix.mount(source: "tmpfs", target: Self.directory, type: "tmpfs", flags: [.noSUID, .noDev],
                         data: sizes.options(.state))
@@ -47,7 +47,7 @@ package struct StateStore {
     }
 
     /// A local filesystem: awaited like the root's device, never formatted here.
-    package func mountBlock(_ reference: BlockDeviceReference) throws -> Attached {
+    func mountBlock(_ reference: BlockDeviceReference) throws -> Attached {
         let option = "stateless.state=, stateless.state.timeout="
         let device = try BlockDeviceLayer.wait(for: reference, purpose: "state store", seconds: options.timeoutSeconds,
                                                option: option, context)
@@ -87,12 +87,12 @@ package struct StateStore {
         log.warning("overlay", "state store: formatted \(device) as ext4 (LABEL=\(Self.formatLabel)) in \(milliseconds) ms, as stateless.state.format=1 asks: it was blank")
     }
 
-    package static let formatLabel = "stateless-state"
+    static let formatLabel = "stateless-state"
 
     /// A directory on an NFS server, read-write. `${mac}`, `${hostname}` and `${ip}` make
     /// it one per machine; on a machine's first boot its directory does not exist yet, so
     /// the parent is mounted for a moment to create it (mode 0700).
-    package func mountNFS(_ spec: NFSRootSpec) throws -> Attached {
+    func mountNFS(_ spec: NFSRootSpec) throws -> Attached {
         let network = try BootNetwork.current()
         guard let server = try NFSExportLayer.server(spec, network) else {
             throw BootError("mount state store", "\(spec)", detail: "no server named", option: "stateless.state=")

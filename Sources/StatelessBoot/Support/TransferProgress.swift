@@ -4,7 +4,7 @@ import StatelessSystem
 
 /// Console lines while a large file comes in (a fetch, a copy into RAM): at every 10 %,
 /// at most one every `every` milliseconds, then one line with the time and the rate.
-package struct TransferProgress {
+struct TransferProgress {
     package let log: Logger
     package let name: String
     package let every: Int
@@ -27,7 +27,7 @@ package struct TransferProgress {
     }
 
     /// `what`: "fetched http://…", "copied … into RAM".
-    package func finish(_ bytes: Int64, since start: Uptime, what: String) {
+    func finish(_ bytes: Int64, since start: Uptime, what: String) {
         let milliseconds = max(1, Int((Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000))
         let kibPerSecond = bytes * 1000 / Int64(milliseconds) / 1024
         log.info("root", "\(what): \(bytes) bytes in \(milliseconds / 1000).\(milliseconds % 1000 / 100) s (\(kibPerSecond / 1024).\(kibPerSecond % 1024 * 10 / 1024) MiB/s)")

@@ -11,12 +11,12 @@ import StatelessSystem
 /// That copy is done before the init starts, not left to systemd-tmpfiles, because the
 /// init reads /etc first (its enabled units, the users its services run as).
 extension WritablePlaces {
-    package static let volatileRootStaging = HandOff.directory + "/volatile-root"
+    static let volatileRootStaging = HandOff.directory + "/volatile-root"
     /// The links a merged-/usr root has at its top.
-    package static let usrLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]
+    static let usrLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]
 
     /// `rootIsUsr`: what is mounted at the root is /usr itself (`root=tmpfs mount.usr=`).
-    package func applyVolatileRoot(_ sizes: TmpfsSizes, rootIsUsr: Bool) throws -> [(String, String)] {
+    func applyVolatileRoot(_ sizes: TmpfsSizes, rootIsUsr: Bool) throws -> [(String, String)] {
         let usr = rootIsUsr ? root : root + "/usr"
         guard (try Posix.statIfPresent(usr + "/lib")).map({ $0.kind == .directory }) ?? false else {
             throw BootError("make a tmpfs root", usr, detail: "expected the image's /usr with lib/ in it, found none",
@@ -59,7 +59,7 @@ extension WritablePlaces {
     /// /bin → usr/bin and its siblings: a merged-/usr image's own links, or, for a
     /// /usr filesystem alone, a link for each directory /usr has. A root whose /bin is a
     /// real directory cannot boot from /usr alone; that is said, not hidden.
-    package func makeUsrLinks(in staging: String, usr: String, rootIsUsr: Bool) throws {
+    func makeUsrLinks(in staging: String, usr: String, rootIsUsr: Bool) throws {
         for name in Self.usrLinks {
             let target: String
             if rootIsUsr {

@@ -62,7 +62,7 @@ public struct WritablePlaces {
 
     /// Bind-mounts the rewritten fstab over the root's; returns the copy's path, or nil
     /// when the root's fstab does not mount `/` (or is not a plain file).
-    package func protectRootInFstab(_ entry: Fstab.RootEntry) throws -> String? {
+    func protectRootInFstab(_ entry: Fstab.RootEntry) throws -> String? {
         let original = root + "/etc/fstab"
         guard let info = try Posix.lstatIfPresent(original) else { return nil }
         guard case .plain = Rwtab.placement(of: "/etc/fstab", readLink: { try? Posix.readLink(root + $0) }),
@@ -100,11 +100,11 @@ public struct WritablePlaces {
         return [("VOLATILE", "state"), ("VOLATILE_VAR_OPTIONS", sizes.options(.var))]
     }
 
-    package static let volatileVarStaging = "/run/stateless/volatile-var"
+    static let volatileVarStaging = "/run/stateless/volatile-var"
 
     /// An area's own tmpfs, limited in size; or, with a scratch filesystem, its directory
     /// there, bound in place and wiped first (the overlay's may be kept).
-    package func mountArea(_ directory: String, _ area: TmpfsArea, _ sizes: TmpfsSizes) throws {
+    func mountArea(_ directory: String, _ area: TmpfsArea, _ sizes: TmpfsSizes) throws {
         try Posix.makeDirectories(directory)
         guard let scratch else {
             try Posix.mount(source: "tmpfs", target: directory, type: "tmpfs", flags: [.noSUID, .noDev], data: sizes.options(area))
@@ -121,7 +121,7 @@ public struct WritablePlaces {
 
     // MARK: rwtab
 
-    package func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
+    func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
         try mountArea(Self.writableDirectory, .writable, sizes)
         var entries = readRwtabs()
         if skippingVar {
@@ -169,7 +169,7 @@ public struct WritablePlaces {
     /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is
     /// logged and left alone (see `RwtabPlacement`), one that escapes the root is refused.
     /// The statetab's paths are checked the same way (`table`).
-    package func isPlain(_ path: String, table: String = "rwtab") -> Bool {
+    func isPlain(_ path: String, table: String = "rwtab") -> Bool {
         switch Rwtab.placement(of: path, readLink: { try? Posix.readLink(root + $0) }) {
         case .plain:
             return true
@@ -186,7 +186,7 @@ public struct WritablePlaces {
     /// The root's /etc/rwtab and /etc/rwtab.d/*, then the initramfs's /run/initramfs/rwtab
     /// (Fedora's order); the image's default only when none of them exists.
     /// `quiet`: no log lines (overlayfs mode only records them for the audit).
-    package func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
+    func readRwtabs(quiet: Bool = false) -> [RwtabEntry] {
         var present = tableFiles("rwtab") + ["/run/initramfs/rwtab"].filter(Posix.isRegularFile)
         if present.isEmpty {
             if !quiet { log.info("overlay", "rwtab: the root has none; using the image's \(Self.defaultRwtab)") }
@@ -207,14 +207,14 @@ public struct WritablePlaces {
 
     /// /run/stateless/rwtab: the places this boot made writable (or, in overlayfs mode,
     /// the ones the image declares), in rwtab syntax, for admins and `stateless audit`.
-    package func recordDeclared(_ entries: [RwtabEntry]) {
+    func recordDeclared(_ entries: [RwtabEntry]) {
         let text = entries.map { "\($0.kind.rawValue) \($0.path)\n" }.joined()
         do { try Posix.writeFile(WriteAudit.declaredRwtab, text) } catch { log.warning("overlay", "\(error)") }
     }
 
     /// The root's /etc/NAME and /etc/NAME.d/* that are regular files, without editor and
     /// package-manager leftovers.
-    package func tableFiles(_ name: String) -> [String] {
+    func tableFiles(_ name: String) -> [String] {
         var files = [root + "/etc/" + name]
         let directory = root + "/etc/" + name + ".d"
         for entry in ((try? Posix.listDirectory(directory)) ?? []).sorted() where !Rwtab.isIgnoredFileName(entry) {
@@ -226,7 +226,7 @@ public struct WritablePlaces {
 
     // MARK: overlayfs
 
-    package func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+    func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
         loadFilesystem("overlay")
         var upper = Self.overlayDirectory + "/upper"
         var work = Self.overlayDirectory + "/work"

@@ -269,7 +269,7 @@ extension BootOptions {
     /// dracut-ng's `rd.overlay` on a root that is not live (its NFS test boots
     /// `root=nfs4:… rd.overlay`): overlayfs over the whole root, changes in RAM — our
     /// `stateless.overlay=overlayfs`. A device (a persistent overlay) is kept for live roots.
-    package mutating func overlayAnyRoot(_ parameter: KernelParameter) throws {
+    mutating func overlayAnyRoot(_ parameter: KernelParameter) throws {
         if try LiveRootSpec.persistentOverlay(parameter) != nil {
             throw OptionError(option: parameter.key, value: parameter.value,
                               expected: "a switch (1) or tmpfs on a root that is not live: a persistent overlay on a device is for live roots (root=live:…); this root's own state goes to stateless.state=")
@@ -279,7 +279,7 @@ extension BootOptions {
 
     /// systemd's `root=tmpfs` with `mount.usr=`, `mount.usrfstype=`, `mount.usrflags=`:
     /// the /usr filesystem is attached as a root would be (any root kind), read-only.
-    package mutating func usrUnderTmpfsRoot(_ line: KernelCommandLine) throws {
+    mutating func usrUnderTmpfsRoot(_ line: KernelCommandLine) throws {
         guard let usr = line.last("mount.usr") else {
             throw OptionError(option: "root", value: "tmpfs", expected: "mount.usr= beside it naming the /usr filesystem (systemd's root=tmpfs)")
         }
@@ -322,7 +322,7 @@ extension BootOptions {
     /// LUN that holds the `root=` device (ISCSIOptions); `nfsroot=` counts only with
     /// `root=/dev/nfs` (the kernel). Without any, a network boot (`ip=`, `rd.neednet=1`,
     /// `BOOTIF=`) takes its root from the DHCP root-path, as dracut and the kernel do.
-    package static func rootSource(_ line: KernelCommandLine, network: NetOptions) throws -> RootSource? {
+    static func rootSource(_ line: KernelCommandLine, network: NetOptions) throws -> RootSource? {
         var root: RootSource?
         if let parameter = line.last("root"), parameter.value == "/dev/nfs" {
             root = try line.last("nfsroot").map { .nfs(try NFSRootSpec.kernel(try text($0, "[<server-ip>:]<root-dir>[,<nfs-options>]"))) } ?? .dhcp
@@ -342,7 +342,7 @@ extension BootOptions {
     }
 
     /// `line`: the whole command line, for the options a live root reads beside `root=`.
-    package static func rootSource(_ parameter: KernelParameter, line: KernelCommandLine = KernelCommandLine(parameters: [])) throws -> RootSource {
+    static func rootSource(_ parameter: KernelParameter, line: KernelCommandLine = KernelCommandLine(parameters: [])) throws -> RootSource {
         let value = parameter.value ?? ""
         if value.hasPrefix("live:") {
             return .live(try LiveRootSpec.parse(String(value.dropFirst(5)), option: parameter.key, line: line))
@@ -392,7 +392,7 @@ extension BootOptions {
     /// The links udev makes under /dev/disk. No udev runs in this initramfs, so the ones
     /// that name a tag libblkid can read are turned into that tag; udev's `\xHH` escapes
     /// (a space is `\x20`) are decoded. by-id and by-path need udev's device database.
-    package static func diskLink(_ path: String, option: String) throws -> BlockDeviceReference {
+    static func diskLink(_ path: String, option: String) throws -> BlockDeviceReference {
         let links = ["by-uuid": "UUID", "by-label": "LABEL", "by-partuuid": "PARTUUID", "by-partlabel": "PARTLABEL"]
         let parts = path.dropFirst("/dev/disk/".count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let tag = links[String(parts[0])], !parts[1].isEmpty, !parts[1].contains("/"),
@@ -405,7 +405,7 @@ extension BootOptions {
     }
 
     /// `\x20` → " ". Nil when an escape is malformed or the result is not UTF-8.
-    package static func decodeUdevEscapes(_ text: Substring) -> String? {
+    static func decodeUdevEscapes(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         var input = Array(text.utf8)[...]
         while let byte = input.popFirst() {
@@ -423,7 +423,7 @@ extension BootOptions {
     }
 
     /// One of an enumeration's words, e.g. `rd.emergency=poweroff`.
-    package static func keyword<T: RawRepresentable & CaseIterable>(_ parameter: KernelParameter) throws -> T
+    static func keyword<T: RawRepresentable & CaseIterable>(_ parameter: KernelParameter) throws -> T
     where T.RawValue == String {
         let word = parameter.value ?? ""
         guard let value = T(rawValue: word) else {
@@ -450,7 +450,7 @@ extension BootOptions {
     }
 
     /// dracut's booleans: a bare flag or 1/yes/true/on mean yes; 0/no/false/off mean no.
-    package static func boolean(_ parameter: KernelParameter) throws -> Bool {
+    static func boolean(_ parameter: KernelParameter) throws -> Bool {
         guard let value = parameter.value else { return true }
         switch value {
         case "1", "yes", "true", "on", "": return true
@@ -459,7 +459,7 @@ extension BootOptions {
         }
     }
 
-    package static func choice<T>(_ parameter: KernelParameter, _ table: [String: T], default: T) throws -> T {
+    static func choice<T>(_ parameter: KernelParameter, _ table: [String: T], default: T) throws -> T {
         guard let value = parameter.value else { return `default` }
         guard let result = table[value] else {
             throw OptionError(option: parameter.key, value: value, expected: table.keys.sorted().joined(separator: " or "))
@@ -482,7 +482,7 @@ extension BootOptions {
 
     /// Comma-separated module names; '-' and '_' are the same to the kernel, so names are
     /// normalised to '_'.
-    package static func moduleList(_ parameter: KernelParameter) throws -> [String] {
+    static func moduleList(_ parameter: KernelParameter) throws -> [String] {
         let expected = "comma-separated module names"
         let value = try text(parameter, expected)
         return try value.split(separator: ",", omittingEmptySubsequences: true).map { name in

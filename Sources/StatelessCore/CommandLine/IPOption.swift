@@ -56,10 +56,10 @@ public struct IPOption: Equatable, Sendable {
         self.method = method
     }
 
-    package static let forms = "dhcp, on, any, off, none, <iface>:dhcp[:[<mtu>][:<macaddr>]] or <client-IP>:<server-IP>:<gw-IP>:<netmask>:<hostname>:<iface>:<autoconf>[:<dns0>[:<dns1>[:<ntp0>]]]"
-    package static let dhcpWords: Set<Substring> = ["dhcp", "on", "any", "single-dhcp"]
-    package static let offWords: Set<Substring> = ["off", "none"]
-    package static let refusedWords: [Substring: String] = [
+    static let forms = "dhcp, on, any, off, none, <iface>:dhcp[:[<mtu>][:<macaddr>]] or <client-IP>:<server-IP>:<gw-IP>:<netmask>:<hostname>:<iface>:<autoconf>[:<dns0>[:<dns1>[:<ntp0>]]]"
+    static let dhcpWords: Set<Substring> = ["dhcp", "on", "any", "single-dhcp"]
+    static let offWords: Set<Substring> = ["off", "none"]
+    static let refusedWords: [Substring: String] = [
         "dhcp6": "IPv6 configuration is not supported yet", "auto6": "IPv6 configuration is not supported yet",
         "either6": "IPv6 configuration is not supported yet", "link6": "IPv6 configuration is not supported yet",
         "bootp": "BOOTP is not supported, DHCP is", "rarp": "RARP is not supported, DHCP is",
@@ -67,14 +67,14 @@ public struct IPOption: Equatable, Sendable {
     ]
 
     /// `<autoconf>` read: `.dhcp` with the kernel's client identifier, or `.off`.
-    package enum Autoconf: Equatable { case dhcp([UInt8]?), off }
+    enum Autoconf: Equatable { case dhcp([UInt8]?), off }
 
     /// Parses one `ip=` value; nil means `off`/`none`.
     package static func parse(_ value: String) throws -> IPOption? {
         try Parser(value: value).parse()
     }
 
-    package static func isAutoconfWord(_ field: Substring) -> Bool {
+    static func isAutoconfWord(_ field: Substring) -> Bool {
         let word = field.split(separator: ",").first ?? ""
         return dhcpWords.contains(word) || offWords.contains(word) || refusedWords[word] != nil
     }
@@ -104,7 +104,7 @@ public struct IPOption: Equatable, Sendable {
     }
 
     /// A field that can only be meant as an address: a dot, or IPv6 brackets.
-    package static func looksLikeAddress(_ field: Substring) -> Bool {
+    static func looksLikeAddress(_ field: Substring) -> Bool {
         field.first == "[" || field.firstIndex(of: ".") != nil
     }
 }

@@ -50,7 +50,7 @@ extension ISCSIRootSpec {
     }
 
     /// `rd.iscsi.target.name=`, `.ip=`, `.port=`, `.lun=` (dracut's iBFT-less form).
-    package static func targetOptions(_ line: KernelCommandLine, name: KernelParameter) throws -> ISCSIRootSpec {
+    static func targetOptions(_ line: KernelCommandLine, name: KernelParameter) throws -> ISCSIRootSpec {
         func fail(_ key: String, _ value: String?, _ expected: String) -> OptionError {
             OptionError(option: key, value: value, expected: expected)
         }
@@ -70,7 +70,7 @@ extension ISCSIRootSpec {
 
     /// `rd.iscsi.username=`/`password=` and, for mutual CHAP, `rd.iscsi.in.username=`/
     /// `in.password=`; each pair complete or absent.
-    package static func credentialOptions(_ line: KernelCommandLine) throws -> CHAP? {
+    static func credentialOptions(_ line: KernelCommandLine) throws -> CHAP? {
         func pair(_ prefix: String) throws -> (String, String)? {
             let user = line.last(prefix + "username")?.value, password = line.last(prefix + "password")?.value
             guard user != nil || password != nil else { return nil }

@@ -75,7 +75,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
         return "iscsi:\(user)\(portals.map(\.description).joined(separator: ","))/\(target ?? "(discovery)")/\(lun.map(String.init) ?? "(first disk)")"
     }
 
-    package static let forms = "iscsi:[<user>:<pass>[:<in-user>:<in-pass>]@]<server>:[<protocol>]:[<port>]:[<lun>]:<target> or iscsi://[<user>[%<pass>]@]<server>[:<port>]/<target>/<lun>"
+    static let forms = "iscsi:[<user>:<pass>[:<in-user>:<in-pass>]@]<server>:[<protocol>]:[<port>]:[<lun>]:<target> or iscsi://[<user>[%<pass>]@]<server>[:<port>]/<target>/<lun>"
 
     /// `iscsi:…` or `iscsi://…`.
     package static func parse(_ value: String, option: String) throws -> ISCSIRootSpec {
@@ -172,7 +172,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// The URL's password and dracut's credentials are dropped from error lines: the
     /// console is not the place for them.
-    package static func redacted(_ value: String) -> String {
+    static func redacted(_ value: String) -> String {
         guard let at = value.lastIndex(of: "@") else { return value }
         let scheme = value.hasPrefix("iscsi://") ? "iscsi://" : "iscsi:"
         return scheme + "…" + value[at...]
@@ -186,7 +186,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
         return String(text)
     }
 
-    package static func portNumber(_ text: Substring, _ fail: (String) -> OptionError) throws -> Int {
+    static func portNumber(_ text: Substring, _ fail: (String) -> OptionError) throws -> Int {
         guard text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(text), (1...65535).contains(port) else {
             throw fail("a port from 1 to 65535, found \(text)")
         }
@@ -194,7 +194,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// SAM's flat LUNs: 0…16383.
-    package static func lunNumber(_ text: Substring, _ fail: (String) -> OptionError) throws -> Int {
+    static func lunNumber(_ text: Substring, _ fail: (String) -> OptionError) throws -> Int {
         guard text.count <= 5, text.allSatisfy({ $0.isASCII && $0.isNumber }), let lun = Int(text), lun <= 16383 else {
             throw fail("a LUN from 0 to 16383, found \(text)")
         }
@@ -202,7 +202,7 @@ public struct ISCSIRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// RFC 3720 names: `iqn.`, `eui.` or `naa.`, printable ASCII without spaces, ≤ 223 bytes.
-    package static func targetName(_ text: Substring, _ fail: (String) -> OptionError) throws -> String {
+    static func targetName(_ text: Substring, _ fail: (String) -> OptionError) throws -> String {
         guard isISCSIName(text) else { throw fail("an iSCSI name (iqn.…, eui.… or naa.…), found \(text)") }
         return String(text)
     }

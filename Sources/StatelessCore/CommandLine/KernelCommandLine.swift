@@ -71,11 +71,11 @@ public struct KernelCommandLine: Equatable, Sendable {
     }
 
     /// The kernel's `isspace`: its ctype table marks 9–13, 32 and 160 as space.
-    package static func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         byte == 32 || (9...13).contains(byte) || byte == 0xA0
     }
 
-    package static func skipSpaces(_ bytes: [UInt8], from start: Int) -> Int {
+    static func skipSpaces(_ bytes: [UInt8], from start: Int) -> Int {
         var index = start
         while index < bytes.count && isSpace(bytes[index]) { index += 1 }
         return index
@@ -83,7 +83,7 @@ public struct KernelCommandLine: Equatable, Sendable {
 
     /// One word from `start` (not a space), as `next_arg` cuts it, and where the next
     /// word starts.
-    package static func nextArgument(_ bytes: [UInt8], from start: Int) -> (KernelParameter, Int) {
+    static func nextArgument(_ bytes: [UInt8], from start: Int) -> (KernelParameter, Int) {
         let quote = UInt8(ascii: "\""), equalsSign = UInt8(ascii: "=")
         var begin = start
         var inQuote = false
@@ -121,7 +121,7 @@ public struct KernelCommandLine: Equatable, Sendable {
         return (parameter, skipSpaces(bytes, from: end))
     }
 
-    package static func stripQuotes(_ word: String) -> String {
+    static func stripQuotes(_ word: String) -> String {
         var word = Substring(word)
         if word.first == "\"" { word = word.dropFirst() }
         if word.last == "\"" { word = word.dropLast() }

@@ -112,7 +112,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// `/images/live.iso`: absolute, no empty component. (Character tests only: a
     /// substring search would link the string-processing module, ~1 MB.)
-    package static func isCleanAbsolutePath(_ path: String) -> Bool {
+    static func isCleanAbsolutePath(_ path: String) -> Bool {
         path.hasPrefix("/") && !path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().contains(where: \.isEmpty)
     }
 
@@ -193,7 +193,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `LiveOS`, `images/live`: inside the medium, no `..`.
-    package static func relativePath(_ parameter: KernelParameter) throws -> String {
+    static func relativePath(_ parameter: KernelParameter) throws -> String {
         let expected = "a directory on the medium, such as LiveOS"
         let value = try BootOptions.text(parameter, expected)
         let parts = value.split(separator: "/")

@@ -37,7 +37,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
         "\(version.rawValue):\(server.map { $0 + ":" } ?? "")\(path)" + (options.isEmpty ? "" : ":" + options.joined(separator: ","))
     }
 
-    package static let forms = "nfs:[<server>:]<path>[:<options>], nfs4:…, or nfs://<server>[:<port>]/<path>"
+    static let forms = "nfs:[<server>:]<path>[:<options>], nfs4:…, or nfs://<server>[:<port>]/<path>"
 
     /// `root=nfs:…`, `nfs4:…`, `nfs://…`, `netroot=`, or a DHCP root-path (`nfs:` optional
     /// there: `allowBare`).
@@ -73,7 +73,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// The `:` of the first `:/`, which ends the server in dracut's forms. (Not a substring
     /// search: that would link the standard library's string-processing module.)
-    package static func serverColon(in text: Substring) -> Substring.Index? {
+    static func serverColon(in text: Substring) -> Substring.Index? {
         text.indices.first { text[$0] == ":" && text[text.index(after: $0)...].first == "/" }
     }
 
@@ -95,7 +95,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `nfs4` when the options pin NFSv4 (`vers=4…`), so the spec reads as it mounts.
-    package static func pinned(_ version: Version, by options: [String]) -> Version {
+    static func pinned(_ version: Version, by options: [String]) -> Version {
         options.contains { $0.hasPrefix("vers=4") || $0.hasPrefix("nfsvers=4") } ? .nfs4 : version
     }
 
@@ -125,7 +125,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
         return String(text)
     }
 
-    package static func checkedPath(_ text: Substring, _ fail: (String) -> OptionError) throws -> String {
+    static func checkedPath(_ text: Substring, _ fail: (String) -> OptionError) throws -> String {
         guard text.first == "/", text.utf8.count <= 1024,
               text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f })
         else { throw fail("an absolute export path (\(forms))") }
@@ -133,7 +133,7 @@ public struct NFSRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Comma-separated `name` or `name=value` words, as mount(8) takes them.
-    package static func optionList(_ text: Substring, _ fail: (String) -> OptionError) throws -> [String] {
+    static func optionList(_ text: Substring, _ fail: (String) -> OptionError) throws -> [String] {
         try text.split(separator: ",", omittingEmptySubsequences: true).map { word in
             guard word.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "=_-./".contains($0)) }), word.first != "=" else {
                 throw fail("NFS mount options such as vers=4.2,timeo=14, found \(word)")

@@ -105,7 +105,7 @@ extension NetOptions {
     /// All `ip=` together. The same value twice (an image's cmdline.d and the boot loader)
     /// counts once; `off` stands alone; several need one interface each, once each. dracut
     /// sets a `<macaddr>` on the interface, so not on one that `ifname=` names by its MAC.
-    package static func ipSetting(_ parameters: [KernelParameter], renamed: Set<String>) throws -> IPSetting? {
+    static func ipSetting(_ parameters: [KernelParameter], renamed: Set<String>) throws -> IPSetting? {
         var values: [String] = []
         for parameter in parameters {
             guard let value = parameter.value else {
@@ -175,7 +175,7 @@ extension NetOptions {
 
     /// The kernel's `dev_valid_name`: 1–15 bytes, not `.` or `..`, no `/`, `:` or white
     /// space; printable ASCII only besides, since the name ends up in file names.
-    package static func isInterfaceName(_ name: Substring) -> Bool {
+    static func isInterfaceName(_ name: Substring) -> Bool {
         (1...15).contains(name.utf8.count) && name != "." && name != ".."
             && name.allSatisfy { $0.isASCII && $0 != "/" && $0 != ":" && $0 > " " && $0 != "\u{7f}" }
     }

@@ -77,7 +77,7 @@ public struct StateOptions: Equatable, Sendable {
     }
 
     /// A local block device as root= names one.
-    package static func localDevice(_ parameter: KernelParameter, also: String = "") throws -> BlockDeviceReference {
+    static func localDevice(_ parameter: KernelParameter, also: String = "") throws -> BlockDeviceReference {
         guard case .block(let reference)? = try? BootOptions.rootSource(parameter) else {
             throw OptionError(option: parameter.key, value: parameter.value, expected: "\(also)LABEL=, UUID=, PARTUUID=, PARTLABEL= or /dev/…")
         }

@@ -16,7 +16,7 @@ public enum TmpfsArea: String, CaseIterable, Sendable {
 
     /// A share of RAM: the overlay and a tmpfs root take every write, so they get the most;
     /// 25% for /var as systemd's own volatile /var has; state is small files.
-    package var defaultSize: String {
+    var defaultSize: String {
         switch self {
         case .overlay, .root: return "50%"
         case .writable, .var: return "25%"

@@ -65,7 +65,7 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A DNS name or a dotted IPv4 address: letters, digits, `-` and `.`, labels of 1…63.
-    package static func isHostName(_ host: Substring) -> Bool {
+    static func isHostName(_ host: Substring) -> Bool {
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         return (1...253).contains(host.utf8.count) && labels.allSatisfy { label in
             (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"

@@ -21,7 +21,7 @@ public enum MachineID: Equatable, Sendable {
         }
     }
 
-    package static func isValid(_ text: String) -> Bool {
+    static func isValid(_ text: String) -> Bool {
         text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
             && text.utf8.contains { $0 != 48 }
     }
@@ -51,7 +51,7 @@ public enum MachineID: Equatable, Sendable {
 
     /// 16 bytes that depend on every byte of `data`: FNV-1a (64-bit) twice, with two
     /// offset bases. Not cryptographic; it only has to differ when the data differs.
-    package static func fingerprint(_ data: [UInt8]) -> [UInt8] {
+    static func fingerprint(_ data: [UInt8]) -> [UInt8] {
         [UInt64(0xcbf2_9ce4_8422_2325), 0x6c62_272e_07bb_0142].flatMap { basis -> [UInt8] in
             var hash = basis
             for byte in data { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }

@@ -57,7 +57,7 @@ public struct ReadonlyRootConfig: Equatable, Sendable {
 
     /// A shell word as the readonly-root files write them: bare (up to a ` #` comment),
     /// `"double"` or `'single'` quoted. Nil when a quote is not closed or text follows it.
-    package static func shellValue(_ text: Substring) -> String? {
+    static func shellValue(_ text: Substring) -> String? {
         guard let quote = text.first, quote == "\"" || quote == "'" else {
             let bare = text.prefix { !Rwtab.isBlank($0) }
             let rest = Rwtab.trimmed(text.dropFirst(bare.count))

@@ -22,7 +22,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
 
     /// Dracut's hook names, each mapped to the stage that follows the same moment, so
     /// `rd.break=pre-mount` stops where a dracut user expects.
-    package static let dracutHooks: [String: Stage] = [
+    static let dracutHooks: [String: Stage] = [
         "cmdline": .cmdline, "pre-udev": .modules, "pre-trigger": .modules,
         "initqueue": .net, "pre-mount": .root, "mount": .overlay,
         "pre-pivot": .switchRoot, "cleanup": .switchRoot,
@@ -35,7 +35,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
         return stage
     }
 
-    package static var breakPointNames: [String] {
+    static var breakPointNames: [String] {
         allCases.filter { $0 != .`init` }.map(\.rawValue) + dracutHooks.keys.filter { Stage(rawValue: $0) == nil }.sorted()
     }
 }

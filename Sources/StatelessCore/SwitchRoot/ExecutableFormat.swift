@@ -9,8 +9,8 @@ public enum ExecutableFormat: Equatable, Sendable {
     case script(interpreter: String)
     case unknown
 
-    package static let elfMagic: [UInt8] = [0x7F, 0x45, 0x4C, 0x46]
-    package static let programHeaderInterpreter: UInt32 = 3  // PT_INTERP
+    static let elfMagic: [UInt8] = [0x7F, 0x45, 0x4C, 0x46]
+    static let programHeaderInterpreter: UInt32 = 3  // PT_INTERP
 
     /// Parses the head of a file (the first 4 KiB hold the ELF program headers and the
     /// loader path of every normal executable). Anything malformed is `.unknown`.
@@ -46,7 +46,7 @@ public enum ExecutableFormat: Equatable, Sendable {
         #endif
     }
 
-    package static func machineName(_ machine: UInt16) -> String {
+    static func machineName(_ machine: UInt16) -> String {
         [3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv", 21: "ppc64", 22: "s390"][machine]
             ?? "machine \(machine)"
     }

@@ -30,7 +30,7 @@ public enum Fstab {
 
     /// Whether an fstab mount point names `/` as systemd reads it: octal escapes decoded
     /// (`\\040`), repeated slashes and `.` components dropped, so `//` and `/.` count.
-    package static func isRoot(_ field: Substring) -> Bool {
+    static func isRoot(_ field: Substring) -> Bool {
         guard field.first == "/" else { return false }
         return field.split(separator: "/").allSatisfy { $0 == "." }
     }

@@ -83,7 +83,7 @@ public enum Rwtab {
     /// The lines of a table file that say something, numbered from 1 and trimmed: blank
     /// lines and `#` comments dropped, DOS line ends too (`\r\n` is one Character to Swift,
     /// which splitting at "\n" alone would not see).
-    package static func meaningfulLines(_ text: String) -> [(number: Int, line: Substring)] {
+    static func meaningfulLines(_ text: String) -> [(number: Int, line: Substring)] {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated().compactMap { index, raw in
             let line = trimmed(raw)
             return line.isEmpty || line.hasPrefix("#") ? nil : (index + 1, line)
@@ -152,7 +152,7 @@ public enum Rwtab {
 
     /// Whether a relative link target in directory `parent` has more `..` than there are
     /// directories to climb: made for another mount point, it leaves the root.
-    package static func climbsAboveRoot(_ target: String, from parent: [String]) -> Bool {
+    static func climbsAboveRoot(_ target: String, from parent: [String]) -> Bool {
         guard !target.hasPrefix("/") else { return false }
         var depth = parent.count
         for component in target.split(separator: "/") {

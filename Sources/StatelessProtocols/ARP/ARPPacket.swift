@@ -16,11 +16,11 @@ public enum ARPPacket {
     /// malformed, longer ones carry padding (the minimum Ethernet frame is 60).
     public static let frameLength = 42
 
-    package static let etherTypeARP: UInt16 = 0x0806
-    package static let hardwareEthernet: UInt16 = 1
-    package static let protocolIPv4: UInt16 = 0x0800
-    package static let operationRequest: UInt16 = 1
-    package static let operationReply: UInt16 = 2
+    static let etherTypeARP: UInt16 = 0x0806
+    static let hardwareEthernet: UInt16 = 1
+    static let protocolIPv4: UInt16 = 0x0800
+    static let operationRequest: UInt16 = 1
+    static let operationReply: UInt16 = 2
 
     /// An ARP probe (RFC 5227 2.1.1): a broadcast request for `candidate` with sender IP
     /// 0.0.0.0, so that no host's ARP cache learns an address we may not get to keep, and

@@ -77,15 +77,15 @@ public struct DHCPClient {
     }
 
     /// Retransmission waits double from 4 s up to 64 s (RFC 2131 4.1), each ±1 s at random.
-    package static let backoffSeconds = [4, 8, 16, 32, 64]
+    static let backoffSeconds = [4, 8, 16, 32, 64]
     /// REQUESTs sent without ACK or NAK before starting over with a DISCOVER (4.4.1).
-    package static let requestAttempts = 4
+    static let requestAttempts = 4
     /// After a DECLINE at least 10 s (RFC 2131 3.1.5): 11 s ± 1 s.
-    package static let declineDelaySeconds = 11
+    static let declineDelaySeconds = 11
     /// After a NAK: 2 s, doubling with each NAK in a row up to 64 s, ± 1 s.
-    package static let firstNAKDelaySeconds = 2
+    static let firstNAKDelaySeconds = 2
     /// The least wait between REQUESTs while renewing or rebinding (4.4.5).
-    package static let renewalRetransmitSeconds = 60
+    static let renewalRetransmitSeconds = 60
 
     public let configuration: Configuration
     public internal(set) var state = State.stopped
@@ -96,14 +96,14 @@ public struct DHCPClient {
     /// Sends of the current packet; picks the back-off step.
     package var attempt = 0
     package var timer: Uptime?
-    package var giveUpAt: Uptime?
-    package var acquisitionStart = Uptime(nanoseconds: 0)
+    var giveUpAt: Uptime?
+    var acquisitionStart = Uptime(nanoseconds: 0)
     /// Start of the current exchange: the `secs` field counts from here.
-    package var exchangeStart = Uptime(nanoseconds: 0)
+    var exchangeStart = Uptime(nanoseconds: 0)
     /// First send of the REQUEST the lease will count from.
-    package var requestStart = Uptime(nanoseconds: 0)
+    var requestStart = Uptime(nanoseconds: 0)
     package var offer: (address: IPv4Address, server: IPv4Address)?
-    package var naksInARow = 0
+    var naksInARow = 0
     public internal(set) var sent = DHCPTally()
     public internal(set) var received = DHCPTally()
 
@@ -143,7 +143,7 @@ public struct DHCPClient {
         }
     }
 
-    package mutating func timerFired(_ now: Uptime) -> [Action] {
+    mutating func timerFired(_ now: Uptime) -> [Action] {
         if let giveUpAt, now >= giveUpAt, [.initial, .selecting, .requesting, .checking].contains(state) {
             return giveUp(now)
         }

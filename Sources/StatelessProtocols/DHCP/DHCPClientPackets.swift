@@ -25,25 +25,25 @@ extension DHCPClient {
         return message
     }
 
-    package func discoverMessage(_ now: Uptime) -> DHCPMessage { request(.discover, now, []) }
+    func discoverMessage(_ now: Uptime) -> DHCPMessage { request(.discover, now, []) }
 
-    package func selectingRequest(_ offer: (address: IPv4Address, server: IPv4Address), _ now: Uptime) -> DHCPMessage {
+    func selectingRequest(_ offer: (address: IPv4Address, server: IPv4Address), _ now: Uptime) -> DHCPMessage {
         request(.request, now, [.requestedAddress(offer.address), .serverIdentifier(offer.server)])
     }
 
     /// RENEWING and REBINDING: our address in `ciaddr`, no requested address or server.
-    package func renewalRequest(_ lease: DHCPLease, _ now: Uptime) -> DHCPMessage {
+    func renewalRequest(_ lease: DHCPLease, _ now: Uptime) -> DHCPMessage {
         request(.request, now, ciaddr: lease.address, [])
     }
 
-    package func declineMessage(_ lease: DHCPLease) -> DHCPMessage {
+    func declineMessage(_ lease: DHCPLease) -> DHCPMessage {
         DHCPMessage(op: .request, xid: xid, chaddr: configuration.hardwareAddress, htype: configuration.hardwareType, options: [
             .messageType(.decline), .requestedAddress(lease.address), .serverIdentifier(lease.serverIdentifier),
             .clientIdentifier(configuration.clientIdentifier),
         ])
     }
 
-    package func releaseMessage(_ lease: DHCPLease) -> DHCPMessage {
+    func releaseMessage(_ lease: DHCPLease) -> DHCPMessage {
         var message = DHCPMessage(op: .request, xid: xid, chaddr: configuration.hardwareAddress, htype: configuration.hardwareType, options: [
             .messageType(.release), .serverIdentifier(lease.serverIdentifier), .clientIdentifier(configuration.clientIdentifier),
         ])

@@ -22,7 +22,7 @@ extension DHCPClient {
 
     /// Sends and arms the retransmission: the next back-off step with jitter, so that a
     /// fleet booting at once spreads out, never past the give-up bound.
-    package mutating func transmit(_ message: DHCPMessage, to destination: Destination, _ now: Uptime) -> [Action] {
+    mutating func transmit(_ message: DHCPMessage, to destination: Destination, _ now: Uptime) -> [Action] {
         let step = Self.backoffSeconds[min(attempt, Self.backoffSeconds.count - 1)]
         attempt += 1
         let due = now.saturatingAdding(milliseconds: step * 1000 + jitter())
@@ -50,13 +50,13 @@ extension DHCPClient {
         return [.setTimer(arm(min(due, giveUpAt ?? due)))]
     }
 
-    package mutating func restartAfterNAK(_ now: Uptime) -> [Action] {
+    mutating func restartAfterNAK(_ now: Uptime) -> [Action] {
         naksInARow += 1
         return restart(afterSeconds: min(64, Self.firstNAKDelaySeconds << min(naksInARow - 1, 6)), now)
     }
 
     /// The probe found the address in use: tell the server, so it hands out another.
-    package mutating func decline(_ lease: DHCPLease, _ now: Uptime) -> [Action] {
+    mutating func decline(_ lease: DHCPLease, _ now: Uptime) -> [Action] {
         self.lease = nil
         return send(declineMessage(lease), to: .broadcast) + restart(afterSeconds: Self.declineDelaySeconds, now)
     }
@@ -97,7 +97,7 @@ extension DHCPClient {
     /// Until T2 renew with the server; until expiry rebind by broadcast with any server;
     /// then the lease is gone and acquisition starts over. Retransmissions wait half the
     /// time left to the next step, at least 60 s (RFC 2131 4.4.5).
-    package mutating func renewOrRebind(_ now: Uptime) -> [Action] {
+    mutating func renewOrRebind(_ now: Uptime) -> [Action] {
         guard let lease, let rebindingAt = lease.rebindingAt, let expiresAt = lease.expiresAt else { return [] }
         if now >= expiresAt {
             self.lease = nil

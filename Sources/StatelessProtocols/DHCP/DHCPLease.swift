@@ -107,13 +107,13 @@ public struct DHCPLease: Equatable, Sendable {
 extension Uptime {
     /// `self` plus a span, stuck at the largest instant instead of overflowing: lease
     /// times come from the network.
-    package func saturatingAdding(milliseconds: Int) -> Uptime {
+    func saturatingAdding(milliseconds: Int) -> Uptime {
         let (nanoseconds, overflow1) = UInt64(max(0, milliseconds)).multipliedReportingOverflow(by: 1_000_000)
         let (sum, overflow2) = self.nanoseconds.addingReportingOverflow(nanoseconds)
         return Uptime(nanoseconds: overflow1 || overflow2 ? .max : sum)
     }
 
-    package func saturatingAdding(seconds: Int) -> Uptime {
+    func saturatingAdding(seconds: Int) -> Uptime {
         let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         return saturatingAdding(milliseconds: overflow ? .max : milliseconds)
     }

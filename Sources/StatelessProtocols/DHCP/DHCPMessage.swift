@@ -53,9 +53,9 @@ public struct DHCPMessage: Equatable, Sendable {
 
     public static let magicCookie: [UInt8] = [99, 130, 83, 99]
     /// Header and cookie; the options start here.
-    package static let optionsOffset = 240
-    package static let snameRange = 44..<108
-    package static let fileRange = 108..<236
+    static let optionsOffset = 240
+    static let snameRange = 44..<108
+    static let fileRange = 108..<236
     /// The smallest BOOTP message (RFC 951); many servers and relays drop shorter ones.
     public static let minimumSize = 300
     /// The largest message we accept unless told otherwise: one Ethernet frame less the

@@ -100,7 +100,7 @@ extension DHCPMessage {
     }
 
     /// Option 52's value: bit 1 for file, bit 2 for sname; 0 without the option.
-    package static func overload(_ found: [(code: DHCPOptionCode, payload: [UInt8])]) throws(DHCPDecodingError) -> UInt8 {
+    static func overload(_ found: [(code: DHCPOptionCode, payload: [UInt8])]) throws(DHCPDecodingError) -> UInt8 {
         let instances = found.filter { $0.code == .overload }
         guard !instances.isEmpty else { return 0 }
         let payload = instances.flatMap(\.payload)

@@ -174,7 +174,7 @@ public struct DHCPRoute: Equatable, Sendable, CustomStringConvertible {
         [UInt8(truncatingIfNeeded: prefixLength)] + destination.array.prefix((prefixLength + 7) / 8) + router.array
     }
 
-    package static func decode(_ bytes: [UInt8]) throws(DHCPDecodingError) -> [DHCPRoute] {
+    static func decode(_ bytes: [UInt8]) throws(DHCPDecodingError) -> [DHCPRoute] {
         var routes: [DHCPRoute] = []
         var index = 0
         while index < bytes.count {

@@ -91,7 +91,7 @@ public struct HTTPResponseHead: Equatable, Sendable {
     }
 
     /// `bytes 100-199/1000`, `bytes 100-199/*`, `bytes */1000`.
-    package static func contentRange(_ text: Substring) -> ContentRange? {
+    static func contentRange(_ text: Substring) -> ContentRange? {
         guard text.hasPrefix("bytes ") else { return nil }
         let spec = text.dropFirst(6).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard spec.count == 2 else { return nil }

@@ -65,7 +65,7 @@ package struct LeaseRecord: Equatable {
 
 extension Sequence<UInt8> {
     /// Two lower-case hexadecimal digits per byte, nothing between.
-    package var plainHex: String { colonHex.filter { $0 != ":" } }
+    var plainHex: String { colonHex.filter { $0 != ":" } }
 }
 
 extension [UInt8] {

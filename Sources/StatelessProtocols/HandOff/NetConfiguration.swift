@@ -59,7 +59,7 @@ public struct NetConfiguration: Equatable, Sendable {
     package var validSearchDomain: String? { searchDomain.flatMap(Self.dnsName) }
     package var validHostname: String? { hostname.flatMap(Self.dnsName) }
 
-    package static func dnsName(_ name: String) -> String? {
+    static func dnsName(_ name: String) -> String? {
         guard (1...253).contains(name.utf8.count), name.first != "-", name.first != ".",
               name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_") })
         else { return nil }
@@ -76,7 +76,7 @@ public struct NetConfiguration: Equatable, Sendable {
 extension NetConfiguration {
     /// The smallest MTU taken from a lease: dhclient ignores anything under 576 (RFC 791's
     /// datagram every host must accept); a server's typo must not cut the root's link.
-    package static let smallestLeaseMTU = 576
+    static let smallestLeaseMTU = 576
 
     /// A lease in these terms: the default route's router as the gateway, the other routes
     /// (option 121) as routes, DNS, domain, host name and a usable MTU.

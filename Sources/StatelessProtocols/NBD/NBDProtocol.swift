@@ -4,10 +4,10 @@ import StatelessCore
 /// it (include/uapi/linux/nbd.h, the NBD protocol's "simple replies"). Pure: the bridge
 /// feeds it the bytes it read and writes out the replies it builds.
 package enum NBD {
-    package static let requestMagic: UInt32 = 0x2560_9513
-    package static let replyMagic: UInt32 = 0x6744_6698
-    package static let requestSize = 28
-    package static let replyHeaderSize = 16
+    static let requestMagic: UInt32 = 0x2560_9513
+    static let replyMagic: UInt32 = 0x6744_6698
+    static let requestSize = 28
+    static let replyHeaderSize = 16
 
     package enum Command: UInt16, Sendable {
         case read = 0, write = 1, disconnect = 2, flush = 3, trim = 4
@@ -46,7 +46,7 @@ package enum NBD {
     }
 
     /// A stream the kernel broke: the bridge can only stop.
-    package struct ProtocolError: Error, CustomStringConvertible {
+    struct ProtocolError: Error, CustomStringConvertible {
         package var description: String
     }
 
@@ -55,7 +55,7 @@ package enum NBD {
     /// `maximumLength` per request (the queue's max_hw_sectors); anything else is a broken
     /// stream, not a request to answer.
     package struct RequestReader {
-        package static let maximumLength: UInt32 = 32 << 20
+        static let maximumLength: UInt32 = 32 << 20
         private var buffer: [UInt8] = []
         private var start = 0
 
@@ -111,7 +111,7 @@ package enum NBD {
 }
 
 extension Array where Element == UInt8 {
-    package mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
         Swift.withUnsafeBytes(of: value.bigEndian) { self += $0 }
     }
 }
@@ -124,5 +124,18 @@ extension ArraySlice where Element == UInt8 {
             value = value << 8 | T(byte)
         }
         return value
+    }
+}
+
+extension NBD.Request {
+    /// The header as the kernel's nbd driver sends it (the tests play the kernel with it).
+    func encodedHeader() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendBigEndian(NBD.requestMagic)
+        bytes.appendBigEndian(UInt32(command.rawValue) | (forceUnitAccess ? 1 << 16 : 0))
+        withUnsafeBytes(of: handle) { bytes += $0 }
+        bytes.appendBigEndian(offset)
+        bytes.appendBigEndian(length)
+        return bytes
     }
 }

@@ -15,7 +15,7 @@ public final class Logger {
 
     /// The longest record /dev/kmsg takes (the kernel's LOG_LINE_MAX is 992 bytes, the
     /// `<N>` prefix and newline included; a longer write fails with EINVAL and is lost).
-    package static let kmsgRecordBytes = 960
+    static let kmsgRecordBytes = 960
 
     private var kmsg: CInt = -1
     /// The kernel's console_loglevel: kmsg records with a lower level reach the console.
@@ -73,7 +73,7 @@ public final class Logger {
     /// The kmsg records for one line: each at most `kmsgRecordBytes`, cut at UTF-8
     /// character boundaries; continuations say so, so the console shows one readable
     /// sequence.
-    package static func kmsgRecords(level: Level, stage: String, line: String, limit: Int = kmsgRecordBytes) -> [String] {
+    static func kmsgRecords(level: Level, stage: String, line: String, limit: Int = kmsgRecordBytes) -> [String] {
         let prefix = "<\(level.rawValue)>"
         let continuation = "stateless: \(stage): (continued) "
         var records: [String] = []

@@ -15,13 +15,13 @@ public enum KernelRelease {
     }
 
     /// Nil when /lib/modules has a tree for the running kernel.
-    package static func imageMismatch(modulesRoot: String = "/lib/modules") -> (running: String, detail: String)? {
+    static func imageMismatch(modulesRoot: String = "/lib/modules") -> (running: String, detail: String)? {
         guard let running = running(), !Posix.exists(modulesRoot + "/" + running) else { return nil }
         let present = ((try? Posix.listDirectory(modulesRoot)) ?? [])
         return (running, mismatchDetail(running: running, present: present, modulesRoot: modulesRoot))
     }
 
-    package static func mismatchDetail(running: String, present: [String], modulesRoot: String) -> String {
+    static func mismatchDetail(running: String, present: [String], modulesRoot: String) -> String {
         let rebuild = "build an image for it (mkstateless build --kernel \(running))"
         guard !present.isEmpty else {
             return "expected \(modulesRoot)/\(running), found no module tree at all in this image; \(rebuild)"

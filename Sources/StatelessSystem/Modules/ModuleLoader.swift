@@ -145,7 +145,7 @@ public final class ModuleLoader {
     }
 
     /// Names in /proc/modules, newest first as the kernel lists them.
-    package static func liveModules() -> [String] {
+    static func liveModules() -> [String] {
         guard let text = try? Posix.readText("/proc/modules") else { return [] }
         return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
     }

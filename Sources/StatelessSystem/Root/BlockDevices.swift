@@ -25,7 +25,7 @@ public enum BlockDevices {
     }
 
     /// PARTUUID and PARTLABEL only, with the superblock probe off.
-    package static func partitionEntry(of device: String) -> BlockIdentity {
+    static func partitionEntry(of device: String) -> BlockIdentity {
         guard let probe = blkid_new_probe_from_filename(device) else { return BlockIdentity() }
         defer { blkid_free_probe(probe) }
         blkid_probe_enable_superblocks(probe, 0)
@@ -35,7 +35,7 @@ public enum BlockDevices {
         return BlockIdentity(partUUID: lookup(probe, "PART_ENTRY_UUID"), partLabel: lookup(probe, "PART_ENTRY_NAME"))
     }
 
-    package static func lookup(_ probe: blkid_probe, _ name: String) -> String? {
+    static func lookup(_ probe: blkid_probe, _ name: String) -> String? {
         var data: UnsafePointer<CChar>?
         var length = 0
         guard blkid_probe_lookup_value(probe, name, &data, &length) == 0, let data else { return nil }

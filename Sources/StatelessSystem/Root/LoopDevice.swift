@@ -48,7 +48,7 @@ public enum LoopDevice {
     }
 
     /// lo_file_name is what losetup shows; the kernel keeps 63 bytes and a NUL.
-    package static func copyName<Field>(_ path: String, into field: inout Field) {
+    static func copyName<Field>(_ path: String, into field: inout Field) {
         withUnsafeMutableBytes(of: &field) { buffer in
             let bytes = Array(path.utf8.suffix(buffer.count - 1))
             buffer.copyBytes(from: bytes)

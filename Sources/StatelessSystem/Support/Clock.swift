@@ -30,9 +30,9 @@ public func sleep(milliseconds: Int) {
 
 /// The wall clock, for messages where its value is the likely cause (a certificate "not
 /// yet valid" on a machine whose RTC is wrong).
-package enum WallClock {
+enum WallClock {
     /// `2026-12-06 01:07:33 UTC`
-    package static func utcText() -> String {
+    static func utcText() -> String {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)

@@ -162,7 +162,7 @@ public final class KernelWorker {
 
 /// mount(2)'s arguments as one worker request: each field NUL-terminated, the optional
 /// ones (type, data) with a presence mark.
-package struct MountRequest: Equatable {
+struct MountRequest: Equatable {
     package var source: String
     package var target: String
     package var type: String?

@@ -9,7 +9,7 @@ import SystemPackage
 /// `BootError` naming the operation and the path.
 public enum Posix {
     /// The errno of the last failed call, typed.
-    package static var lastErrno: Errno { Errno(rawValue: Glibc.errno) }
+    static var lastErrno: Errno { Errno(rawValue: Glibc.errno) }
 
     package static func check(_ result: CInt, _ operation: String, _ object: String) throws {
         if result != 0 { throw BootError(operation, object, errno: lastErrno) }
@@ -48,7 +48,7 @@ public enum Posix {
     }
 
     /// The error of a failed mount(2), also for one made in the KernelWorker.
-    package static func mountError(source: String, target: String, type: String?, flags: MountFlags, data: String?, errno: Errno) -> BootError {
+    static func mountError(source: String, target: String, type: String?, flags: MountFlags, data: String?, errno: Errno) -> BootError {
         BootError("mount", "\(source) on \(target)", errno: errno,
                   detail: "type \(type ?? "-"), flags \(flags), options \"\(data ?? "")\"")
     }

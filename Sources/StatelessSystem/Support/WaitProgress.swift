@@ -6,8 +6,8 @@ import StatelessSystem
 /// then every few more, at notice level so that they reach the console even with
 /// `quiet` — a person at the console sees why nothing happens and what controls it.
 public struct WaitProgress {
-    package static let firstReportMilliseconds = 3000
-    package static let everyMilliseconds = 5000
+    static let firstReportMilliseconds = 3000
+    static let everyMilliseconds = 5000
 
     package let what: String
     package let seconds: Int
@@ -15,7 +15,7 @@ public struct WaitProgress {
     package let stage: String
     package let log: Logger
     package let start: Uptime
-    package var nextReport: Uptime
+    var nextReport: Uptime
 
     public init(what: String, seconds: Int, option: String, stage: String, log: Logger, start: Uptime = .now()) {
         self.what = what

@@ -14,12 +14,12 @@ import StatelessProtocols
 /// 4. move the new root onto /, chroot into it, put stdio on /dev/console, exec init.
 public struct SwitchRoot {
     public static let movedMounts = ["/dev", "/proc", "/sys", "/run"]
-    package static let ramfsMagic: UInt = 0x8584_58f6
-    package static let tmpfsMagic: UInt = 0x0102_1994
+    static let ramfsMagic: UInt = 0x8584_58f6
+    static let tmpfsMagic: UInt = 0x0102_1994
     /// ST_NOEXEC of statvfs(3): an enum constant Swift's Glibc module does not import.
-    package static let statvfsNoexec: UInt = 8
+    static let statvfsNoexec: UInt = 8
 
-    package let newRoot: String
+    let newRoot: String
     package let log: Logger
 
     public init(newRoot: String = "/sysroot", log: Logger) {
@@ -56,7 +56,7 @@ public struct SwitchRoot {
         throw BootError("find init in", newRoot, detail: "no executable \(tried) in the root", option: "init=")
     }
 
-    package func resolveInRoot(_ path: String) -> String? {
+    func resolveInRoot(_ path: String) -> String? {
         PathInRoot.resolve(path, root: newRoot, readLink: { try? Posix.readLink($0) })
     }
 
@@ -109,7 +109,7 @@ public struct SwitchRoot {
 
     /// The real init inherits stdin, stdout and stderr: they must be the console of the
     /// new root's /dev, so that it can print.
-    package func attachConsole() {
+    func attachConsole() {
         let console = open("/dev/console", O_RDWR | O_NOCTTY)
         guard console >= 0 else {
             log.warning("switch-root", "cannot open /dev/console in the new root (errno \(errno)); init keeps the initramfs's stdio")

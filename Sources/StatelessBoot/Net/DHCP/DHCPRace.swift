@@ -9,15 +9,15 @@ import StatelessSystem
 ///
 /// Links may join while the race runs (a link whose carrier comes up late): `newLinks`
 /// is asked every `joinIntervalMilliseconds` until `joinUntil`.
-package struct DHCPRace {
+struct DHCPRace {
     package var sessions: [DHCPSession] = []
     /// Links that came up late but could not take part (no socket on them).
-    package var joinFailures: [(String, Error)] = []
+    var joinFailures: [(String, Error)] = []
     package var random: any RandomNumberGenerator
     /// Answers the client's RFC 5227 probe: true when the address is in use.
     package var probe: (String, IPv4Address) -> Bool = { _, _ in false }
 
-    package static let joinIntervalMilliseconds = 250
+    static let joinIntervalMilliseconds = 250
 
     package init(random: some RandomNumberGenerator = SystemRandomNumberGenerator()) {
         self.random = random
@@ -85,24 +85,5 @@ package struct DHCPRace {
         let names = failed.map(\.0).joined(separator: ", ")
         return BootError("get a DHCP lease on", failed.isEmpty ? "any link" : "any of \(names)",
                          detail: failed.map { "\($0.0): \($0.1)" }.joined(separator: "; "), option: "rd.net.timeout.dhcp=")
-    }
-}
-
-/// A generator of its own for each session, drawn from the race's: sessions must not
-/// share transaction ids or jitter, and a scripted generator in a test still decides all.
-package struct SplitRandom: RandomNumberGenerator {
-    package var state: UInt64
-
-    package init(_ parent: inout any RandomNumberGenerator) { state = parent.next() }
-
-    package init(state: UInt64) { self.state = state }
-
-    /// SplitMix64.
-    package mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

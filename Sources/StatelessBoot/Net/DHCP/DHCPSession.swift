@@ -6,7 +6,7 @@ import StatelessSystem
 /// driver that does what the client asks. It stops at `.configure` and hands the lease up
 /// rather than configuring it, because the network stage decides which of several links'
 /// leases wins and configures only that one through netlink.
-package final class DHCPSession {
+final class DHCPSession {
     package let interface: String
     package let socket: DHCPSocket
     package var client: DHCPClient
@@ -21,7 +21,7 @@ package final class DHCPSession {
         client = DHCPClient(configuration, random: random)
     }
 
-    package var isRunning: Bool { lease == nil && failure == nil && brokenBy == nil }
+    var isRunning: Bool { lease == nil && failure == nil && brokenBy == nil }
 
     /// Feeds one event and performs the actions, answering a probe at once with `probe`
     /// (true: the address is in use).
@@ -50,7 +50,7 @@ package final class DHCPSession {
     }
 
     /// The datagrams queued on the socket, then the timer if it is due.
-    package func handleReadyInput(probe: (String, IPv4Address) -> Bool) throws {
+    func handleReadyInput(probe: (String, IPv4Address) -> Bool) throws {
         for datagram in socket.receiveQueued() where isRunning {
             try handle(.received(datagram), probe: probe)
         }
@@ -77,7 +77,7 @@ package final class DHCPSession {
 
     /// The session's link failed under it (it went away, its driver refused a send): the
     /// session ends, the race goes on on the other links.
-    package var brokenBy: Error?
+    var brokenBy: Error?
 }
 
 extension DHCPSession {

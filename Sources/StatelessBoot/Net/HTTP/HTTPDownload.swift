@@ -3,7 +3,7 @@ import StatelessProtocols
 import StatelessSystem
 
 /// Where a download's bytes go: a file in RAM, or memory for a small `.sha256`.
-package protocol DownloadSink {
+protocol DownloadSink {
     /// The file's size, once a response said it; called again after a restart.
     mutating func expect(total: Int64?) throws
     /// Drops everything stored: the server sent the file from the start again.
@@ -16,16 +16,16 @@ package protocol DownloadSink {
 /// or a failing server is retried with back-off (1, 2, 4, 8 s) and resumed with a Range
 /// request from the last byte stored, until `retrySeconds` pass without a byte gained
 /// (rd.retry: the clock restarts whenever data arrives, so a slow link is not a dead one).
-package struct HTTPDownload {
+struct HTTPDownload {
     package var url: HTTPURL
     package let retrySeconds: Int
     package let log: Logger
     /// No byte for this long ends an attempt (and starts the next).
-    package var stallMilliseconds = 15_000
+    var stallMilliseconds = 15_000
     /// A progress line at every 10 %, at most this often.
-    package var progressMilliseconds = 2_000
+    var progressMilliseconds = 2_000
     /// A line with the size, time and rate at the end (not for a small `.sha256`).
-    package var announce = true
+    var announce = true
     package let stage = "root"
 
     /// The trusted certificates for https:// (a test points it elsewhere).
@@ -44,7 +44,7 @@ package struct HTTPDownload {
     }
 
     /// Why an attempt ended early; retried while the bound lasts.
-    package struct Interrupted: Error, CustomStringConvertible { package var description: String }
+    struct Interrupted: Error, CustomStringConvertible { package var description: String }
 
     /// Fetches the whole file into `sink`; false when the server has no such file (404, 410).
     package mutating func run(into sink: inout some DownloadSink) throws -> Bool {

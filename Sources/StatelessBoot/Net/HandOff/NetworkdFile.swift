@@ -62,7 +62,7 @@ extension NetHandOff {
     /// `DUIDType=` followed by `DUIDRawData=`), for the four types `DUIDType=` can name and
     /// the lengths sd-dhcp-client accepts for them (`dhcp_validate_duid_len`). Nil for
     /// anything else, such as the kernel's `ip=dhcp,0,text`: networkd cannot send it.
-    package static func networkdClientIdentifier(_ identifier: [UInt8], mac: MACAddress) -> [String]? {
+    static func networkdClientIdentifier(_ identifier: [UInt8], mac: MACAddress) -> [String]? {
         if identifier == [1] + mac.bytes { return ["ClientIdentifier=mac"] }
         guard identifier.count >= 8, identifier.first == 255 else { return nil }
         let iaid = identifier[1..<5].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }

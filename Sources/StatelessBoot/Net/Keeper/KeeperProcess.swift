@@ -7,12 +7,12 @@ import StatelessSystem
 /// The keeper is a Daemon, `@keep-lease`. The lease travels in argv (LeaseRecord:
 /// hexadecimal words), so the keeper needs no file that switch-root could move away
 /// before it reads it; /run comes as descriptor 3.
-package enum KeeperProcess {
-    package static let appletName = "keep-lease"
+enum KeeperProcess {
+    static let appletName = "keep-lease"
     /// The inherited /run directory (NetworkManagers).
     package static let runDescriptor = Daemon.runDescriptor
 
-    package static func leaseFile(_ interface: String) -> String {
+    static func leaseFile(_ interface: String) -> String {
         "stateless/dhcp-\(NetConfiguration.fileName(interface)).lease"
     }
 

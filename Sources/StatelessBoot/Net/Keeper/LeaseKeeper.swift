@@ -11,16 +11,16 @@ import StatelessSystem
 /// It is the loop of the `keep-lease` applet, a process started by the net stage as
 /// `@keep-lease` (systemd's mark: not killed at switch-root or shutdown), and is driven
 /// in-process by the host tests.
-package struct LeaseKeeper {
+struct LeaseKeeper {
     package let record: LeaseRecord
     package let log: Logger
     /// Why to stop, checked at every wake-up (a manager took the link over, the link is
     /// gone); nil: keep going.
-    package var takenOver: () -> String? = { nil }
+    var takenOver: () -> String? = { nil }
     /// Called with the record after every renewal (the lease file is rewritten).
     package var renewed: (LeaseRecord) -> Void = { _ in }
     /// How often the takeover is checked while nothing else happens.
-    package var checkMilliseconds = 2_000
+    var checkMilliseconds = 2_000
     /// T1, T2, the lease's end and the pause after giving up are read from it.
     package var clock: any BootClock = KernelClock()
 

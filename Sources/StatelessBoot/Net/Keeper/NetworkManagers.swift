@@ -13,11 +13,11 @@ import StatelessSystem
 ///   `configured` once a .network file (ours, 10-stateless-IFACE.network) matched;
 /// - NetworkManager: /run/NetworkManager/devices/INDEX says `managed=true`;
 /// - ifupdown's dhclient: /run/dhclient.IFACE.pid exists.
-package struct NetworkManagers {
+struct NetworkManagers {
     package let run: CInt
 
     /// What `file` (relative to /run) must contain for `manager` to have taken over.
-    package static func signs(interface: String, index: Int32) -> [(manager: String, file: String, contains: String?)] {
+    static func signs(interface: String, index: Int32) -> [(manager: String, file: String, contains: String?)] {
         [("systemd-networkd", "systemd/netif/links/\(index)", "ADMIN_STATE=configur"),
          ("NetworkManager", "NetworkManager/devices/\(index)", "managed=true"),
          ("dhclient", "dhclient.\(interface).pid", nil)]

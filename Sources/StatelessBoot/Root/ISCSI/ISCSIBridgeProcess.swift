@@ -13,13 +13,13 @@ import SystemPackage
 /// memory is locked, the OOM killer leaves it alone, and it has no file open on the root
 /// it serves (its own root stays the emptied initramfs). Its state is in
 /// /run/stateless/iscsi.env.
-package enum ISCSIBridgeProcess {
-    package static let appletName = "iscsi-bridge"
-    package static let stateFile = "stateless/iscsi.env"
+enum ISCSIBridgeProcess {
+    static let appletName = "iscsi-bridge"
+    static let stateFile = "stateless/iscsi.env"
 
     // MARK: The root stage's side
 
-    package struct Started {
+    struct Started {
         package var pid: ProcessID
         package var facts: [String: String]
         package var device: String { facts["ISCSI_DEVICE"] ?? "" }
@@ -118,7 +118,7 @@ package enum ISCSIBridgeProcess {
 
     /// Discovery (when needed) and login, again and again while the failure may pass (no
     /// answer yet, a target still starting) until `rd.retry` runs out, with back-off.
-    package static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
+    static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
         let login = ISCSILogin(target: request.spec.target, portals: request.spec.portals, chap: request.spec.chap, initiator: request.initiator)
         let deadline = Uptime.now().adding(milliseconds: request.retrySeconds * 1000)
         var backoff = Backoff()
@@ -143,9 +143,9 @@ package enum ISCSIBridgeProcess {
     /// Each request crosses the network twice, so fewer and larger ones read faster: the
     /// kernel's defaults for nbd (128 KiB requests, 128 KiB read-ahead) are raised to 1 MiB
     /// requests and 4 MiB read-ahead (the driver allows 32 MiB). A refusal is a warning.
-    package static let tuning = [("max_sectors_kb", "1024"), ("read_ahead_kb", "4096")]
+    static let tuning = [("max_sectors_kb", "1024"), ("read_ahead_kb", "4096")]
 
-    package static func tune(_ device: NBDDevice, log: Logger) {
+    static func tune(_ device: NBDDevice, log: Logger) {
         for (name, value) in tuning {
             let path = "/sys/block/nbd\(device.index)/queue/\(name)"
             do { try Posix.writeFile(path, value) } catch { log.warning(appletName, "\(error); \(device.path) keeps the kernel's \(name)") }
@@ -154,7 +154,7 @@ package enum ISCSIBridgeProcess {
 }
 
 /// What the root stage asks the bridge to serve.
-package struct ISCSIBridgeRequest: Equatable {
+struct ISCSIBridgeRequest: Equatable {
     package var spec: ISCSIRootSpec
     package var initiator: String
     package var writable: Bool

@@ -6,7 +6,7 @@ import StatelessSystem
 /// in and serves the LUN on /dev/nbdN, then hands up the device that holds the root —
 /// the one `root=` names on the LUN, else the whole LUN or its only partition
 /// (WholeDisk). Undo stops the bridge, which disconnects the device and logs out.
-package struct ISCSILayer: RootLayer {
+struct ISCSILayer: RootLayer {
     package let spec: ISCSIRootSpec
     package var name: String { "iscsi" }
 
@@ -51,7 +51,7 @@ package struct ISCSILayer: RootLayer {
 }
 
 /// The initiator's own iSCSI name when the command line gives none.
-package enum InitiatorName {
+enum InitiatorName {
     package static let file = "/etc/iscsi/initiatorname.iscsi"
 
     /// open-iscsi's file in the image (dracut copies the host's there): `InitiatorName=…`.

@@ -6,7 +6,7 @@ import StatelessSystem
 /// hands up the file. The checksum, when there is one, is verified before anything
 /// mounts the file: `stateless.live.sha256=`, else a `<url>.sha256` beside the image
 /// (sha256sum's output: the first word counts). No checksum at all is allowed, and said.
-package struct LiveFetchStep: RootLayer {
+struct LiveFetchStep: RootLayer {
     package let url: HTTPURL
     /// Where the RAM area goes: /run/initramfs/live for an image (the booted system finds
     /// it where a medium would be), /run/initramfs/isoscan for an ISO.
@@ -57,7 +57,7 @@ package struct LiveFetchStep: RootLayer {
     }
 
     /// The first word of `<url>.sha256`, or nil when the server has none.
-    package func published(_ context: AttachContext, retry: Int) throws -> String? {
+    func published(_ context: AttachContext, retry: Int) throws -> String? {
         let checksumURL = url.appending(".sha256")
         var download = HTTPDownload(url: checksumURL, retrySeconds: retry, log: context.log)
         download.announce = false

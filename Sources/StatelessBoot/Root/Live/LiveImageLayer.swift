@@ -8,15 +8,15 @@ import StatelessSystem
 /// /run/initramfs/squashfs and that file is handed up, to a loop device and either a
 /// device-mapper snapshot or a read-only mount. An image that is itself a block
 /// filesystem (ext4 directly on the medium) is handed up as it is.
-package struct LiveImageLayer: RootLayer {
+struct LiveImageLayer: RootLayer {
     package let target: String
     package static let name = "live-image"
     package var name: String { Self.name }
 
-    package static let squashMountPoint = "/run/initramfs/squashfs"
+    static let squashMountPoint = "/run/initramfs/squashfs"
     /// The compressed, read-only image formats; anything else is a block filesystem.
-    package static let containerTypes: Set<String> = ["squashfs", "erofs"]
-    package static let innerImages = ["LiveOS/rootfs.img", "LiveOS/ext3fs.img"]
+    static let containerTypes: Set<String> = ["squashfs", "erofs"]
+    static let innerImages = ["LiveOS/rootfs.img", "LiveOS/ext3fs.img"]
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let device) = below else {

@@ -9,15 +9,15 @@ import SystemPackage
 /// `<rd.live.dir>/<rd.live.squashimg>`, else the older `rootfs.img` or `ext3fs.img`
 /// there. An ISO file is loop-mounted first; the filesystem holding it goes to
 /// /run/initramfs/isoscan, as dracut's iso-scan puts it.
-package struct LiveMediumLayer: RootLayer {
+struct LiveMediumLayer: RootLayer {
     package let spec: LiveRootSpec
     package var name: String { "live-medium" }
 
-    package static let mountPoint = "/run/initramfs/live"
-    package static let isoScanMountPoint = "/run/initramfs/isoscan"
+    static let mountPoint = "/run/initramfs/live"
+    static let isoScanMountPoint = "/run/initramfs/isoscan"
     /// What dracut also takes when the squash image is absent: an ext4 image directly
     /// on the medium (Fedora 7–14's layout).
-    package static let plainImages = ["rootfs.img", "ext3fs.img"]
+    static let plainImages = ["rootfs.img", "ext3fs.img"]
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let option = "root=, rd.timeout="
@@ -81,11 +81,11 @@ package struct LiveMediumLayer: RootLayer {
         try LiveMediumCheck(log: context.log).run(medium)
     }
 
-    package static let ramDirectory = "/run/initramfs/ram"
+    static let ramDirectory = "/run/initramfs/ram"
 
     /// `rd.live.ram=1`: the image, copied into a RAM area of its own (refused up front
     /// when RAM is too small), checked against `stateless.live.sha256=` when given.
-    package func copyIntoRAM(_ image: String, _ context: AttachContext) throws -> (String, LiveRAMArea) {
+    func copyIntoRAM(_ image: String, _ context: AttachContext) throws -> (String, LiveRAMArea) {
         let name = String(image.split(separator: "/").last ?? "image")
         let source = try Posix.open(image, .readOnly)
         defer { try? source.close() }
@@ -123,7 +123,7 @@ package struct LiveMediumLayer: RootLayer {
 
     /// The squash image, else an ext4 image in the same directory; the error lists what
     /// the directory holds.
-    package func findImage(_ context: AttachContext) throws -> String {
+    func findImage(_ context: AttachContext) throws -> String {
         let directory = Self.mountPoint + "/" + spec.directory
         for name in [spec.squashImage] + Self.plainImages {
             let path = directory + "/" + name
@@ -146,7 +146,7 @@ package struct LiveMediumLayer: RootLayer {
 }
 
 /// Hands up the ISO file on the filesystem mounted below, or says it is not there.
-package struct ISOFileStep: RootLayer {
+struct ISOFileStep: RootLayer {
     package let path: String
     package var name: String { "iso-file" }
 

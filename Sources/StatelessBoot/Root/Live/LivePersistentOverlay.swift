@@ -10,10 +10,10 @@ import StatelessSystem
 /// The filesystem is mounted read-write at /run/initramfs/overlayfs, where dracut has it;
 /// when it is the medium itself (a stick with one partition), the medium's filesystem is
 /// made writable and bound there, while /run/initramfs/live stays a read-only view.
-package struct LivePersistentOverlay {
-    package static let mountPoint = "/run/initramfs/overlayfs"
+struct LivePersistentOverlay {
+    static let mountPoint = "/run/initramfs/overlayfs"
     package let overlay: LiveRootSpec.PersistentOverlay
-    package let liveDirectory: String
+    let liveDirectory: String
     package let context: AttachContext
     package var log: Logger { context.log }
     package static let option = "rd.live.overlay=, rd.timeout="
@@ -55,12 +55,12 @@ package struct LivePersistentOverlay {
 
     /// Filesystems an overlayfs upper cannot live on (it needs extended attributes and
     /// whiteouts); on such a device only the file form works.
-    package static let cannotHoldUpper: Set<String> = ["vfat", "msdos", "exfat", "iso9660", "udf", "squashfs", "erofs"]
+    static let cannotHoldUpper: Set<String> = ["vfat", "msdos", "exfat", "iso9660", "udf", "squashfs", "erofs"]
 
     /// What `mountWritable` did: the filesystem's type, and whether it is the medium's.
-    package struct Mounted {
+    struct Mounted {
         package var type: String
-        package var isMedium: Bool
+        var isMedium: Bool
     }
 
     /// Takes down what a failed attach mounted: the image or the device at the mount point
@@ -82,7 +82,7 @@ package struct LivePersistentOverlay {
     /// /run/initramfs/overlayfs in place of the device's filesystem, which the loop keeps
     /// busy, as dracut does. A file without a filesystem is dracut's device-mapper store,
     /// which is not used: one line says so.
-    package func mountImage(_ file: String) throws -> (AttachedLayer, loop: String, type: String) {
+    func mountImage(_ file: String) throws -> (AttachedLayer, loop: String, type: String) {
         let attached = try LoopDeviceLayer(image: file, writable: true).attach(.nothing, context)
         guard case .blockDevice(let loop) = attached.resource else { fatalError("a loop layer hands up a block device") }
         do {
@@ -101,12 +101,12 @@ package struct LivePersistentOverlay {
     }
 
     /// dracut's name: `overlay-<label>-<uuid>` of the medium, in rd.live.dir.
-    package func defaultPath() -> String {
+    func defaultPath() -> String {
         let medium = HandOff.read("root")?["ROOT_DEVICE"].flatMap(BlockDevices.identity(of:))
         return "/\(liveDirectory)/overlay-\(medium?.label ?? "")-\(medium?.uuid ?? "")"
     }
 
-    package func mountWritable(_ device: String) throws -> Mounted {
+    func mountWritable(_ device: String) throws -> Mounted {
         try Posix.makeDirectories(Self.mountPoint)
         let root = HandOff.read("root")
         if let medium = root?["ROOT_DEVICE"], Self.sameDevice(medium, device), root?["LIVE_MEDIUM"] == LiveMediumLayer.mountPoint {
@@ -131,7 +131,7 @@ package struct LivePersistentOverlay {
         return Mounted(type: type, isMedium: false)
     }
 
-    package static func sameDevice(_ a: String, _ b: String) -> Bool {
+    static func sameDevice(_ a: String, _ b: String) -> Bool {
         guard let first = try? Posix.statIfPresent(a), let second = try? Posix.statIfPresent(b) else { return false }
         return first.deviceNumber == second.deviceNumber && first.kind == .blockDevice && second.kind == .blockDevice
     }

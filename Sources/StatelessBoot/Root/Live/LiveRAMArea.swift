@@ -8,20 +8,20 @@ import SystemPackage
 /// Content-Length or a growing file can never fill /run; and before it is made, the
 /// image is weighed against the RAM available, so a machine too small is told so in one
 /// line instead of running out of memory halfway through the boot.
-package struct LiveRAMArea {
+struct LiveRAMArea {
     package let directory: String
 
     /// What must stay free besides the image: the booted system's own needs.
-    package static func headroom(totalBytes: Int64) -> Int64 { max(64 << 20, totalBytes / 8) }
+    static func headroom(totalBytes: Int64) -> Int64 { max(64 << 20, totalBytes / 8) }
 
     /// Nil when `bytes` fit in `available` with the headroom left; else why not.
-    package static func shortfall(bytes: Int64, available: Int64, total: Int64) -> String? {
+    static func shortfall(bytes: Int64, available: Int64, total: Int64) -> String? {
         let reserve = headroom(totalBytes: total)
         guard bytes + reserve > available else { return nil }
         return "the image is \(mebibytes(bytes)) MiB, the machine has \(mebibytes(available)) MiB of RAM available and keeps \(mebibytes(reserve)) MiB free for the system"
     }
 
-    package static func mebibytes(_ bytes: Int64) -> Int64 { (bytes + (1 << 20) - 1) >> 20 }
+    static func mebibytes(_ bytes: Int64) -> Int64 { (bytes + (1 << 20) - 1) >> 20 }
 
     /// /proc/meminfo's MemTotal and MemAvailable in bytes; nil when either is missing.
     package static func memory(_ meminfo: String) -> (total: Int64, available: Int64)? {
@@ -61,7 +61,7 @@ package struct LiveRAMArea {
 
 /// A download's file in a RAM area: the area is made once the size is known, and every
 /// byte is hashed as it is written.
-package struct LiveImageSink: DownloadSink {
+struct LiveImageSink: DownloadSink {
     package let directory: String
     package let path: String
     package let purpose: String
@@ -75,7 +75,7 @@ package struct LiveImageSink: DownloadSink {
         self.purpose = purpose
     }
 
-    package mutating func expect(total: Int64?) throws {
+    mutating func expect(total: Int64?) throws {
         guard let total else {
             throw BootError("fetch", purpose, detail: "the server did not say the image's size", option: "root=")
         }
@@ -100,7 +100,7 @@ package struct LiveImageSink: DownloadSink {
     }
 
     /// Closes the file; its SHA-256.
-    package mutating func finish() throws -> String {
+    mutating func finish() throws -> String {
         try file?.close()
         file = nil
         return hash.hexDigest()
@@ -108,11 +108,11 @@ package struct LiveImageSink: DownloadSink {
 }
 
 /// A small file (a `.sha256`) in memory, at most `limit` bytes.
-package struct MemorySink: DownloadSink {
+struct MemorySink: DownloadSink {
     package var bytes: [UInt8] = []
     package let limit: Int
 
-    package mutating func expect(total: Int64?) throws {
+    mutating func expect(total: Int64?) throws {
         if let total, total > Int64(limit) { throw BootError("fetch", "checksum file", detail: "\(total) bytes, expected at most \(limit)") }
     }
 

@@ -15,16 +15,16 @@ import SystemPackage
 /// and chunks already copied go on, so ext4 (`errors=remount-ro`) turns the root
 /// read-only and the machine keeps running; a non-persistent store would be invalidated
 /// and fail every read too.
-package struct LiveSnapshotLayer: RootLayer {
+struct LiveSnapshotLayer: RootLayer {
     package static let name = "dm-snapshot"
     package var name: String { Self.name }
 
-    package static let baseName = "live-base"
-    package static let snapshotName = "live-rw"
-    package static let storeDirectory = "/run/initramfs/overlayfs"
-    package static let storeFile = storeDirectory + "/overlay"
+    static let baseName = "live-base"
+    static let snapshotName = "live-rw"
+    static let storeDirectory = "/run/initramfs/overlayfs"
+    static let storeFile = storeDirectory + "/overlay"
     /// 4 KiB chunks, dracut's.
-    package static let chunkSectors = 8
+    static let chunkSectors = 8
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         guard case .blockDevice(let image) = below else {
@@ -61,7 +61,7 @@ package struct LiveSnapshotLayer: RootLayer {
     }
 
     /// Mounts the store's tmpfs and makes the sparse file fill it; returns its size.
-    package func makeStore(_ context: AttachContext) throws -> Int {
+    func makeStore(_ context: AttachContext) throws -> Int {
         let size = context.options.tmpfsSizes.size(.overlay)
         try Posix.makeDirectories(Self.storeDirectory)
         try Posix.mount(source: "tmpfs", target: Self.storeDirectory, type: "tmpfs", flags: [.noSUID, .noDev, .noExec],

@@ -8,10 +8,10 @@ import StatelessSystem
 /// watcher says it in one line, with a warning before (at 90%). The kernel raises no
 /// event when a store overflows, so it reads the status every few seconds (one ioctl);
 /// it keeps only the device-mapper control descriptor, nothing on the root.
-package enum LiveWatchProcess {
-    package static let appletName = "live-watch"
+enum LiveWatchProcess {
+    static let appletName = "live-watch"
     package static let intervalMilliseconds = 2000
-    package static let warnPercent = 90
+    static let warnPercent = 90
 
     /// A failure to start is a warning: the snapshot works, only the line is lost.
     package static func start(device: String, storeMiB: Int, log: Logger) {
@@ -24,7 +24,7 @@ package enum LiveWatchProcess {
     }
 
     /// What a snapshot's status line says about its store.
-    package enum Fill: Equatable {
+    enum Fill: Equatable {
         case used(percent: Int)
         case full
         case invalid

@@ -8,12 +8,12 @@ import SystemPackage
 /// of the root (NFS-loopback): the file's directory is mounted at `exportMount` instead
 /// and the file is handed up to a loop device; that mount moves with /run into the
 /// booted system and stays visible there.
-package struct NFSExportLayer: RootLayer {
+struct NFSExportLayer: RootLayer {
     package let spec: NFSRootSpec
     package let target: String
     package var name: String { "nfs" }
 
-    package static let exportMount = HandOff.directory + "/nfs"
+    static let exportMount = HandOff.directory + "/nfs"
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
         let network = try BootNetwork.current()
@@ -71,7 +71,7 @@ package struct NFSExportLayer: RootLayer {
     /// initramfs, and minimal roots have none) the client shows them as nobody, and
     /// systemd then refuses paths it sees owned by nobody under a root-owned /. The
     /// server must send numbers, which kernel nfsd does for AUTH_SYS by default.
-    package func warnIfOwnersAreNames(_ mountPoint: String, _ log: Logger) {
+    func warnIfOwnersAreNames(_ mountPoint: String, _ log: Logger) {
         guard let status = try? Posix.statIfPresent(mountPoint), [65534, 4_294_967_294].contains(status.owner) else { return }
         log.warning("root", "the NFS root's / shows as owned by uid \(status.owner) (nobody): the server sends owners as names, which the kernel cannot map without an idmapper; make it send numeric owners (ganesha: Only_Numeric_Owners = true; kernel nfsd does for sec=sys)")
     }
@@ -96,7 +96,7 @@ package struct NFSExportLayer: RootLayer {
     ///
     /// The state store uses it too: `purpose` names the mount in log lines and errors,
     /// `retry` (the bound and its option) and `option` replace the root's.
-    package func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext, purpose: String = "root",
+    func mountRetrying(_ plan: NFSMountPlan, at mountPoint: String, _ context: AttachContext, purpose: String = "root",
                        retry: (seconds: Int, option: String)? = nil,
                        option: String = "root=, nfsroot=, rootflags=, rd.retry=") throws -> NFSMountPlan.Attempt {
         try Posix.makeDirectories(mountPoint)

@@ -24,13 +24,13 @@ package struct IBFT: Equatable, Sendable {
         package var portal: ISCSIRootSpec.Portal
         package var name: String
         package var lun: Int
-        package var nic: Int
+        var nic: Int
         package var chap: ISCSIRootSpec.CHAP?
-        package var bootSelected: Bool
+        var bootSelected: Bool
     }
 
     package var initiator: String?
-    package var nics: [NIC]
+    var nics: [NIC]
     package var targets: [Target]
 
     package static let directory = "/sys/firmware/ibft"
@@ -114,7 +114,7 @@ package struct IBFT: Equatable, Sendable {
     }
 
     /// The target to boot from: the one the firmware booted, else the first; and its NIC.
-    package func bootTarget() throws -> (Target, NIC) {
+    func bootTarget() throws -> (Target, NIC) {
         guard let target = targets.first(where: \.bootSelected) ?? targets.first else {
             throw Unusable(description: "the table names no valid target")
         }

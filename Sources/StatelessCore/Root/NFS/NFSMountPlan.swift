@@ -37,9 +37,9 @@ public struct NFSMountPlan: Equatable, Sendable {
 
     /// Tenths of a second, and retransmissions before "server not responding": a dead
     /// server is reported after about 3 × 5 s rather than 3 × 60 s.
-    package static let bootTimeo = 50
-    package static let bootRetrans = 2
-    package static let newestFirst = ["4.2", "4.1", "4.0"]
+    static let bootTimeo = 50
+    static let bootRetrans = 2
+    static let newestFirst = ["4.2", "4.1", "4.0"]
 
     /// The options of `nfs:…:<options>` then `rootflags=`, as one string for the parser.
     public static func optionText(spec: NFSRootSpec, rootFlags: String?) -> String {

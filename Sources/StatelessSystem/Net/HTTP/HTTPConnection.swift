@@ -6,7 +6,7 @@ import SystemPackage
 
 /// What one nonblocking step on a socket (a send, a receive, a TLS handshake or record)
 /// asks of its caller: done, with a byte count, or a wait for the socket.
-package enum SocketStep: Equatable {
+enum SocketStep: Equatable {
     case done(Int)
     /// Poll the socket for these events, then make the same step again.
     case wait(Int16)

@@ -4,7 +4,7 @@ import StatelessProtocols
 
 /// The attributes of one rtnetlink message after its family header, copied out by type
 /// (libmnl walks and bounds-checks them). Later attributes of the same type win.
-package struct NetlinkAttributes {
+struct NetlinkAttributes {
     private(set) var values: [UInt16: [UInt8]] = [:]
 
     package init(_ message: UnsafePointer<nlmsghdr>, headerSize: Int) {
@@ -31,7 +31,7 @@ package struct NetlinkAttributes {
     }
 
     /// A host-order u32 attribute (IFLA_MTU); nil when its length is not 4.
-    package func u32(_ type: Int32) -> UInt32? {
+    func u32(_ type: Int32) -> UInt32? {
         guard let bytes = bytes(type), bytes.count == 4 else { return nil }
         return bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
     }
@@ -39,7 +39,7 @@ package struct NetlinkAttributes {
 
 extension UnsafePointer where Pointee == nlmsghdr {
     /// The family header right after the netlink header, when the message holds one.
-    package func familyHeader<T>(_ type: T.Type) -> T? {
+    func familyHeader<T>(_ type: T.Type) -> T? {
         guard Int(pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<T>.size,
               let payload = mnl_nlmsg_get_payload(self)
         else { return nil }

@@ -12,7 +12,7 @@ public final class NetlinkSocket {
     private let portID: UInt32
     private var sequence: UInt32
     /// Room for one request and for one datagram of a dump (libmnl's recommended size).
-    package static let bufferSize = 16384
+    static let bufferSize = 16384
 
     public init(protocol: CInt = NETLINK_ROUTE) throws {
         guard let socket = mnl_socket_open(`protocol`) else {
@@ -104,7 +104,7 @@ extension UnsafeMutablePointer where Pointee == nlmsghdr {
     }
 
     /// A nested attribute holding what `body` puts (NBD_ATTR_SOCKETS).
-    package func nest(_ type: Int32, _ body: () throws -> Void) throws {
+    func nest(_ type: Int32, _ body: () throws -> Void) throws {
         guard let nest = mnl_attr_nest_start_check(self, NetlinkSocket.bufferSize, UInt16(truncatingIfNeeded: type)) else {
             throw BootError("build", "netlink attribute \(type)", detail: "the request is too large")
         }
@@ -126,7 +126,7 @@ extension UnsafeMutablePointer where Pointee == nlmsghdr {
     }
 
     /// The family header after the netlink header (ifinfomsg, ifaddrmsg, rtmsg), zeroed.
-    package func putExtraHeader<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+    func putExtraHeader<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
         mnl_nlmsg_put_extra_header(self, MemoryLayout<T>.size).bindMemory(to: T.self, capacity: 1)
     }
 }

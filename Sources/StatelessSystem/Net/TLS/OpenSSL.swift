@@ -13,29 +13,29 @@ import StatelessProtocols
 package struct OpenSSL {
     package static let library = "libssl.so.3"
 
-    package let clientMethod: stateless_TLS_client_method
-    package let newContext: stateless_SSL_CTX_new
-    package let freeContext: stateless_SSL_CTX_free
-    package let contextControl: stateless_SSL_CTX_ctrl
-    package let setVerify: stateless_SSL_CTX_set_verify
-    package let loadVerifyLocations: stateless_SSL_CTX_load_verify_locations
-    package let newSession: stateless_SSL_new
-    package let freeSession: stateless_SSL_free
-    package let setDescriptor: stateless_SSL_set_fd
-    package let sessionControl: stateless_SSL_ctrl
-    package let setHost: stateless_SSL_set1_host
-    package let verifyParameters: stateless_SSL_get0_param
-    package let setIPAddress: stateless_X509_VERIFY_PARAM_set1_ip_asc
+    let clientMethod: stateless_TLS_client_method
+    let newContext: stateless_SSL_CTX_new
+    let freeContext: stateless_SSL_CTX_free
+    let contextControl: stateless_SSL_CTX_ctrl
+    let setVerify: stateless_SSL_CTX_set_verify
+    let loadVerifyLocations: stateless_SSL_CTX_load_verify_locations
+    let newSession: stateless_SSL_new
+    let freeSession: stateless_SSL_free
+    let setDescriptor: stateless_SSL_set_fd
+    let sessionControl: stateless_SSL_ctrl
+    let setHost: stateless_SSL_set1_host
+    let verifyParameters: stateless_SSL_get0_param
+    let setIPAddress: stateless_X509_VERIFY_PARAM_set1_ip_asc
     package let connect: stateless_SSL_connect
     package let read: stateless_SSL_read
     package let write: stateless_SSL_write
-    package let errorKind: stateless_SSL_get_error
-    package let verifyResult: stateless_SSL_get_verify_result
-    package let protocolVersion: stateless_SSL_get_version
-    package let verifyErrorText: stateless_X509_verify_cert_error_string
-    package let nextError: stateless_ERR_get_error
-    package let errorText: stateless_ERR_error_string_n
-    package let clearErrors: stateless_ERR_clear_error
+    let errorKind: stateless_SSL_get_error
+    let verifyResult: stateless_SSL_get_verify_result
+    let protocolVersion: stateless_SSL_get_version
+    let verifyErrorText: stateless_X509_verify_cert_error_string
+    let nextError: stateless_ERR_get_error
+    let errorText: stateless_ERR_error_string_n
+    let clearErrors: stateless_ERR_clear_error
 
     /// Why TLS cannot be used in this boot: the library or a symbol is missing, or the CA
     /// certificates are. Not retried: the image decides it.
@@ -83,7 +83,7 @@ package struct OpenSSL {
 
     /// OpenSSL's queued errors as one text (emptied), e.g. `error:0A000086:SSL
     /// routines::certificate verify failed`.
-    package func queuedErrors() -> String {
+    func queuedErrors() -> String {
         var texts: [String] = []
         var buffer = [CChar](repeating: 0, count: 256)
         while case let code = nextError(), code != 0 {

@@ -13,7 +13,7 @@ package final class TLSClient {
     /// certificates it is given, and where the booted Debian system keeps its own.
     package static let caCertificates = "/etc/ssl/certs/ca-certificates.crt"
 
-    package let ssl: OpenSSL
+    let ssl: OpenSSL
     package let caFile: String
     package let context: OpaquePointer
 

@@ -11,7 +11,7 @@ package struct TLSRefused: Error, CustomStringConvertible {
 }
 
 /// One TLS connection over a nonblocking TCP socket the caller owns and polls.
-package final class TLSSession {
+final class TLSSession {
     private let client: TLSClient
     private let session: OpaquePointer
     private let host: String
@@ -45,7 +45,7 @@ package final class TLSSession {
     /// The protocol agreed on, e.g. `TLSv1.3`.
     package var version: String { client.ssl.protocolVersion(session).map { String(cString: $0) } ?? "TLS" }
 
-    package func handshake() throws -> SocketStep {
+    func handshake() throws -> SocketStep {
         try step("handshake with") { client.ssl.connect(session) }
     }
 
@@ -69,7 +69,7 @@ package final class TLSSession {
     /// A certificate the client refuses is `TLSRefused`; anything else (a reset, an early
     /// end) is a `BootError`, which the download retries like a TCP failure.
     /// `call` with SIGPIPE blocked in this thread; errno is as `call` left it.
-    package static func withSIGPIPEBlocked(_ call: () -> CInt) -> CInt {
+    static func withSIGPIPEBlocked(_ call: () -> CInt) -> CInt {
         var pipe = sigset_t()
         sigemptyset(&pipe)
         sigaddset(&pipe, SIGPIPE)

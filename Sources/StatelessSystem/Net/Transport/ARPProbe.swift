@@ -13,7 +13,7 @@ import StatelessProtocols
 public enum ARPProbe {
     /// ARP over Ethernet is 60 bytes with padding; a longer frame is cut short on
     /// receive, which the codec, reading the first 42, does not mind.
-    package static let receiveBufferSize = 256
+    static let receiveBufferSize = 256
 
     /// Sends `probes` probes for `address` on `link`, `intervalMilliseconds` apart, listens
     /// throughout and `listenMilliseconds` after the last, and returns the hardware

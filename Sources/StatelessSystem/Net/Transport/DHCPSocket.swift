@@ -45,7 +45,7 @@ public final class DHCPSocket {
         }
     }
 
-    package static func socketAddress(_ address: IPv4Address, port: UInt16) -> sockaddr_in {
+    static func socketAddress(_ address: IPv4Address, port: UInt16) -> sockaddr_in {
         var socketAddress = sockaddr_in()
         socketAddress.sin_family = sa_family_t(AF_INET)
         socketAddress.sin_port = port.bigEndian

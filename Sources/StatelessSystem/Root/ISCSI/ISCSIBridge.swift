@@ -42,11 +42,11 @@ package final class ISCSIBridge {
     private var kernelClosed = false
     private var disconnectAsked = false
 
-    package static let nopIntervalMilliseconds = 5000
+    static let nopIntervalMilliseconds = 5000
     /// NOP-Outs without an answer before the session counts as dead.
-    package static let nopsWithoutAnswer: Int32 = 3
+    static let nopsWithoutAnswer: Int32 = 3
     /// A command answered with a unit attention or "busy" is sent again this often.
-    package static let commandAttempts = 5
+    static let commandAttempts = 5
 
     package init(kernel: CInt, session: ISCSISession, login: ISCSILogin, target: String, portals: [ISCSIRootSpec.Portal],
          lun: ISCSILUN, writable: Bool, log: Logger) {
@@ -62,13 +62,13 @@ package final class ISCSIBridge {
     }
 
     /// One request of the kernel's and what became of it so far.
-    package final class Operation {
+    final class Operation {
         package let request: NBD.Request
         package unowned let bridge: ISCSIBridge
         package var attempts = 0
         /// A write's data, at a fixed address while libiscsi sends it.
         package var payload: UnsafeMutableRawBufferPointer?
-        package var unmap = unmap_list()
+        var unmap = unmap_list()
 
         package init(_ request: NBD.Request, _ bridge: ISCSIBridge) {
             self.request = request

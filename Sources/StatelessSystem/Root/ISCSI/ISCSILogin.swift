@@ -22,7 +22,7 @@ package struct ISCSILogin {
     package var chap: ISCSIRootSpec.CHAP?
     package var initiator: String
     /// One step (a connect, a login, a command) may take this long.
-    package var stepSeconds = 10
+    var stepSeconds = 10
 
     package init(target: String?, portals: [ISCSIRootSpec.Portal], chap: ISCSIRootSpec.CHAP?, initiator: String, stepSeconds: Int = 10) {
         (self.target, self.portals, self.chap, self.initiator, self.stepSeconds) = (target, portals, chap, initiator, stepSeconds)
@@ -39,7 +39,7 @@ package struct ISCSILogin {
     /// The last number in parentheses in libiscsi's error: a login status, "…Status:
     /// Authentication failure(513)" → 0x0201, or an errno, "socket error Connection
     /// refused(111).". Our explanation may follow it ("… — the portal has no such target").
-    package static func loginStatus(_ text: String) -> Int? {
+    static func loginStatus(_ text: String) -> Int? {
         var number: Int?
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "(") {
@@ -136,7 +136,7 @@ package struct ISCSILogin {
                         option: "netroot=iscsi:…:<lun>:<target>")
     }
 
-    package func reportedLUNs(_ session: ISCSISession) throws -> [Int] {
+    func reportedLUNs(_ session: ISCSISession) throws -> [Int] {
         let task = try session.command("REPORT LUNS", until: deadline()) { context, callback, data in
             iscsi_reportluns_task(context, 0, 16384, callback, data)
         }
@@ -163,7 +163,7 @@ package struct ISCSILogin {
 
     /// READ CAPACITY 16, after TEST UNIT READY has consumed the unit attentions a fresh
     /// session starts with.
-    package func capacity(_ session: ISCSISession, lun: Int) throws -> ISCSILUN {
+    func capacity(_ session: ISCSISession, lun: Int) throws -> ISCSILUN {
         for _ in 0..<3 {
             let ready = try session.command("TEST UNIT READY on LUN \(lun)", until: deadline()) { context, callback, data in
                 iscsi_testunitready_task(context, Int32(lun), callback, data)

@@ -49,7 +49,7 @@ package final class ISCSISession {
 
     /// libiscsi's description of the last failure, e.g. "Failed to log in to target.
     /// Status: Authentication failure(513)".
-    package var lastError: String {
+    var lastError: String {
         guard let context, let text = iscsi_get_error(context) else { return "no connection" }
         let message = String(cString: text)
         return message.isEmpty ? "no detail from libiscsi" : message
@@ -97,7 +97,7 @@ package final class ISCSISession {
         return ISCSIRootSpec.Portal(host: String(host), port: port)
     }
 
-    package func logOut(until deadline: Uptime) {
+    func logOut(until deadline: Uptime) {
         _ = try? call("log out at", deadline) { context, callback, data in iscsi_logout_async(context, callback, data) }
     }
 
@@ -127,7 +127,7 @@ package final class ISCSISession {
     }
 
     /// Polls the session until `done` or `deadline`; false when the deadline came first.
-    package func pump(until deadline: Uptime, _ done: () -> Bool) throws -> Bool {
+    func pump(until deadline: Uptime, _ done: () -> Bool) throws -> Bool {
         while !done() {
             let left = deadline.millisecondsLeft()
             guard left > 0 else { return false }

@@ -47,7 +47,7 @@ package struct NBDDevice {
     }
 
     /// The family number the kernel gave "nbd" when the module registered it.
-    package static func familyID(_ netlink: NetlinkSocket) throws -> UInt16 {
+    static func familyID(_ netlink: NetlinkSocket) throws -> UInt16 {
         var id: UInt16?
         do {
             try netlink.request("generic netlink family nbd", type: UInt16(GENL_ID_CTRL), flags: 0, build: { message in

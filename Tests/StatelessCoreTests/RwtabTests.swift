@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 final class RwtabTests: XCTestCase {

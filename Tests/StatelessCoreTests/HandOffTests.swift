@@ -1,7 +1,5 @@
-import StatelessBoot
 import StatelessCore
 import StatelessProtocols
-import StatelessSystem
 import XCTest
 
 final class HandOffTests: XCTestCase {

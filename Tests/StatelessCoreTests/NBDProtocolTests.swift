@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 /// The nbd transmission protocol as the bridge reads it from the kernel: requests split
@@ -73,18 +71,5 @@ final class NBDProtocolTests: XCTestCase {
         XCTAssertFalse(NBD.isInside(request(100, 512), blockSize: 512, blockCount: 8))
         XCTAssertFalse(NBD.isInside(request(0, 100), blockSize: 512, blockCount: 8))
         XCTAssertFalse(NBD.isInside(request(UInt64.max - 511, 1024), blockSize: 512, blockCount: .max / 512))
-    }
-}
-
-extension NBD.Request {
-    /// The header as the kernel's nbd driver sends it: what the tests play the kernel with.
-    func encodedHeader() -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.appendBigEndian(NBD.requestMagic)
-        bytes.appendBigEndian(UInt32(command.rawValue) | (forceUnitAccess ? 1 << 16 : 0))
-        withUnsafeBytes(of: handle) { bytes += $0 }
-        bytes.appendBigEndian(offset)
-        bytes.appendBigEndian(length)
-        return bytes
     }
 }

@@ -1,7 +1,6 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
+import DHCPFixtures
 import XCTest
 
 /// Seeded random and mutated packets for the DHCP decoder and the client that reads
@@ -72,7 +71,7 @@ final class DHCPFuzzTests: XCTestCase {
 
     func testDecoderAndClient() throws {
         var generator = Generator(state: FuzzTests.seed &+ 3)
-        var client = DHCPClientTests.client()
+        var client = DHCPFixtures.client()
         var decoded = 0
         var bound = 0
         for index in 0..<FuzzTests.inputCount {
@@ -84,8 +83,8 @@ final class DHCPFuzzTests: XCTestCase {
                 XCTAssertEqual(try DHCPMessage(decoding: message.encoded(), maximumSize: .max), message)
             }
             // The client, in whichever state the previous inputs left it.
-            if index % 1000 == 0 || client.state == .bound { client = DHCPClientTests.client() }
-            let now = DHCPClientTests.time(Double(index % 1000))
+            if index % 1000 == 0 || client.state == .bound { client = DHCPFixtures.client() }
+            let now = DHCPFixtures.time(Double(index % 1000))
             _ = client.handle(client.state == .stopped ? .start : .received(bytes), at: now)
             if client.state == .checking, client.handle(.addressFree, at: now).isEmpty == false { bound += 1 }
         }

@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 /// The iSCSI Boot Firmware Table as the kernel's iscsi_ibft prints it (values as iPXE's

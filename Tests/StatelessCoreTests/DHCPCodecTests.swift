@@ -1,7 +1,6 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
+import DHCPFixtures
 import XCTest
 
 /// The DHCP codec against bytes written by hand from RFC 2131's layout (section 2: op,
@@ -10,8 +9,8 @@ import XCTest
 final class DHCPCodecTests: XCTestCase {
     static func zeros(_ count: Int) -> [UInt8] { Array(repeating: 0, count: count) }
 
-    static let mac: [UInt8] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56]
-    static let xid: UInt32 = 0x3903_F326
+    static let mac = DHCPFixtures.mac
+    static let xid = DHCPFixtures.xid
 
     /// A DISCOVER as the client sends it (see DHCPClientTests): broadcast flag, client
     /// identifier 1+MAC, max size 1472, vendor class "stateless", our request list.

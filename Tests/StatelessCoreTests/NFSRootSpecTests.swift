@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 /// NFS root specifications as dracut, the kernel and DHCP root-paths write them,

@@ -1,7 +1,6 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
+import DHCPFixtures
 import XCTest
 
 /// Packets a broken or hostile network sends: each must end in the error that names
@@ -133,9 +132,9 @@ final class DHCPHostileInputTests: XCTestCase {
     /// Replies to another exchange or another client, requests from other clients,
     /// packets without a message type and garbage: counted, never acted on.
     func testClientIgnoresWhatIsNotItsReply() throws {
-        var client = DHCPClientTests.client()
-        _ = client.handle(.start, at: DHCPClientTests.time(0))
-        let offer = DHCPClientTests.offer(xid: Codec.xid)
+        var client = DHCPFixtures.client()
+        _ = client.handle(.start, at: DHCPFixtures.time(0))
+        let offer = DHCPFixtures.offer(xid: Codec.xid)
         var otherXid = offer
         otherXid.xid &+= 1
         var otherClient = offer
@@ -146,7 +145,7 @@ final class DHCPHostileInputTests: XCTestCase {
         untyped.options = [.serverIdentifier(IPv4Address(192, 168, 1, 1))]
         for bytes in [otherXid.encoded(), otherClient.encoded(), request.encoded(), untyped.encoded(),
                       Array(Codec.ackBytes.prefix(250)), Codec.zeros(2000)] {
-            XCTAssertEqual(client.handle(.received(bytes), at: DHCPClientTests.time(1)), [])
+            XCTAssertEqual(client.handle(.received(bytes), at: DHCPFixtures.time(1)), [])
         }
         XCTAssertEqual(client.state, .selecting)
         XCTAssertEqual(client.received.description, "1 packets ignored (another transaction id), "

@@ -1,7 +1,6 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
+import DHCPFixtures
 import XCTest
 
 /// The client state machine, step by step with literal times. Its generator is
@@ -9,50 +8,6 @@ import XCTest
 /// `Int.random(in: -1000...1000)` maps to a jitter of exactly 0 — so the expected timers
 /// are the RFC's numbers. The jitter itself is tested with seeded generators.
 final class DHCPClientTests: XCTestCase {
-    struct ScriptedRandom: RandomNumberGenerator {
-        var values: [UInt64]
-        mutating func next() -> UInt64 { values.isEmpty ? 1 << 63 : values.removeFirst() }
-    }
-
-    static let server = IPv4Address(192, 168, 1, 1)
-    static let address = IPv4Address(192, 168, 1, 50)
-    static let mac = DHCPCodecTests.mac
-
-    static func client(timeout: Int = 30, random: some RandomNumberGenerator = ScriptedRandom(values: [UInt64(DHCPCodecTests.xid)])) -> DHCPClient {
-        var configuration = DHCPClient.Configuration(hardwareAddress: mac)
-        configuration.timeoutSeconds = timeout
-        return DHCPClient(configuration, random: random)
-    }
-
-    static func time(_ seconds: Double) -> Uptime { Uptime(nanoseconds: UInt64(seconds * 1000) * 1_000_000) }
-
-    static func reply(_ type: DHCPMessageType, xid: UInt32, server: IPv4Address = server, options: [DHCPOption] = []) -> DHCPMessage {
-        var message = DHCPMessage(op: .reply, xid: xid, chaddr: mac, options: [.messageType(type), .serverIdentifier(server)] + options)
-        if type != .nak { message.yiaddr = address }
-        return message
-    }
-
-    static func offer(xid: UInt32) -> DHCPMessage { reply(.offer, xid: xid, options: [.leaseTime(3600)]) }
-
-    static func ack(xid: UInt32, lease: UInt32 = 3600, server: IPv4Address = server) -> DHCPMessage {
-        reply(.ack, xid: xid, server: server, options: [.leaseTime(lease), .subnetMask(IPv4Address(255, 255, 255, 0))])
-    }
-
-    static func nak(xid: UInt32) -> DHCPMessage { reply(.nak, xid: xid, options: [.message("wrong network")]) }
-
-    /// One line per action, for tables.
-    static func describe(_ action: DHCPClient.Action) -> String {
-        switch action {
-        case .send(let message, .broadcast): "broadcast \(DHCPClient.summary(message, to: .broadcast))"
-        case .send(let message, let destination): "unicast \(DHCPClient.summary(message, to: destination))"
-        case .setTimer(let due): "timer \(due)"
-        case .probe(let address): "probe \(address)"
-        case .configure(let lease): "configure \(lease.address)/\(lease.prefixLength)"
-        case .unconfigure(let lease): "unconfigure \(lease.address)"
-        case .giveUp(let failure): "give up: \(failure)"
-        }
-    }
-
     enum Input {
         case start, timer, free, inUse, release
         case offer, ack, nak
@@ -68,18 +23,18 @@ final class DHCPClientTests: XCTestCase {
             case .free: .addressFree
             case .inUse: .addressInUse
             case .release: .release
-            case .offer: .received(Self.offer(xid: client.xid).encoded())
-            case .ack: .received(Self.ack(xid: client.xid).encoded())
-            case .nak: .received(Self.nak(xid: client.xid).encoded())
-            case .ackWith(let lease, let server): .received(Self.ack(xid: client.xid, lease: lease, server: server).encoded())
+            case .offer: .received(DHCPFixtures.offer(xid: client.xid).encoded())
+            case .ack: .received(DHCPFixtures.ack(xid: client.xid).encoded())
+            case .nak: .received(DHCPFixtures.nak(xid: client.xid).encoded())
+            case .ackWith(let lease, let server): .received(DHCPFixtures.ack(xid: client.xid, lease: lease, server: server).encoded())
             }
-            let actions = client.handle(event, at: Self.time(seconds)).map(Self.describe)
+            let actions = client.handle(event, at: DHCPFixtures.time(seconds)).map(DHCPFixtures.describe)
             XCTAssertEqual(actions, expected, "at \(seconds) s, \(input)", file: file, line: line)
         }
     }
 
     func testHappyPathWithRenewal() throws {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (10, .start, ["broadcast DISCOVER", "timer 14.000"]),
             (10.5, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 14.500"]),
@@ -90,40 +45,37 @@ final class DHCPClientTests: XCTestCase {
             (1811, .ack, ["configure 192.168.1.50/24", "timer 3610.500"]),
         ])
         XCTAssertEqual(client.state, .bound)
-        XCTAssertEqual(client.lease?.expiresAt, Self.time(5410.5))
+        XCTAssertEqual(client.lease?.expiresAt, DHCPFixtures.time(5410.5))
     }
 
     func testPacketsFollowTable5() throws {
-        var client = Self.client()
-        let discover = try XCTUnwrap(Self.sent(client.handle(.start, at: Self.time(0))))
+        var client = DHCPFixtures.client()
+        let discover = try XCTUnwrap(DHCPFixtures.sent(client.handle(.start, at: DHCPFixtures.time(0))))
         XCTAssertEqual(discover, DHCPCodecTests.discover, "the golden DISCOVER")
-        let request = try XCTUnwrap(Self.sent(client.handle(.received(Self.offer(xid: client.xid).encoded()), at: Self.time(3))))
+        let request = try XCTUnwrap(DHCPFixtures.sent(client.handle(.received(DHCPFixtures.offer(xid: client.xid).encoded()), at: DHCPFixtures.time(3))))
         XCTAssertEqual(request.xid, discover.xid)
         XCTAssertEqual(request.secs, 3)
         XCTAssertEqual(request.flags, .broadcast)
         XCTAssertEqual(request.ciaddr, .any)
-        XCTAssertEqual(request[.requestedAddress], .requestedAddress(Self.address))
-        XCTAssertEqual(request.serverIdentifier, Self.server)
-        _ = client.handle(.received(Self.ack(xid: client.xid).encoded()), at: Self.time(3.1))
-        _ = client.handle(.addressFree, at: Self.time(4))
-        let renewal = try XCTUnwrap(Self.sent(client.handle(.timer, at: Self.time(1803))))
+        XCTAssertEqual(request[.requestedAddress], .requestedAddress(DHCPFixtures.address))
+        XCTAssertEqual(request.serverIdentifier, DHCPFixtures.server)
+        _ = client.handle(.received(DHCPFixtures.ack(xid: client.xid).encoded()), at: DHCPFixtures.time(3.1))
+        _ = client.handle(.addressFree, at: DHCPFixtures.time(4))
+        let renewal = try XCTUnwrap(DHCPFixtures.sent(client.handle(.timer, at: DHCPFixtures.time(1803))))
         XCTAssertNotEqual(renewal.xid, discover.xid)
-        XCTAssertEqual(renewal.ciaddr, Self.address)
+        XCTAssertEqual(renewal.ciaddr, DHCPFixtures.address)
         XCTAssertEqual(renewal.flags, [])
         XCTAssertNil(renewal[.requestedAddress])
         XCTAssertNil(renewal.serverIdentifier)
-        let release = try XCTUnwrap(Self.sent(client.handle(.release, at: Self.time(1804))))
-        XCTAssertEqual(release.ciaddr, Self.address)
-        XCTAssertEqual(release.options, [.messageType(.release), .serverIdentifier(Self.server), .clientIdentifier([1] + Self.mac)])
+        let release = try XCTUnwrap(DHCPFixtures.sent(client.handle(.release, at: DHCPFixtures.time(1804))))
+        XCTAssertEqual(release.ciaddr, DHCPFixtures.address)
+        XCTAssertEqual(release.options, [.messageType(.release), .serverIdentifier(DHCPFixtures.server), .clientIdentifier([1] + DHCPFixtures.mac)])
         XCTAssertEqual(client.state, .stopped)
     }
 
-    static func sent(_ actions: [DHCPClient.Action]) -> DHCPMessage? {
-        actions.lazy.compactMap { if case .send(let message, _) = $0 { message } else { nil } }.first
-    }
 
     func testNoAnswerBacksOffThenGivesUp() {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (4, .timer, ["broadcast DISCOVER", "timer 12.000"]),
@@ -140,8 +92,8 @@ final class DHCPClientTests: XCTestCase {
     func testBackoffJitterStaysWithinOneSecond() {
         var schedules: [[UInt64]] = []
         for seed: UInt64 in [1, 2, 3, 4] {
-            var client = Self.client(timeout: 1000, random: FuzzTests.SeededGenerator(state: seed))
-            var now = Self.time(0)
+            var client = DHCPFixtures.client(timeout: 1000, random: FuzzTests.SeededGenerator(state: seed))
+            var now = DHCPFixtures.time(0)
             var actions = client.handle(.start, at: now)
             var intervals: [UInt64] = []
             for base: UInt64 in [4, 8, 16, 32, 64, 64, 64] {
@@ -158,7 +110,7 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testNAKLoopRestartsWithGrowingDelayUntilTheBound() {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0.1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.100"]),
@@ -179,7 +131,7 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testDeclineWhenTheAddressIsInUse() throws {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0.1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.100"]),
@@ -194,7 +146,7 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testProbeWithoutAnswerEndsAtTheBound() {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0.1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.100"]),
@@ -206,7 +158,7 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testRequestWithoutAnswerStartsOver() {
-        var client = Self.client(timeout: 100)
+        var client = DHCPFixtures.client(timeout: 100)
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0.1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.100"]),
@@ -219,11 +171,11 @@ final class DHCPClientTests: XCTestCase {
 
     /// A 2-minute lease: T1 60 s, T2 105 s, expiry 120 s, counted from the REQUEST.
     func testRenewRebindAndExpire() {
-        var client = Self.client(timeout: 30)
+        var client = DHCPFixtures.client(timeout: 30)
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0.1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.100"]),
-            (0.2, .ackWith(lease: 120, server: Self.server), ["probe 192.168.1.50", "timer 30.000"]),
+            (0.2, .ackWith(lease: 120, server: DHCPFixtures.server), ["probe 192.168.1.50", "timer 30.000"]),
             (1, .free, ["configure 192.168.1.50/24", "timer 60.100"]),
             (60.1, .timer, ["unicast REQUEST of 192.168.1.50 to 192.168.1.1", "timer 105.100"]), // at least 60 s, not past T2
             (105.1, .timer, ["broadcast REQUEST of 192.168.1.50 by broadcast", "timer 120.100"]),
@@ -240,12 +192,12 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testRebindingAcceptsAnotherServerAndNAKDropsTheLease() {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         let other = IPv4Address(192, 168, 1, 2)
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.000"]),
-            (0, .ackWith(lease: 120, server: Self.server), ["probe 192.168.1.50", "timer 30.000"]),
+            (0, .ackWith(lease: 120, server: DHCPFixtures.server), ["probe 192.168.1.50", "timer 30.000"]),
             (1, .free, ["configure 192.168.1.50/24", "timer 60.000"]),
             (60, .timer, ["unicast REQUEST of 192.168.1.50 to 192.168.1.1", "timer 105.000"]),
             (105, .timer, ["broadcast REQUEST of 192.168.1.50 by broadcast", "timer 120.000"]),
@@ -259,7 +211,7 @@ final class DHCPClientTests: XCTestCase {
 
     func testLeaseTimesAreSane() throws {
         func lease(_ options: [DHCPOption]) throws -> DHCPLease {
-            try XCTUnwrap(DHCPLease(ack: Self.reply(.ack, xid: 1, options: options), server: Self.server, start: Self.time(0)))
+            try XCTUnwrap(DHCPLease(ack: DHCPFixtures.reply(.ack, xid: 1, options: options), server: DHCPFixtures.server, start: DHCPFixtures.time(0)))
         }
         let swapped = try lease([.leaseTime(3600), .renewalTime(3000), .rebindingTime(2000)])
         XCTAssertEqual([swapped.renewalTime, swapped.rebindingTime], [1800, 2000])
@@ -267,34 +219,34 @@ final class DHCPClientTests: XCTestCase {
         XCTAssertEqual([tooLong.renewalTime, tooLong.rebindingTime], [100, 3150])
         let zero = try lease([.leaseTime(0)])
         XCTAssertEqual([zero.renewalTime, zero.rebindingTime, zero.leaseTime], [30, 53, 60])
-        let infinite = try lease([.leaseTime(DHCPLease.infinite), .routers([Self.server])])
+        let infinite = try lease([.leaseTime(DHCPLease.infinite), .routers([DHCPFixtures.server])])
         XCTAssertTrue(infinite.isInfinite)
         XCTAssertNil(infinite.renewalAt)
-        XCTAssertEqual(infinite.routes, [DHCPRoute(destination: .any, prefixLength: 0, router: Self.server)])
+        XCTAssertEqual(infinite.routes, [DHCPRoute(destination: .any, prefixLength: 0, router: DHCPFixtures.server)])
         XCTAssertEqual(infinite.prefixLength, 24, "class C without a subnet mask")
-        XCTAssertNil(DHCPLease(ack: Self.reply(.ack, xid: 1), server: Self.server, start: Self.time(0)), "no lease time")
+        XCTAssertNil(DHCPLease(ack: DHCPFixtures.reply(.ack, xid: 1), server: DHCPFixtures.server, start: DHCPFixtures.time(0)), "no lease time")
 
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (0, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 4.000"]),
-            (0, .ackWith(lease: DHCPLease.infinite, server: Self.server), ["probe 192.168.1.50", "timer 30.000"]),
+            (0, .ackWith(lease: DHCPLease.infinite, server: DHCPFixtures.server), ["probe 192.168.1.50", "timer 30.000"]),
             (1, .free, ["configure 192.168.1.50/24"]), // nothing to renew
             (30, .timer, []),
         ])
     }
 
     func testUnusableRepliesAreRecorded() {
-        var client = Self.client()
-        _ = client.handle(.start, at: Self.time(0))
-        var anonymous = Self.offer(xid: client.xid)
+        var client = DHCPFixtures.client()
+        _ = client.handle(.start, at: DHCPFixtures.time(0))
+        var anonymous = DHCPFixtures.offer(xid: client.xid)
         anonymous.options = [.messageType(.offer)]
-        XCTAssertEqual(client.handle(.received(anonymous.encoded()), at: Self.time(1)), [])
-        XCTAssertEqual(client.handle(.received(Self.ack(xid: client.xid).encoded()), at: Self.time(1)), [])
-        _ = client.handle(.received(Self.offer(xid: client.xid).encoded()), at: Self.time(1))
+        XCTAssertEqual(client.handle(.received(anonymous.encoded()), at: DHCPFixtures.time(1)), [])
+        XCTAssertEqual(client.handle(.received(DHCPFixtures.ack(xid: client.xid).encoded()), at: DHCPFixtures.time(1)), [])
+        _ = client.handle(.received(DHCPFixtures.offer(xid: client.xid).encoded()), at: DHCPFixtures.time(1))
         let stranger = IPv4Address(10, 9, 9, 9)
-        XCTAssertEqual(client.handle(.received(Self.ack(xid: client.xid, server: stranger).encoded()), at: Self.time(2)), [])
-        XCTAssertEqual(client.handle(.received(Self.reply(.ack, xid: client.xid).encoded()), at: Self.time(2)), [])
+        XCTAssertEqual(client.handle(.received(DHCPFixtures.ack(xid: client.xid, server: stranger).encoded()), at: DHCPFixtures.time(2)), [])
+        XCTAssertEqual(client.handle(.received(DHCPFixtures.reply(.ack, xid: client.xid).encoded()), at: DHCPFixtures.time(2)), [])
         XCTAssertEqual(client.state, .requesting)
         XCTAssertEqual(client.received.description, "1 OFFER 192.168.1.50 (ignored: no address or no server identifier), "
             + "1 ACK 192.168.1.50 from 192.168.1.1 (ignored: unexpected while selecting), 1 OFFER 192.168.1.50 from 192.168.1.1, "
@@ -303,7 +255,7 @@ final class DHCPClientTests: XCTestCase {
     }
 
     func testReleaseBeforeALeaseOnlyStops() {
-        var client = Self.client()
+        var client = DHCPFixtures.client()
         run(&client, [
             (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
             (1, .release, []),

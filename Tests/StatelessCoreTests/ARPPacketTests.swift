@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 /// The RFC 5227 probe frame byte for byte, and the verdict on every kind of frame a LAN

@@ -1,7 +1,5 @@
-@testable import StatelessBoot
 @testable import StatelessCore
 @testable import StatelessProtocols
-@testable import StatelessSystem
 import XCTest
 
 /// The net stage's decisions from the command line and the links present, table-style.
