@@ -26,8 +26,8 @@ all: build man
 build:
 	$(SWIFT) build -c release
 
-# The man pages (man/render says where each comes from). stateless(8) and mkstateless(1)
-# need the release build; the other four are made from docs/ and man/ alone.
+# The man pages (man/render says where each comes from). stateless(8), mkstateless(1) and
+# stateless.cmdline(7) need the release build; the other three are made from man/ alone.
 MANPAGES := man8/stateless.8 man1/mkstateless.1 man7/stateless.cmdline.7 \
   man5/rwtab.5 man5/statetab.5 man7/stateless-handoff.7
 

@@ -49,30 +49,30 @@ final class KernelCommandLineTests: XCTestCase {
 
     func testProcCmdlineNewlineBelongsToNoValue() {
         let line = KernelCommandLine(configFiles: [], kernel: "root=/dev/vda x=\"unterminated value\n")
-        XCTAssertEqual(line.last("x")?.value, "unterminated value")
+        XCTAssertEqual(line.parameters.last { $0.key == "x" }?.value, "unterminated value")
     }
 
     func testAnUnterminatedQuoteInAConfigFileDoesNotSwallowTheKernelLine() {
         let line = KernelCommandLine(configFiles: ["rd.x=\"open\n"], kernel: "root=/dev/vda quiet\n")
-        XCTAssertEqual(line.last("rd.x")?.value, "open")
-        XCTAssertEqual(line.last("root")?.value, "/dev/vda")
-        XCTAssertNotNil(line.last("quiet"))
+        XCTAssertEqual(line.parameters.last { $0.key == "rd.x" }?.value, "open")
+        XCTAssertEqual(line.parameters.last { $0.key == "root" }?.value, "/dev/vda")
+        XCTAssertNotNil(line.parameters.last { $0.key == "quiet" })
     }
 
     func testLastValueWinsAndAllAccumulate() {
-        let line = KernelCommandLine(parsing: "root=/dev/a rd.driver.blacklist=x root=/dev/b rd.driver.blacklist=y")
-        XCTAssertEqual(line.last("root")?.value, "/dev/b")
-        XCTAssertEqual(line.all("rd.driver.blacklist").map(\.value), ["x", "y"])
-        XCTAssertNil(line.last("missing"))
+        let line = KernelCommandLine(parsing: "root=/dev/a rd.driver.blacklist=x root=/dev/b modprobe.blacklist=y tmpfs.size=1")
+        XCTAssertEqual(line.last(.root)?.value, "/dev/b")
+        XCTAssertEqual(line.all(.moduleBlacklist).map(\.value), ["x", "y"], "an alias is the same option")
+        XCTAssertNil(line.last(.tmpfsSize), "a key is matched whole")
     }
 
     func testConfigFilesComeFirstSoTheKernelLineWins() {
         let line = KernelCommandLine(
             configFiles: ["# comment root=/dev/nope\nroot=/dev/a rd.timeout=5\n", "  # indented comment\nquiet"],
             kernel: "root=/dev/b\n")
-        XCTAssertEqual(line.last("root")?.value, "/dev/b")
-        XCTAssertEqual(line.last("rd.timeout")?.value, "5")
-        XCTAssertNotNil(line.last("quiet"))
-        XCTAssertEqual(line.all("root").count, 2, "the commented-out root= is not read")
+        XCTAssertEqual(line.parameters.last { $0.key == "root" }?.value, "/dev/b")
+        XCTAssertEqual(line.parameters.last { $0.key == "rd.timeout" }?.value, "5")
+        XCTAssertNotNil(line.parameters.last { $0.key == "quiet" })
+        XCTAssertEqual(line.parameters.filter { $0.key == "root" }.count, 2, "the commented-out root= is not read")
     }
 }

@@ -107,10 +107,26 @@ public enum Applet: Equatable, Sendable {
             Posix.exit(LiveWatchProcess.run(arguments, log: context.log))
         case .audit:
             Posix.exit(Self.runAudit(arguments))
+        case .stage(.cmdline) where !arguments.isEmpty:
+            Posix.exit(Self.runOptions(arguments))
         case .stage(let stage):
             runAlone(stage, boot)
         }
         Posix.exit(0)
+    }
+
+    /// `stateless cmdline --options`: the option schema, one tab-separated line per option
+    /// (`KernelOption.table`), what man/render and the dracut module read; `--markdown`:
+    /// the reference tables of docs/kernel-command-line.md.
+    static func runOptions(_ arguments: [String]) -> Int32 {
+        switch arguments {
+        case ["--options"]: print(KernelOption.table, terminator: "")
+        case ["--markdown"]: print(KernelOption.markdownReference, terminator: "")
+        default:
+            print("usage: stateless cmdline [--options | --markdown]")
+            return 2
+        }
+        return 0
     }
 
     /// Prints the audit (or its saved form with `--save`); 1 with one line on failure.

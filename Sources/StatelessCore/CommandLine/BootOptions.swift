@@ -148,7 +148,7 @@ public struct BootOptions: Equatable, Sendable {
     /// A live system keeps every change in RAM: the whole root is writable (overlayfs),
     /// as with dracut, unless `stateless.overlay=` or `systemd.volatile=` says otherwise.
     public func overlayMode(rootKind: RootKind?) -> OverlayMode {
-        guard rootKind == .live, commandLine.last("stateless.overlay") == nil, volatile == nil else { return overlayMode }
+        guard rootKind == .live, commandLine.last(.overlay) == nil, volatile == nil else { return overlayMode }
         return .overlayfs
     }
 
@@ -187,72 +187,46 @@ extension BootOptions {
         self.init()
         self.commandLine = commandLine
         let line = commandLine
-        rootFilesystemType = try line.last("rootfstype").map { try Self.word($0, "a filesystem type such as ext4") }
-        rootFlags = try line.last("rootflags").map { try Self.text($0, "mount options such as noatime,errors=remount-ro") }
-        if let mode = line.last("stateless.root") {
+        rootFilesystemType = try line.last(.rootFilesystemType).map { try Self.word($0, "a filesystem type such as ext4") }
+        rootFlags = try line.last(.rootFlags).map { try Self.text($0, "mount options such as noatime,errors=remount-ro") }
+        if let mode = line.last(.rootMode) {
             rootWritable = try Self.choice(mode, ["ro": false, "rw": true], default: false)
         }
-        if let initParam = line.last("init") {
+        if let initParam = line.last(.initPath) {
             let path = try Self.text(initParam, "an absolute path such as /sbin/init")
             guard path.hasPrefix("/") else {
-                throw OptionError(option: "init", value: path, expected: "an absolute path such as /sbin/init")
+                throw OptionError(option: initParam.key, value: path, expected: "an absolute path such as /sbin/init")
             }
             initPath = path
         }
         initArguments = line.initArguments
-        for breakParam in line.all("rd.break") {
+        for breakParam in line.all(.rdBreak) {
             guard let name = breakParam.value, !name.isEmpty else {
                 breakPoints.insert(.switchRoot)
                 continue
             }
             guard let point = Stage.breakPoint(named: name) else {
-                throw OptionError(option: "rd.break", value: name,
+                throw OptionError(option: breakParam.key, value: name,
                                   expected: "one of \(Stage.breakPointNames.joined(separator: ", "))")
             }
             breakPoints.insert(point)
         }
-        if let shell = line.last("rd.shell") {
-            shellOnFailure = try Self.boolean(shell)
-        }
-        if let action = line.last("rd.emergency") {
-            emergencyAction = try Self.keyword(action)
-        }
-        if let timeout = line.last("rd.timeout") {
-            deviceTimeoutSeconds = try Self.seconds(timeout)
-        }
-        if let retry = line.last("rd.retry") {
-            retrySeconds = try Self.seconds(retry, allowZero: true)
-        }
-        if let delay = line.last("stateless.emergency-delay") {
-            emergencyDelaySeconds = try Self.seconds(delay, allowZero: true)
-        }
-        if let timeout = line.last("stateless.module-timeout") {
-            moduleTimeoutSeconds = try Self.seconds(timeout)
-        }
-        if let timeout = line.last("stateless.mount-timeout") {
-            mountTimeoutSeconds = try Self.seconds(timeout)
-        }
-        moduleBlacklist = try (line.all("modprobe.blacklist") + line.all("rd.driver.blacklist"))
-            .flatMap { try Self.moduleList($0) }
-        preloadModules = try line.all("rd.driver.pre").flatMap { try Self.moduleList($0) }
-        if let overlay = line.last("stateless.overlay") {
-            overlayMode = try Self.keyword(overlay)
-        }
-        if let direct = line.last("stateless.loop-direct-io") {
-            loopDirectIO = try Self.boolean(direct)
-        }
-        if let writable = line.last("stateless.iscsi.rw") {
-            iscsiWritable = try Self.boolean(writable)
-        }
+        try readFallbackOptions(line)
+        deviceTimeoutSeconds = try line.seconds(.rdTimeout) ?? deviceTimeoutSeconds
+        retrySeconds = try line.seconds(.rdRetry)
+        mountTimeoutSeconds = try line.seconds(.mountTimeout) ?? mountTimeoutSeconds
+        preloadModules = try line.modules(.driverPreload)
+        overlayMode = try line.choice(.overlay) ?? overlayMode
+        loopDirectIO = try line.flag(.loopDirectIO) ?? loopDirectIO
+        iscsiWritable = try line.flag(.iscsiWritable) ?? iscsiWritable
         tmpfsSizes = try TmpfsSizes(line)
-        if line.last("root")?.value == "tmpfs" { try usrUnderTmpfsRoot(line) }
-        if let parameter = line.last("systemd.volatile"), !rootIsUsr {
+        if line.last(.root)?.value == "tmpfs" { try usrUnderTmpfsRoot(line) }
+        if let parameter = line.last(.volatile), !rootIsUsr {
             volatile = try VolatileMode.parse(parameter)
             // systemd.volatile=overlay is our overlayfs mode; stateless.overlay= says more
             // precisely and wins.
-            if volatile == .overlay && line.last("stateless.overlay") == nil { overlayMode = .overlayfs }
+            if volatile == .overlay && line.last(.overlay) == nil { overlayMode = .overlayfs }
         }
-        quiet = line.last("quiet") != nil
         net = try NetOptions(line)
         state = try StateOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
@@ -261,7 +235,7 @@ extension BootOptions {
             overlayMode = overlayMode(rootKind: .live)
             // dracut's size of the live overlay, in MiB; ours for the area wins.
             if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
-        } else if let overlay = line.last("rd.overlay"), line.last("stateless.overlay") == nil, volatile == nil {
+        } else if let overlay = line.last(.rdOverlay), line.last(.overlay) == nil, volatile == nil {
             try overlayAnyRoot(overlay)
         }
     }
@@ -280,38 +254,38 @@ extension BootOptions {
     /// systemd's `root=tmpfs` with `mount.usr=`, `mount.usrfstype=`, `mount.usrflags=`:
     /// the /usr filesystem is attached as a root would be (any root kind), read-only.
     mutating func usrUnderTmpfsRoot(_ line: KernelCommandLine) throws {
-        guard let usr = line.last("mount.usr") else {
+        guard let usr = line.last(.mountUsr) else {
             throw OptionError(option: "root", value: "tmpfs", expected: "mount.usr= beside it naming the /usr filesystem (systemd's root=tmpfs)")
         }
         let source = try Self.rootSource(usr)
         guard source != .dhcp else {
-            throw OptionError(option: "mount.usr", value: usr.value, expected: "a device or a network filesystem, as root= names one")
+            throw OptionError(option: usr.key, value: usr.value, expected: "a device or a network filesystem, as root= names one")
         }
         root = source
         rootIsUsr = true
         volatile = .yes
-        rootFilesystemType = try line.last("mount.usrfstype").map { try Self.word($0, "a filesystem type such as ext4") }
-        rootFlags = try line.last("mount.usrflags").map { try Self.text($0, "mount options such as noatime") }
+        rootFilesystemType = try line.last(.mountUsrType).map { try Self.word($0, "a filesystem type such as ext4") }
+        rootFlags = try line.last(.mountUsrFlags).map { try Self.text($0, "mount options such as noatime") }
     }
 
-    /// Only what the fallback after a fatal error and the kernel's module requests need —
-    /// `rd.shell`, `rd.emergency`, `stateless.emergency-delay`, `quiet`, the module
-    /// blacklist and timeout — each ignored when unusable. For a command line that failed
-    /// to parse as a whole.
+    /// The options the schema marks `fallback` (`KernelOption.all.filter(\.fallback)`):
+    /// what the fallback after a fatal error and the kernel's module requests need.
+    mutating func readFallbackOptions(_ line: KernelCommandLine) throws {
+        shellOnFailure = try line.flag(.rdShell) ?? shellOnFailure
+        emergencyAction = try line.choice(.rdEmergency) ?? emergencyAction
+        emergencyDelaySeconds = try line.seconds(.emergencyDelay) ?? emergencyDelaySeconds
+        quiet = try line.flag(.quiet) ?? quiet
+        moduleBlacklist += try line.modules(.moduleBlacklist)
+        moduleTimeoutSeconds = try line.seconds(.moduleTimeout) ?? moduleTimeoutSeconds
+    }
+
+    /// Only the fallback options, each one ignored when unusable: for a command line that
+    /// failed to parse as a whole. Each is read from a line holding it alone, so one bad
+    /// value leaves the others' readings alone.
     public init(fallbackFrom line: KernelCommandLine) {
         self.init()
-        if let shell = line.last("rd.shell"), let value = try? Self.boolean(shell) { shellOnFailure = value }
-        if let action = line.last("rd.emergency"), let value: EmergencyAction = try? Self.keyword(action) {
-            emergencyAction = value
-        }
-        if let delay = line.last("stateless.emergency-delay"), let value = try? Self.seconds(delay, allowZero: true) {
-            emergencyDelaySeconds = value
-        }
-        quiet = line.last("quiet") != nil
-        moduleBlacklist = (line.all("modprobe.blacklist") + line.all("rd.driver.blacklist"))
-            .flatMap { (try? Self.moduleList($0)) ?? [] }
-        if let timeout = line.last("stateless.module-timeout"), let value = try? Self.seconds(timeout) {
-            moduleTimeoutSeconds = value
+        for option in KernelOption.all where option.fallback {
+            try? readFallbackOptions(KernelCommandLine(parameters: line.all(option), initArguments: []))
         }
     }
 
@@ -324,13 +298,13 @@ extension BootOptions {
     /// `BOOTIF=`) takes its root from the DHCP root-path, as dracut and the kernel do.
     static func rootSource(_ line: KernelCommandLine, network: NetOptions) throws -> RootSource? {
         var root: RootSource?
-        if let parameter = line.last("root"), parameter.value == "/dev/nfs" {
-            root = try line.last("nfsroot").map { .nfs(try NFSRootSpec.kernel(try text($0, "[<server-ip>:]<root-dir>[,<nfs-options>]"))) } ?? .dhcp
+        if let parameter = line.last(.root), parameter.value == "/dev/nfs" {
+            root = try line.last(.nfsroot).map { .nfs(try NFSRootSpec.kernel(try text($0, "[<server-ip>:]<root-dir>[,<nfs-options>]"))) } ?? .dhcp
         } else {
-            root = try line.last("root").map { try rootSource($0, line: line) }
+            root = try line.last(.root).map { try rootSource($0, line: line) }
         }
         if let iscsi = try ISCSIRootSpec.commandLine(line, root: root, network: network) { return .iscsi(iscsi) }
-        if let netroot = line.last("netroot") {
+        if let netroot = line.last(.netroot) {
             let value = netroot.value ?? ""
             guard root == nil || root == .dhcp else {
                 throw OptionError(option: "netroot", value: value, expected: "root= absent or root=dhcp: both name the root, as root=\(root!)")
@@ -352,7 +326,7 @@ extension BootOptions {
         let nfs = value.hasPrefix("nfs:") || value.hasPrefix("nfs4:") || value.hasPrefix("nfs://") || legacyNFS
         // dracut's `rd.live.image` beside an NFS root (its NFS test): the export is the root,
         // a directory; `rd.overlay` beside it asks for the overlay (`overlayAnyRoot`).
-        if line.last("rd.live.image") != nil && !nfs {
+        if try line.flag(.liveImage) ?? false, !nfs {
             return .live(try LiveRootSpec.parse(value, option: parameter.key, line: line))
         }
         let expected = "/dev/…, /dev/disk/by-{uuid,label,partuuid,partlabel}/…, UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/nfs, nfs:…, nfs4:…, nfs://…, iscsi:…, iscsi://…, live:… or dhcp"
@@ -467,13 +441,13 @@ extension BootOptions {
         return result
     }
 
-    /// Whole seconds, 1…86400. dracut reads `rd.timeout=0` as "forever"; every wait here
-    /// has a bound, so 0 is refused for waits (allowed only where 0 means "no retries").
-    package static func seconds(_ parameter: KernelParameter, allowZero: Bool = false) throws -> Int {
-        let expected = allowZero ? "whole seconds from 0 to 86400" : "whole seconds from 1 to 86400"
-        guard let value = parameter.value, !value.isEmpty, value.count <= 5,
-              value.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(value),
-              number <= 86400, allowZero || number > 0
+    /// Whole seconds in `range` (the option's, from the schema). dracut reads
+    /// `rd.timeout=0` as "forever"; every wait here has a bound, so a wait's range starts
+    /// at 1 (0 only where it means "no retries").
+    static func seconds(_ parameter: KernelParameter, range: ClosedRange<Int>) throws -> Int {
+        let expected = "whole seconds from \(range.lowerBound) to \(range.upperBound)"
+        guard let value = parameter.value, !value.isEmpty, value.count <= 9,
+              value.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(value), range.contains(number)
         else {
             throw OptionError(option: parameter.key, value: parameter.value, expected: expected)
         }

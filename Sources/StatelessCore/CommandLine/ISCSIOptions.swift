@@ -8,7 +8,7 @@ extension ISCSIRootSpec {
     /// the firmware's table.
     package static func commandLine(_ line: KernelCommandLine, root: RootSource?, network: NetOptions) throws -> ISCSIRootSpec? {
         var spec: ISCSIRootSpec?
-        for parameter in line.all("netroot") where (parameter.value ?? "").hasPrefix("iscsi:") {
+        for parameter in line.all(.netroot) where (parameter.value ?? "").hasPrefix("iscsi:") {
             let next = try parse(parameter.value ?? "", option: "netroot")
             guard var first = spec else { spec = next; continue }
             guard first.target == next.target, first.lun == next.lun, first.chap == next.chap else {
@@ -24,19 +24,19 @@ extension ISCSIRootSpec {
             }
             spec = named
         }
-        if spec == nil, let name = line.last("rd.iscsi.target.name") {
+        if spec == nil, let name = line.last(.iscsiTargetName) {
             spec = try targetOptions(line, name: name)
         }
-        if spec == nil, try line.last("rd.iscsi.firmware").map(BootOptions.boolean) ?? false
+        if spec == nil, try line.flag(.iscsiFirmware) ?? false
             || (network.firmwareTable && (root == nil || root == .dhcp)) {
             spec = .firmware
         }
         guard var spec else { return nil }
         spec.chap = try spec.chap ?? credentialOptions(line)
-        if let initiator = line.last("rd.iscsi.initiator") {
+        if let initiator = line.last(.iscsiInitiator) {
             let value = try BootOptions.text(initiator, "an iSCSI name such as iqn.2004-06.org.example:client1")
             guard isISCSIName(Substring(value)) else {
-                throw OptionError(option: "rd.iscsi.initiator", value: value, expected: "an iSCSI name (iqn.…, eui.… or naa.…)")
+                throw OptionError(option: initiator.key, value: value, expected: "an iSCSI name (iqn.…, eui.… or naa.…)")
             }
             spec.initiator = value
         }
@@ -55,14 +55,14 @@ extension ISCSIRootSpec {
             OptionError(option: key, value: value, expected: expected)
         }
         let target = try targetName(Substring(name.value ?? "")) { fail("rd.iscsi.target.name", name.value, $0) }
-        guard let ip = line.last("rd.iscsi.target.ip") else {
+        guard let ip = line.last(.iscsiTargetIP) else {
             throw fail("rd.iscsi.target.ip", nil, "the portal's IPv4 address beside rd.iscsi.target.name=")
         }
         let host = try host(Substring(ip.value ?? "")) { fail("rd.iscsi.target.ip", ip.value, $0) }
-        let port = try line.last("rd.iscsi.target.port").map { parameter in
+        let port = try line.last(.iscsiTargetPort).map { parameter in
             try portNumber(Substring(parameter.value ?? "")) { fail("rd.iscsi.target.port", parameter.value, $0) }
         } ?? 3260
-        let lun = try line.last("rd.iscsi.target.lun").map { parameter in
+        let lun = try line.last(.iscsiTargetLUN).map { parameter in
             try lunNumber(Substring(parameter.value ?? "")) { fail("rd.iscsi.target.lun", parameter.value, $0) }
         }
         return ISCSIRootSpec(portals: [Portal(host: host, port: port)], target: target, lun: lun)
@@ -71,17 +71,17 @@ extension ISCSIRootSpec {
     /// `rd.iscsi.username=`/`password=` and, for mutual CHAP, `rd.iscsi.in.username=`/
     /// `in.password=`; each pair complete or absent.
     static func credentialOptions(_ line: KernelCommandLine) throws -> CHAP? {
-        func pair(_ prefix: String) throws -> (String, String)? {
-            let user = line.last(prefix + "username")?.value, password = line.last(prefix + "password")?.value
+        func pair(_ userOption: KernelOption, _ passwordOption: KernelOption) throws -> (String, String)? {
+            let user = line.last(userOption)?.value, password = line.last(passwordOption)?.value
             guard user != nil || password != nil else { return nil }
             guard let user, !user.isEmpty, let password, !password.isEmpty else {
-                throw OptionError(option: prefix + (user == nil ? "username" : "password"), value: nil,
-                                  expected: "\(prefix)username= and \(prefix)password= together")
+                throw OptionError(option: (user ?? "").isEmpty ? userOption.key : passwordOption.key, value: nil,
+                                  expected: "\(userOption.key)= and \(passwordOption.key)= together")
             }
             return (user, password)
         }
-        let outgoing = try pair("rd.iscsi.")
-        let incoming = try pair("rd.iscsi.in.")
+        let outgoing = try pair(.iscsiUsername, .iscsiPassword)
+        let incoming = try pair(.iscsiInUsername, .iscsiInPassword)
         guard let outgoing else {
             if incoming != nil {
                 throw OptionError(option: "rd.iscsi.in.username", value: nil, expected: "rd.iscsi.username= and password= as well: mutual CHAP needs both directions")

@@ -58,18 +58,6 @@ public struct KernelCommandLine: Equatable, Sendable {
         self.init(parameters: parameters, initArguments: initArguments)
     }
 
-    /// The last value given for `key` (later words override earlier ones, as the
-    /// kernel's `__setup` handlers and dracut's `getarg` both behave).
-    public func last(_ key: String) -> KernelParameter? {
-        parameters.last { $0.key == key }
-    }
-
-    /// Every value given for `key`, in order (for options that accumulate, such as
-    /// `rd.driver.blacklist`).
-    public func all(_ key: String) -> [KernelParameter] {
-        parameters.filter { $0.key == key }
-    }
-
     /// The kernel's `isspace`: its ctype table marks 9–13, 32 and 160 as space.
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 32 || (9...13).contains(byte) || byte == 0xA0

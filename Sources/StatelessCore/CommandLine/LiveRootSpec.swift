@@ -103,7 +103,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         }
         // dracut's iso-scan mounts every filesystem in turn to find the file; that
         // is not done here: the admin names the filesystem (`live:<device>:<path>.iso`).
-        if let scan = line.last("iso-scan/filename") {
+        if let scan = line.last(.isoScan) {
             throw OptionError(option: scan.key, value: scan.value,
                               expected: "nothing: name the filesystem holding the ISO in root= instead, root=live:LABEL=<filesystem>:\(scan.value ?? "<path>.iso")")
         }
@@ -134,12 +134,12 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
     }
 
     package mutating func read(_ line: KernelCommandLine) throws {
-        if let parameter = line.last("rd.live.dir") { directory = try Self.relativePath(parameter) }
-        if let parameter = line.last("rd.live.squashimg") { squashImage = try Self.fileName(parameter) }
-        if let parameter = line.last("rd.live.ram") { copyToRAM = try BootOptions.boolean(parameter) }
-        if let parameter = line.last("rd.live.overlay.overlayfs") { forceOverlayfs = try BootOptions.boolean(parameter) }
-        for key in ["rd.live.overlay", "rd.overlay"] {
-            guard let parameter = line.last(key) else { continue }
+        if let parameter = line.last(.liveDirectory) { directory = try Self.relativePath(parameter) }
+        if let parameter = line.last(.liveSquashImage) { squashImage = try Self.fileName(parameter) }
+        copyToRAM = try line.flag(.liveRAM) ?? copyToRAM
+        forceOverlayfs = try line.flag(.liveOverlayfs) ?? forceOverlayfs
+        for option in [KernelOption.liveOverlay, .rdOverlay] {
+            guard let parameter = line.last(option) else { continue }
             if let persistent = try Self.persistentOverlay(parameter) {
                 persistentOverlay = persistent
                 forceOverlayfs = true
@@ -147,14 +147,14 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
                 forceOverlayfs = try Self.overlay(parameter) || forceOverlayfs
             }
         }
-        if let parameter = line.last("rd.live.check") { check = try BootOptions.boolean(parameter) }
-        if let parameter = line.last("stateless.live.sha256") {
+        check = try line.flag(.liveCheck) ?? check
+        if let parameter = line.last(.liveSHA256) {
             let expected = "64 hex digits, as sha256sum prints them"
             let value = try BootOptions.text(parameter, expected)
             guard HexDigest.isSHA256(Substring(value)) else { throw OptionError(option: parameter.key, value: value, expected: expected) }
             sha256 = value.lowercased()
         }
-        if let parameter = line.last("rd.live.overlay.size") {
+        if let parameter = line.last(.liveOverlaySize) {
             guard let text = parameter.value, text.count <= 8, text.allSatisfy({ $0.isASCII && $0.isNumber }),
                   let size = Int(text), size > 0
             else { throw OptionError(option: parameter.key, value: parameter.value, expected: "the CoW store's size in MiB, such as 2048") }
@@ -178,7 +178,7 @@ public struct LiveRootSpec: Equatable, Sendable, CustomStringConvertible {
         let expected = "<device>[:<path>] such as LABEL=LIVE-USB or LABEL=LIVE-USB:/LiveOS/overlay, a switch (0, 1) or tmpfs"
         func fail() -> OptionError { OptionError(option: parameter.key, value: value, expected: expected) }
         var devicePart = Substring(value)
-        var path: String? = parameter.key == "rd.overlay" ? "/overlay" : nil
+        var path: String? = KernelOption.rdOverlay.keys.contains(parameter.key) ? "/overlay" : nil
         if let colon = value.firstIndex(of: ":") {
             devicePart = value[..<colon]
             let given = value[value.index(after: colon)...]

@@ -69,7 +69,7 @@ extension NetOptions {
     /// `OptionError`.
     public init(_ line: KernelCommandLine) throws {
         self.init()
-        for parameter in line.all("ifname") {
+        for parameter in line.all(.interfaceName) {
             let rename = try Self.rename(parameter)
             if renames.contains(rename) { continue }
             if let other = renames.first(where: { $0.name == rename.name || $0.mac == rename.mac }) {
@@ -78,7 +78,7 @@ extension NetOptions {
             }
             renames.append(rename)
         }
-        let ipValues = line.all("ip")
+        let ipValues = line.all(.ip)
         if ipValues.contains(where: { $0.value == "ibft" }) {
             guard ipValues.allSatisfy({ $0.value == "ibft" }) else {
                 throw OptionError(option: "ip", value: "ibft", expected: "ibft alone, not beside other ip= options")
@@ -86,20 +86,20 @@ extension NetOptions {
             firmwareTable = true
         } else {
             ip = try Self.ipSetting(ipValues, renamed: Set(renames.map(\.name)))
-            let firmware = try line.last("rd.iscsi.firmware").map(BootOptions.boolean) ?? false
+            let firmware = try line.flag(.iscsiFirmware) ?? false
             firmwareTable = ip == nil && firmware
         }
-        if let bootif = line.last("BOOTIF"), try line.last("rd.bootif").map(BootOptions.boolean) ?? true {
+        if let bootif = line.last(.bootInterface), try line.flag(.rdBootInterface) ?? true {
             bootInterface = try Self.bootInterface(bootif)
         }
-        needNetwork = try line.last("rd.neednet").map(BootOptions.boolean)
-        nameservers = try line.all("nameserver").map(Self.nameserver)
-        if let timeout = line.last("rd.net.timeout.iflink") { linkTimeoutSeconds = try BootOptions.seconds(timeout) }
-        if let timeout = line.last("rd.net.timeout.carrier") { carrierTimeoutSeconds = try BootOptions.seconds(timeout) }
-        if let timeout = line.last("rd.net.timeout.dhcp") { dhcpTimeoutSeconds = try BootOptions.seconds(timeout) }
-        if let names = line.last("net.ifnames") { predictableNames = try BootOptions.boolean(names) }
+        needNetwork = try line.flag(.needNetwork)
+        nameservers = try line.all(.nameserver).map(Self.nameserver)
+        linkTimeoutSeconds = try line.seconds(.linkTimeout) ?? linkTimeoutSeconds
+        carrierTimeoutSeconds = try line.seconds(.carrierTimeout) ?? carrierTimeoutSeconds
+        dhcpTimeoutSeconds = try line.seconds(.dhcpTimeout) ?? dhcpTimeoutSeconds
+        predictableNames = try line.flag(.predictableNames) ?? predictableNames
         // Another naming scheme than the one PredictableName follows: leave the names to udev.
-        if let scheme = line.last("net.naming-scheme")?.value, scheme != "v252", scheme != "latest" { predictableNames = false }
+        if let scheme = line.last(.namingScheme)?.value, scheme != "v252", scheme != "latest" { predictableNames = false }
     }
 
     /// All `ip=` together. The same value twice (an image's cmdline.d and the boot loader)

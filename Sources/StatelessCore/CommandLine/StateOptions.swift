@@ -57,10 +57,10 @@ public struct StateOptions: Equatable, Sendable {
     public init() {}
 
     public init(_ line: KernelCommandLine) throws {
-        if let parameter = line.last("stateless.state") { store = try Self.store(parameter) }
-        if let fallback = line.last("stateless.state.fallback") { self.fallback = try BootOptions.keyword(fallback) }
-        if let timeout = line.last("stateless.state.timeout") { timeoutSeconds = try BootOptions.seconds(timeout) }
-        if let format = line.last("stateless.state.format") {
+        if let parameter = line.last(.state) { store = try Self.store(parameter) }
+        fallback = try line.choice(.stateFallback) ?? fallback
+        timeoutSeconds = try line.seconds(.stateTimeout) ?? timeoutSeconds
+        if let format = line.last(.stateFormat) {
             self.format = try BootOptions.boolean(format)
             // A blank device has no filesystem label or UUID to be found by.
             if self.format, case .block(.tag(let name, _))? = store, name == "LABEL" || name == "UUID" {
@@ -68,10 +68,10 @@ public struct StateOptions: Equatable, Sendable {
                                   expected: "a store named by PARTLABEL=, PARTUUID= or /dev/… (a blank device has no filesystem \(name) to be found by)")
             }
         }
-        if let identity = line.last("stateless.identity") { perMachineIdentity = try BootOptions.boolean(identity) }
-        if let parameter = line.last("stateless.scratch") { scratch = try Self.localDevice(parameter) }
-        if let keep = line.last("stateless.scratch.keep") { keepScratch = try BootOptions.boolean(keep) }
-        if let parameter = line.last("stateless.swap") {
+        perMachineIdentity = try line.flag(.identity) ?? perMachineIdentity
+        if let parameter = line.last(.scratch) { scratch = try Self.localDevice(parameter) }
+        keepScratch = try line.flag(.scratchKeep) ?? keepScratch
+        if let parameter = line.last(.swap) {
             swap = parameter.value == "auto" ? .auto : .device(try Self.localDevice(parameter, also: "auto, "))
         }
     }

@@ -14,15 +14,21 @@ public enum TmpfsArea: String, CaseIterable, Sendable {
     /// `systemd.volatile=yes`, `root=tmpfs`: the root itself.
     case root
 
-    /// A share of RAM: the overlay and a tmpfs root take every write, so they get the most;
-    /// 25% for /var as systemd's own volatile /var has; state is small files.
-    var defaultSize: String {
+    /// `stateless.tmpfs.size.AREA=`.
+    var option: KernelOption {
         switch self {
-        case .overlay, .root: return "50%"
-        case .writable, .var: return "25%"
-        case .state: return "10%"
+        case .writable: return .tmpfsSizeWritable
+        case .overlay: return .tmpfsSizeOverlay
+        case .state: return .tmpfsSizeState
+        case .var: return .tmpfsSizeVar
+        case .root: return .tmpfsSizeRoot
         }
     }
+
+    /// A share of RAM, the option's default: the overlay and a tmpfs root take every
+    /// write, so they get the most; 25% for /var as systemd's own volatile /var has; state
+    /// is small files.
+    var defaultSize: String { option.defaultValue }
 }
 
 /// `stateless.tmpfs.size=` (every area; `stateless.tmpfs-size=` is the older name) and
@@ -34,11 +40,11 @@ public struct TmpfsSizes: Equatable, Sendable {
     public init() {}
 
     public init(_ line: KernelCommandLine) throws {
-        if let size = line.last("stateless.tmpfs.size") ?? line.last("stateless.tmpfs-size") {
+        if let size = line.last(.tmpfsSize) {
             all = try Self.size(size)
         }
         for area in TmpfsArea.allCases {
-            if let size = line.last("stateless.tmpfs.size." + area.rawValue) { byArea[area] = try Self.size(size) }
+            if let size = line.last(area.option) { byArea[area] = try Self.size(size) }
         }
     }
 

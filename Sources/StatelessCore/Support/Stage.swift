@@ -11,7 +11,7 @@ public enum Stage: String, CaseIterable, Sendable, Hashable {
     public var summary: String {
         switch self {
         case .`init`: return "mount /proc, /sys, /dev and /run (PID 1 only)"
-        case .cmdline: return "print the boot options parsed from the command line"
+        case .cmdline: return "print the boot options parsed from the command line (--options: every option it reads)"
         case .modules: return "coldplug: load modules for every device, until events settle"
         case .net: return "bring up the network when the root or ip=/rd.neednet asks (netlink, DHCPv4)"
         case .root: return "attach the root read-only at /sysroot"
