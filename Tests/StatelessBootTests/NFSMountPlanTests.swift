@@ -164,3 +164,12 @@ final class BootNetworkTests: XCTestCase {
         }
     }
 }
+
+extension BootNetwork {
+    /// net.env as a test writes it by hand.
+    init?(facts: [String: String]) { self.init(facts: HandOffValues(facts)) }
+}
+
+extension ISCSIBridgeRequest {
+    init?(facts: [String: String]) { self.init(facts: HandOffValues(facts)) }
+}

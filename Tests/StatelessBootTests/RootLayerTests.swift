@@ -18,7 +18,7 @@ final class RootLayerTests: XCTestCase {
         func attach(_ below: RootResource) throws -> AttachedLayer {
             journal.lines.append("attach \(name) on \(below)")
             if fails { throw BootError("attach", name, detail: "fails on purpose") }
-            return AttachedLayer(resource: hands, facts: [(name.uppercased(), "1")]) { [journal, name] in
+            return AttachedLayer(resource: hands, facts: [(HandOffKey(name.uppercased()), "1")]) { [journal, name] in
                 journal.lines.append("undo \(name)")
             }
         }
@@ -35,7 +35,7 @@ final class RootLayerTests: XCTestCase {
         let stack = try LayerStack.attach(next: { _, _ in pending.next() }) { try $0.attach($1) }
         XCTAssertEqual(stack.resource, .blockDevice("/dev/loop0"))
         XCTAssertEqual(stack.layers.map(\.name), ["net", "nfs", "loop"])
-        XCTAssertEqual(stack.facts.map(\.0), ["NET", "NFS", "LOOP"])
+        XCTAssertEqual(stack.facts.map(\.0.rawValue), ["NET", "NFS", "LOOP"])
         XCTAssertEqual(journal.lines, ["attach net on nothing", "attach nfs on nothing",
                                        "attach loop on directory(\"/run/stateless/layers/nfs\")"])
         stack.undo()

@@ -21,13 +21,13 @@ public struct WriteAudit {
     public init() {}
 
     public func run() throws -> AuditReport {
-        guard let overlay = HandOff.read("overlay"), let mode = overlay["OVERLAY_MODE"] else {
-            throw BootError("audit", HandOff.path("overlay"), detail: "no record of the boot's writable places: was this system booted by stateless?")
+        guard let overlay = HandOff.read(OverlayEnv.self), let mode = overlay[.mode] else {
+            throw BootError("audit", HandOff.path(OverlayEnv.self), detail: "no record of the boot's writable places: was this system booted by stateless?")
         }
         let rwtab = Rwtab.plan(Self.readDeclared(Self.declaredRwtab) { Rwtab.parse($0, source: $1).entries })
         let statetab = Self.readDeclared(Self.declaredStatetab) { Statetab.parse($0, source: $1).paths }
         let image: String
-        if mode == "overlayfs", let lower = overlay["LOWER_DIR"] {
+        if mode == "overlayfs", let lower = overlay[.lowerDirectory] {
             image = lower
         } else {
             try Posix.makeDirectories(Self.imageView)
@@ -36,7 +36,7 @@ public struct WriteAudit {
         }
         defer { if image == Self.imageView { try? Posix.unmount(Self.imageView, detach: true); try? Posix.removeDirectory(Self.imageView) } }
         var collector = Collector(image: image, packages: DpkgOwners.read(image: image))
-        if mode == "overlayfs", let upper = overlay["UPPER_DIR"] {
+        if mode == "overlayfs", let upper = overlay[.upperDirectory] {
             try collector.walkUpper(upper, "", declared: { path in Self.place(of: path, rwtab, statetab) })
         }
         if mode == "rwtab" {

@@ -152,7 +152,7 @@ public struct Boot {
     public func attachRoot(_ watcher: DeviceWatcher) throws {
         defer { saveLoadedModules(watcher.modules) }
         let facts = try RootStage(options: context.options, watcher: watcher, log: log).attach()
-        context.handOff("root", facts)
+        context.handOff(facts)
     }
 
     /// The local scratch and swap, the rwtab or overlayfs, then the machine's state
@@ -167,31 +167,31 @@ public struct Boot {
         }
         let config = MachineState.readReadonlyRoot(RootStage.target, log)
         let local = LocalStorage(options: options.state, context: attach)
-        var localFacts: [(String, String)] = []
+        var localFacts: HandOffFacts<OverlayEnv> = []
         if let scratch = options.state.scratch ?? config?.rwLabel.map({ .tag(name: "LABEL", value: $0) }),
            let directory = local.attachScratch(scratch) {
             places.scratch = (directory, options.state.keepScratch)
-            localFacts.append(("SCRATCH", scratch.description))
+            localFacts.append((.scratch, scratch.description))
         }
-        if let swap = options.state.swap { localFacts.append(("SWAP", local.activateSwap(swap).joined(separator: " "))) }
+        if let swap = options.state.swap { localFacts.append((.swap, local.activateSwap(swap).joined(separator: " "))) }
         // A live root on a device-mapper snapshot is writable already, every change in
         // its copy-on-write store: nothing to add, and its fstab entry may stay.
-        let snapshot = HandOff.read("root")?["LIVE_SNAPSHOT"]
+        let snapshot = HandOff.read(RootEnv.self)?[.liveSnapshot]
         // A live root that DHCP named gets a live root's mode too.
         let mode = snapshot == nil ? options.overlayMode(rootKind: RootKind.fromHandOff()) : .none
         if let snapshot { log.info("overlay", "the root is the writable snapshot \(snapshot): no overlay (rd.live.overlay.overlayfs=1 chooses overlayfs)") }
         if case .live(let spec)? = options.root, mode == .overlayfs, let overlay = spec.persistentOverlay {
             places.persistentOverlay = LivePersistentOverlay(overlay: overlay, liveDirectory: spec.directory, context: attach).attach()
-            if places.persistentOverlay != nil { localFacts.append(("LIVE_OVERLAY", overlay.description)) }
+            if places.persistentOverlay != nil { localFacts.append((.liveOverlay, overlay.description)) }
         }
         let writableRoot = mode == .overlayfs || options.volatile == .yes
         let fstabRoot: Fstab.RootEntry? = options.rootWritable || snapshot != nil ? nil
             : writableRoot || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
         let facts = try places.apply(mode, sizes: options.tmpfsSizes, volatile: options.volatile,
                                      rootIsUsr: options.rootIsUsr, fstabRoot: fstabRoot)
-        context.handOff("overlay", facts + localFacts)
+        context.handOff(facts + localFacts)
         let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)
-        context.handOff("state", try state.apply())
+        context.handOff(try state.apply())
     }
 
     public func switchRoot() -> Never {
@@ -201,7 +201,7 @@ public struct Boot {
         context.breakPoint(.switchRoot)
         do {
             try switcher.execute(init: initPath, arguments: context.kernelArguments ?? context.options.initArguments) { facts in
-                context.handOff("switch-root", facts)
+                context.handOff(facts)
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")
                 // Last: the booted system gets the kernel's kmsg rate limit back.

@@ -60,11 +60,11 @@ public final class BootContext {
 
     /// Writes `/run/stateless/NAME.env`. A hand-off that cannot be written is a warning:
     /// the boot itself does not depend on it.
-    public func handOff(_ name: String, _ facts: [(String, String)]) {
+    public func handOff<File>(_ facts: HandOffFacts<File>) {
         do {
-            try Posix.writeFile(HandOff.path(name), HandOff.format(facts))
+            try Posix.writeFile(HandOff.path(File.self), HandOff.format(facts))
         } catch {
-            log.warning(name, "cannot record facts: \(error)")
+            log.warning(File.name, "cannot record facts: \(error)")
         }
     }
 

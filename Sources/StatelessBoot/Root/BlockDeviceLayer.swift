@@ -16,7 +16,7 @@ struct BlockDeviceLayer: RootLayer {
         let device = try Self.wait(for: reference, purpose: purpose, seconds: context.options.deviceTimeoutSeconds,
                                    option: option, context)
         return AttachedLayer(resource: .blockDevice(device),
-                             facts: [("ROOT_SPEC", reference.description), ("ROOT_DEVICE", device)])
+                             facts: [(.spec, reference.description), (.device, device)])
     }
 
     /// Waits up to `seconds` for the device `reference` names; the error names what was

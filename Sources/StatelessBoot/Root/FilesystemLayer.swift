@@ -15,7 +15,7 @@ struct FilesystemLayer: RootLayer {
     /// comes from.
     var rootOptions = true
     /// root.env's names for the mount: `ROOT_FSTYPE`, `LIVE_MEDIUM_FSTYPE`.
-    var factPrefix = "ROOT"
+    var mount: HandOffKey<RootEnv>.Mount = .root
     /// Mounted read-write: a root on a device-mapper snapshot, whose writes go to its
     /// copy-on-write store and never to the image.
     package var writable = false
@@ -23,8 +23,8 @@ struct FilesystemLayer: RootLayer {
 
     /// A filesystem the root comes from (a live medium, the squashfs holding an ext4
     /// image): probed, read-only, none of the root's options.
-    static func intermediate(at target: String, purpose: String, factPrefix: String) -> FilesystemLayer {
-        FilesystemLayer(target: target, purpose: purpose, rootOptions: false, factPrefix: factPrefix)
+    static func intermediate(at target: String, purpose: String, mount: HandOffKey<RootEnv>.Mount) -> FilesystemLayer {
+        FilesystemLayer(target: target, purpose: purpose, rootOptions: false, mount: mount)
     }
 
     package func attach(_ below: RootResource, _ context: AttachContext) throws -> AttachedLayer {
@@ -62,8 +62,7 @@ struct FilesystemLayer: RootLayer {
         let log = context.log
         return AttachedLayer(
             resource: .directory(target),
-            facts: [("\(factPrefix)_FSTYPE", type), ("\(factPrefix)_FLAGS", "\(mountOptions.flags)"),
-                    ("\(factPrefix)_OPTIONS", mountOptions.data)],
+            facts: [(.fstype(mount), type), (.flags(mount), "\(mountOptions.flags)"), (.options(mount), mountOptions.data)],
             undo: { [target] in
                 do { try Posix.unmount(target, detach: true) } catch { log.warning("root", "undo: \(error)") }
             })

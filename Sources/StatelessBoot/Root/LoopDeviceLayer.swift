@@ -28,7 +28,7 @@ package struct LoopDeviceLayer: RootLayer {
         context.log.info("root", "attached \(image) to \(device), \(writable ? "read-write" : "read-only")\(attached.directIO ? ", direct I/O" : "")")
         let log = context.log
         return AttachedLayer(resource: .blockDevice(device),
-                             facts: [("ROOT_LOOP_DEVICE", device), ("ROOT_LOOP_FILE", image), ("ROOT_LOOP_DIRECT_IO", attached.directIO ? "1" : "0")],
+                             facts: [(.loopDevice, device), (.loopFile, image), (.loopDirectIO, attached.directIO ? "1" : "0")],
                              undo: { Self.detach(device, log) })
     }
 

@@ -42,12 +42,12 @@ public struct AttachContext {
 /// A layer that is attached: what it hands up, its facts for root.env, and its undo.
 public struct AttachedLayer {
     public var resource: RootResource
-    public var facts: [(String, String)]
+    public var facts: HandOffFacts<RootEnv>
     /// Takes the layer down when a layer above it fails (unmount, detach), so that a
     /// retry or the emergency shell starts from a clean state. Best effort: it logs.
     public var undo: () -> Void
 
-    public init(resource: RootResource, facts: [(String, String)], undo: @escaping () -> Void = {}) {
+    public init(resource: RootResource, facts: HandOffFacts<RootEnv>, undo: @escaping () -> Void = {}) {
         self.resource = resource
         self.facts = facts
         self.undo = undo
@@ -60,7 +60,7 @@ public enum LayerStack {
     public struct Attached<Layer> {
         public var resource: RootResource
         public var layers: [Layer]
-        public var facts: [(String, String)]
+        public var facts: HandOffFacts<RootEnv>
         public var undo: () -> Void
     }
 

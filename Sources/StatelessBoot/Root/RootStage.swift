@@ -49,15 +49,15 @@ public struct RootStage {
     }
 
     /// Returns the facts for /run/stateless/root.env.
-    public func attach() throws -> [(String, String)] {
+    public func attach() throws -> HandOffFacts<RootEnv> {
         guard var source = context.options.root else {
             throw BootError("find root", "root=", detail: "the kernel command line names no root", option: "root=")
         }
-        var facts: [(String, String)] = []
+        var facts: HandOffFacts<RootEnv> = []
         if source == .dhcp {
             let (named, path) = try Self.rootFromLease(try BootNetwork.current(), line: context.options.commandLine)
             source = named
-            facts.append(("ROOT_PATH_DHCP", path))
+            facts.append((.pathFromDHCP, path))
             context.log.info("root", "the DHCP root-path names \(named)")
         }
         let stack = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0, after: $1.map(\.name)) }) { layer, below in
@@ -67,7 +67,7 @@ public struct RootStage {
             throw BootError("attach root", "\(source)", detail: "the layers ended in \(stack.resource), not a tree at \(Self.target)")
         }
         let names = stack.layers.map(\.name)
-        return [(RootKind.handOffKey, try Self.kind(of: source, layers: names).rawValue), ("ROOT_LAYERS", names.joined(separator: " "))] + facts + stack.facts
+        return [(.kind, try Self.kind(of: source, layers: names).rawValue), (.layers, names.joined(separator: " "))] + facts + stack.facts
     }
 
     /// `root=dhcp` (or no root on a network boot): the lease's root-path, read as dracut

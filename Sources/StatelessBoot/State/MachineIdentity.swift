@@ -22,11 +22,11 @@ struct MachineIdentity {
     static let keygenUnit = "stateless-ssh-keygen.service"
     static let unitDirectory = "/run/systemd/system"
 
-    package func apply(statetab: [String]) throws -> [(String, String)] {
+    package func apply(statetab: [String]) throws -> HandOffFacts<StateEnv> {
         func listed(_ path: String) -> Bool { statetab.contains { $0 == path || path.hasPrefix($0 + "/") } }
-        var facts: [(String, String)] = []
-        if !listed("/etc/machine-id") { facts.append(("MACHINE_ID", try machineID())) }
-        if !listed("/etc/ssh"), let keys = try sshHostKeys() { facts.append(("SSH_HOST_KEYS", keys)) }
+        var facts: HandOffFacts<StateEnv> = []
+        if !listed("/etc/machine-id") { facts.append((.machineID, try machineID())) }
+        if !listed("/etc/ssh"), let keys = try sshHostKeys() { facts.append((.sshHostKeys, keys)) }
         return facts
     }
 

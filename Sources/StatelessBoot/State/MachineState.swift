@@ -20,13 +20,13 @@ struct MachineState {
     package var root: String { places.root }
     package var log: Logger { context.log }
 
-    package func apply() throws -> [(String, String)] {
+    package func apply() throws -> HandOffFacts<StateEnv> {
         let source = chooseStore(config)
         let store = try StateStore(options: options, sizes: sizes, context: context).attach(source)
         let paths = readStatetabs()
         let mounted = try bindStatetab(paths)
         do { try Posix.writeFile(WriteAudit.declaredStatetab, mounted.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
-        var facts = store.facts + [("STATE_DIR", StateStore.directory), ("STATETAB_MOUNTS", mounted.joined(separator: " "))]
+        var facts = store.facts + [(.directory, StateStore.directory), (.statetabMounts, mounted.joined(separator: " "))]
         if options.perMachineIdentity {
             facts += try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)
         } else {
@@ -124,7 +124,7 @@ struct MachineState {
 
     /// Fedora's STATE_MOUNT: the booted system also finds the store there, when the
     /// image has that directory.
-    func showStore(at mountPoint: String) -> [(String, String)] {
+    func showStore(at mountPoint: String) -> HandOffFacts<StateEnv> {
         guard places.isPlain(mountPoint, table: "readonly-root STATE_MOUNT"),
               let info = try? Posix.statIfPresent(root + mountPoint), info.kind == .directory
         else {
@@ -133,7 +133,7 @@ struct MachineState {
         }
         do {
             try Posix.mount(source: StateStore.directory, target: root + mountPoint, type: nil, flags: [.bind])
-            return [("STATE_MOUNT", mountPoint)]
+            return [(.mount, mountPoint)]
         } catch {
             log.warning("overlay", "readonly-root: STATE_MOUNT=\(mountPoint): \(error)")
             return []

@@ -14,7 +14,7 @@ struct StateStore {
 
     package struct Attached {
         package var persistent: Bool
-        package var facts: [(String, String)]
+        package var facts: HandOffFacts<StateEnv>
     }
 
     package let options: StateOptions
@@ -34,7 +34,7 @@ struct StateStore {
             log.warning("overlay", "state store \(source) not attached: \(error)")
             log.warning("overlay", "state store: falling back to tmpfs: this machine's state (statetab paths, machine-id, SSH host keys) is lost at reboot (controlled by stateless.state.fallback=)")
             var attached = try mountTmpfs()
-            attached.facts += [("STATE_FALLBACK", "tmpfs"), ("STATE_WANTED", source.description)]
+            attached.facts += [(.fallback, "tmpfs"), (.wanted, source.description)]
             return attached
         }
     }
@@ -43,7 +43,7 @@ struct StateStore {
         try Posix.makeDirectories(Self.directory)
         try Posix.mount(source: "tmpfs", target: Self.directory, type: "tmpfs", flags: [.noSUID, .noDev],
                         data: sizes.options(.state))
-        return Attached(persistent: false, facts: [("STATE_STORE", "tmpfs"), ("STATE_PERSISTENT", "no")])
+        return Attached(persistent: false, facts: [(.store, "tmpfs"), (.persistent, "no")])
     }
 
     /// A local filesystem: awaited like the root's device, never formatted here.
@@ -68,8 +68,8 @@ struct StateStore {
         try context.watcher.modules.kernelCalls.mount(source: device, target: Self.directory, type: type, flags: [.noSUID, .noDev],
                                                       seconds: context.options.mountTimeoutSeconds, stage: "overlay", log: log)
         log.info("overlay", "state store: \(reference) (\(device), \(type)) mounted read-write on \(Self.directory)")
-        return Attached(persistent: true, facts: [("STATE_STORE", reference.description), ("STATE_PERSISTENT", "yes"),
-                                                  ("STATE_DEVICE", device), ("STATE_FSTYPE", type)])
+        return Attached(persistent: true, facts: [(.store, reference.description), (.persistent, "yes"),
+                                                  (.device, device), (.fstype, type)])
     }
 
     /// stateless.state.format=1: ext4 labelled stateless-state, on a device with no
@@ -123,7 +123,7 @@ struct StateStore {
             log.info("overlay", "state store: created \(server):\(path), this machine's first boot with it")
             plan = try mount(path, at: Self.directory)
         }
-        return Attached(persistent: true, facts: [("STATE_STORE", spec.description), ("STATE_PERSISTENT", "yes"),
-                                                  ("STATE_NFS_SOURCE", plan.source)])
+        return Attached(persistent: true, facts: [(.store, spec.description), (.persistent, "yes"),
+                                                  (.nfsSource, plan.source)])
     }
 }

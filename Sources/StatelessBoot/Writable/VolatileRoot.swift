@@ -16,7 +16,7 @@ extension WritablePlaces {
     static let usrLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"]
 
     /// `rootIsUsr`: what is mounted at the root is /usr itself (`root=tmpfs mount.usr=`).
-    func applyVolatileRoot(_ sizes: TmpfsSizes, rootIsUsr: Bool) throws -> [(String, String)] {
+    func applyVolatileRoot(_ sizes: TmpfsSizes, rootIsUsr: Bool) throws -> HandOffFacts<OverlayEnv> {
         let usr = rootIsUsr ? root : root + "/usr"
         guard (try Posix.statIfPresent(usr + "/lib")).map({ $0.kind == .directory }) ?? false else {
             throw BootError("make a tmpfs root", usr, detail: "expected the image's /usr with lib/ in it, found none",
@@ -52,8 +52,8 @@ extension WritablePlaces {
         let from = filled.isEmpty ? "empty /etc and /var (the image has no /usr/share/factory/etc or var)"
             : "/\(filled.joined(separator: " and /")) from /usr/share/factory"
         log.info("overlay", "tmpfs root (\(sizes.options(.root))) with the image's /usr read-only and \(from); the image stays at \(Self.lowerDirectory)")
-        return [("OVERLAY_MODE", "tmpfs-root"), ("VOLATILE", "yes"), ("LOWER_DIR", Self.lowerDirectory),
-                ("USR_SOURCE", rootIsUsr ? "mount.usr" : "the root's /usr"), ("FACTORY", filled.joined(separator: " "))]
+        return [(.mode, "tmpfs-root"), (.volatile, "yes"), (.lowerDirectory, Self.lowerDirectory),
+                (.usrSource, rootIsUsr ? "mount.usr" : "the root's /usr"), (.factory, filled.joined(separator: " "))]
     }
 
     /// /bin → usr/bin and its siblings: a merged-/usr image's own links, or, for a

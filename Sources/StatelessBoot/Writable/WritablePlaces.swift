@@ -39,14 +39,14 @@ public struct WritablePlaces {
     /// below /var.
     /// `volatile` `.yes` replaces the mode by a tmpfs root (VolatileRoot).
     public func apply(_ mode: OverlayMode, sizes: TmpfsSizes, volatile: VolatileMode?, rootIsUsr: Bool,
-                      fstabRoot: Fstab.RootEntry?) throws -> [(String, String)] {
-        var facts: [(String, String)] = []
+                      fstabRoot: Fstab.RootEntry?) throws -> HandOffFacts<OverlayEnv> {
+        var facts: HandOffFacts<OverlayEnv> = []
         if volatile == .state { facts += try mountVolatileVar(sizes) }
         switch volatile == .yes ? nil : mode {
         case nil:
             facts += try applyVolatileRoot(sizes, rootIsUsr: rootIsUsr)
         case .none?:
-            facts += [("OVERLAY_MODE", "none")]
+            facts += [(.mode, "none")]
         case .rwtab?:
             facts += try applyRwtab(sizes, skippingVar: volatile == .state)
         case .overlayfs?:
@@ -54,7 +54,7 @@ public struct WritablePlaces {
             // What the image declares, for `stateless audit` (the overlay covers it all).
             recordDeclared(Rwtab.plan(readRwtabs(quiet: true)).map(\.entry))
         }
-        if let fstabRoot { facts.append(("FSTAB", try protectRootInFstab(fstabRoot) ?? "")) }
+        if let fstabRoot { facts.append((.fstab, try protectRootInFstab(fstabRoot) ?? "")) }
         return facts
     }
 
@@ -84,7 +84,7 @@ public struct WritablePlaces {
     /// make their /var directories when installed, not through tmpfiles: with an empty
     /// /var the stock Debian root logged rsyslog's missing /var/spool/rsyslog as an error.
     /// systemd's var.mount then finds /var mounted and leaves it.
-    package func mountVolatileVar(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+    package func mountVolatileVar(_ sizes: TmpfsSizes) throws -> HandOffFacts<OverlayEnv> {
         let target = root + "/var"
         guard isPlain("/var", table: "systemd.volatile=state"),
               let info = try Posix.statIfPresent(target), info.kind == .directory else {
@@ -97,7 +97,7 @@ public struct WritablePlaces {
         try Posix.move(staging, to: target)
         try? Posix.removeDirectory(staging)
         log.info("overlay", "systemd.volatile=state: /var is a tmpfs with the image's directories and no files (\(sizes.options(.var)))")
-        return [("VOLATILE", "state"), ("VOLATILE_VAR_OPTIONS", sizes.options(.var))]
+        return [(.volatile, "state"), (.volatileVarOptions, sizes.options(.var))]
     }
 
     static let volatileVarStaging = "/run/stateless/volatile-var"
@@ -121,7 +121,7 @@ public struct WritablePlaces {
 
     // MARK: rwtab
 
-    func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> [(String, String)] {
+    func applyRwtab(_ sizes: TmpfsSizes, skippingVar: Bool) throws -> HandOffFacts<OverlayEnv> {
         try mountArea(Self.writableDirectory, .writable, sizes)
         var entries = readRwtabs()
         if skippingVar {
@@ -162,8 +162,8 @@ public struct WritablePlaces {
         }
         recordDeclared(copied)
         log.info("overlay", "rwtab: \(binds.count) writable paths on \(Self.writableDirectory) (\(scratch == nil ? "tmpfs, " + sizes.options(.writable) : "scratch"))")
-        return [("OVERLAY_MODE", "rwtab"), ("WRITABLE_DIR", Self.writableDirectory),
-                ("RWTAB_MOUNTS", binds.joined(separator: " "))]
+        return [(.mode, "rwtab"), (.writableDirectory, Self.writableDirectory),
+                (.rwtabMounts, binds.joined(separator: " "))]
     }
 
     /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is
@@ -226,7 +226,7 @@ public struct WritablePlaces {
 
     // MARK: overlayfs
 
-    func applyOverlayfs(_ sizes: TmpfsSizes) throws -> [(String, String)] {
+    func applyOverlayfs(_ sizes: TmpfsSizes) throws -> HandOffFacts<OverlayEnv> {
         loadFilesystem("overlay")
         var upper = Self.overlayDirectory + "/upper"
         var work = Self.overlayDirectory + "/work"
@@ -248,7 +248,7 @@ public struct WritablePlaces {
             throw error
         }
         log.info("overlay", "overlayfs on \(root): lower \(Self.lowerDirectory) (read-only), upper \(upper) (\(persistentOverlay != nil ? "persistent" : scratch == nil ? "tmpfs, " + sizes.options(.overlay) : "scratch"))")
-        return [("OVERLAY_MODE", "overlayfs"), ("LOWER_DIR", Self.lowerDirectory),
-                ("UPPER_DIR", upper), ("WORK_DIR", work)]
+        return [(.mode, "overlayfs"), (.lowerDirectory, Self.lowerDirectory),
+                (.upperDirectory, upper), (.workDirectory, work)]
     }
 }

@@ -3,5 +3,4 @@ public enum RootKind: String, Sendable {
     case block, nfs, iscsi, live
     case nfsLoop = "nfs-loop"
 
-    package static let handOffKey = "ROOT_KIND"
 }

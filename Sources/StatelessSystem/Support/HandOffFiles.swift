@@ -16,8 +16,15 @@ extension HandOff {
     }
 
     /// `/run/stateless/NAME.env` parsed; nil when there is no such file.
-    public static func read(_ name: String) -> [String: String]? {
+    static func read(_ name: String) -> [String: String]? {
         (try? Posix.readText(path(name))).map(parse)
+    }
+}
+
+extension HandOff {
+    /// `File`'s facts as the stage that wrote them left them; nil when there is no file.
+    public static func read<File: HandOffFile>(_ file: File.Type) -> HandOffValues<File>? {
+        read(File.name).map(HandOffValues.init)
     }
 }
 
@@ -25,6 +32,6 @@ extension RootKind {
     /// The kind the root stage left in root.env (the overlay stage reads it: under dracut
     /// it runs as an applet of its own).
     package static func fromHandOff() -> RootKind? {
-        HandOff.read("root")?[handOffKey].flatMap(RootKind.init(rawValue:))
+        HandOff.read(RootEnv.self)?[.kind].flatMap(RootKind.init(rawValue:))
     }
 }

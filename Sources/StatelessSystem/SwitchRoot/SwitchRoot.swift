@@ -75,7 +75,7 @@ public struct SwitchRoot {
 
     /// Steps 2–4. Returns only on failure; `recordFacts` is called with the emptying's
     /// figures once the new root's /run is in place, right before exec.
-    public func execute(init initPath: String, arguments: [String], recordFacts: ([(String, String)]) -> Void) throws -> Never {
+    public func execute(init initPath: String, arguments: [String], recordFacts: (HandOffFacts<SwitchRootEnv>) -> Void) throws -> Never {
         for mount in Self.movedMounts {
             let target = newRoot + mount
             if (try? Posix.statIfPresent(target))??.kind == .directory {
@@ -98,8 +98,8 @@ public struct SwitchRoot {
         try Posix.move(".", to: "/")
         guard chroot(".") == 0 else { throw BootError("chroot", newRoot, errno: Posix.lastErrno) }
         guard chdir("/") == 0 else { throw BootError("chdir", "/ of the new root", errno: Posix.lastErrno) }
-        recordFacts([("INIT", initPath), ("INITRAMFS_REMOVED", String(remover.removed)),
-                     ("INITRAMFS_LEFT", String(remover.failed.count))])
+        recordFacts([(.initPath, initPath), (.initramfsRemoved, String(remover.removed)),
+                     (.initramfsLeft, String(remover.failed.count))])
         attachConsole()
         let argv = [initPath] + arguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]

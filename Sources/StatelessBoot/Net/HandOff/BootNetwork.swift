@@ -20,30 +20,29 @@ public struct BootNetwork: Equatable, Sendable {
     public var bootFile: String?
 
     /// Nil when a required fact is missing or unreadable.
-    public init?(facts: [String: String]) {
-        guard let interface = facts["NET_INTERFACE"], !interface.isEmpty,
-              let address = facts["NET_ADDRESS"].flatMap({ IPv4Address(parsing: $0) }),
-              let mac = facts["NET_MAC"].flatMap({ MACAddress(parsing: $0) })
+    public init?(facts: HandOffValues<NetEnv>) {
+        guard let interface = facts.nonEmpty(.interface),
+              let address = facts[.address].flatMap({ IPv4Address(parsing: $0) }),
+              let mac = facts[.mac].flatMap({ MACAddress(parsing: $0) })
         else { return nil }
-        func optional(_ key: String) -> String? { facts[key].flatMap { $0.isEmpty ? nil : $0 } }
         self.interface = interface
         self.address = address
         self.mac = mac
-        hostname = optional("NET_HOSTNAME")
-        bootServer = optional("NET_BOOT_SERVER").flatMap { IPv4Address(parsing: $0) }
-        dhcpServer = optional("NET_DHCP_SERVER").flatMap { IPv4Address(parsing: $0) }
-        rootPath = optional("NET_ROOT_PATH")
-        bootFile = optional("NET_BOOT_FILE")
+        hostname = facts.nonEmpty(.hostname)
+        bootServer = facts.nonEmpty(.bootServer).flatMap { IPv4Address(parsing: $0) }
+        dhcpServer = facts.nonEmpty(.dhcpServer).flatMap { IPv4Address(parsing: $0) }
+        rootPath = facts.nonEmpty(.rootPath)
+        bootFile = facts.nonEmpty(.bootFile)
     }
 
     /// What net.env says now; an error naming the file when the net stage left none.
     public static func current() throws -> BootNetwork {
-        let path = HandOff.path("net")
-        guard let facts = HandOff.read("net") else {
+        let path = HandOff.path(NetEnv.self)
+        guard let facts = HandOff.read(NetEnv.self) else {
             throw BootError("read", path, detail: "a network root needs the network stage's hand-off, and there is none: did the net stage run?", option: "ip=, rd.neednet=")
         }
         guard let network = BootNetwork(facts: facts) else {
-            throw BootError("read", path, detail: "expected NET_INTERFACE, NET_ADDRESS and NET_MAC, found \(facts.keys.sorted().joined(separator: " "))")
+            throw BootError("read", path, detail: "expected NET_INTERFACE, NET_ADDRESS and NET_MAC, found \(facts.values.keys.sorted().joined(separator: " "))")
         }
         return network
     }

@@ -45,9 +45,9 @@ public enum NetHandOff {
     /// net.env — its facts plus NET_INTERFACES, every interface configured — and the
     /// resolver content.
     public static func bootFiles(for configuration: NetConfiguration, interfaces: [String]) -> [File] {
-        let facts = environment(configuration) + [("NET_INTERFACES", interfaces.joined(separator: " "))]
+        let facts = environment(configuration) + [(.interfaces, interfaces.joined(separator: " "))]
         return [
-            File(path: HandOff.path("net"), contents: HandOff.format(facts), mode: readable),
+            File(path: HandOff.path(NetEnv.self), contents: HandOff.format(facts), mode: readable),
             File(path: HandOff.directory + "/resolv.conf", contents: resolverConfiguration(configuration), mode: readable),
         ]
     }
@@ -56,24 +56,24 @@ public enum NetHandOff {
     /// apply, such as the DHCP ones of a static configuration), so a script can test
     /// `[ -n "$NET_DHCP_SERVER" ]` under `set -u`. Lists are separated by spaces; routes
     /// are `DESTINATION/PREFIX,ROUTER` (the router left out when on-link).
-    public static func environment(_ configuration: NetConfiguration) -> [(String, String)] {
+    public static func environment(_ configuration: NetConfiguration) -> HandOffFacts<NetEnv> {
         let c = configuration
         var dhcp = ("static", "", "", "")
         if case .dhcp(let server, let seconds, let identifier) = c.origin {
             dhcp = ("dhcp", server.description, String(seconds), identifier.colonHex)
         }
         return [
-            ("NET_INTERFACE", c.interface), ("NET_MAC", c.mac.description), ("NET_METHOD", dhcp.0),
-            ("NET_ADDRESS", c.address.description), ("NET_PREFIX", String(c.prefixLength)),
-            ("NET_NETMASK", IPv4Address(prefixLength: c.prefixLength).description),
-            ("NET_GATEWAY", c.gateway?.description ?? ""),
-            ("NET_ROUTES", c.routes.map(NetConfiguration.routeText).joined(separator: " ")),
-            ("NET_DNS", c.nameservers.map(\.description).joined(separator: " ")),
-            ("NET_DOMAIN", c.validSearchDomain ?? ""), ("NET_HOSTNAME", c.validHostname ?? ""),
-            ("NET_MTU", c.mtu.map(String.init) ?? ""),
-            ("NET_DHCP_SERVER", dhcp.1), ("NET_LEASE_SECONDS", dhcp.2), ("NET_CLIENT_ID", dhcp.3),
-            ("NET_BOOT_SERVER", c.bootServer?.description ?? ""), ("NET_ROOT_PATH", c.rootPath ?? ""),
-            ("NET_BOOT_FILE", c.bootFile ?? ""),
+            (.interface, c.interface), (.mac, c.mac.description), (.method, dhcp.0),
+            (.address, c.address.description), (.prefix, String(c.prefixLength)),
+            (.netmask, IPv4Address(prefixLength: c.prefixLength).description),
+            (.gateway, c.gateway?.description ?? ""),
+            (.routes, c.routes.map(NetConfiguration.routeText).joined(separator: " ")),
+            (.dns, c.nameservers.map(\.description).joined(separator: " ")),
+            (.domain, c.validSearchDomain ?? ""), (.hostname, c.validHostname ?? ""),
+            (.mtu, c.mtu.map(String.init) ?? ""),
+            (.dhcpServer, dhcp.1), (.leaseSeconds, dhcp.2), (.clientID, dhcp.3),
+            (.bootServer, c.bootServer?.description ?? ""), (.rootPath, c.rootPath ?? ""),
+            (.bootFile, c.bootFile ?? ""),
         ]
     }
 

@@ -21,8 +21,8 @@ enum ISCSIBridgeProcess {
 
     struct Started {
         package var pid: ProcessID
-        package var facts: [String: String]
-        package var device: String { facts["ISCSI_DEVICE"] ?? "" }
+        package var facts: HandOffValues<ISCSIEnv>
+        package var device: String { facts[.device] ?? "" }
     }
 
     /// Starts the bridge with `request` (ISCSIBridgeRequest's facts) and waits up to
@@ -37,11 +37,11 @@ enum ISCSIBridgeProcess {
             throw BootError("attach iSCSI root", request.spec.description, errno: .timedOut,
                             detail: "the bridge did not log in within \(seconds) s", option: "rd.retry=")
         }
-        let facts = HandOff.parse(answer)
-        if let error = facts["ERROR"] {
-            throw BootError("attach iSCSI root", request.spec.description, detail: error, option: facts["OPTION"])
+        let facts = HandOffValues<ISCSIEnv>(HandOff.parse(answer))
+        if let error = facts[.error] {
+            throw BootError("attach iSCSI root", request.spec.description, detail: error, option: facts[.option])
         }
-        guard let device = facts["ISCSI_DEVICE"], device.hasPrefix("/dev/nbd") else {
+        guard let device = facts[.device], device.hasPrefix("/dev/nbd") else {
             throw BootError("attach iSCSI root", request.spec.description, detail: "the bridge ended without an answer (see its lines above)")
         }
         return Started(pid: pid, facts: facts)
@@ -65,15 +65,15 @@ enum ISCSIBridgeProcess {
     /// releases the device.
     package static func run(log: Logger) -> Int32 {
         let channel = FileDescriptor(rawValue: Daemon.firstExtraDescriptor)
-        func answer(_ facts: [(String, String)]) {
+        func answer(_ facts: HandOffFacts<ISCSIEnv>) {
             Posix.sendAndFinish(channel, Array(HandOff.format(facts).utf8))
             try? channel.close()
         }
         guard let text = Posix.readAll(channel, until: Uptime.now().adding(milliseconds: 5000)),
-              let request = ISCSIBridgeRequest(facts: HandOff.parse(text))
+              let request = ISCSIBridgeRequest(facts: HandOffValues(HandOff.parse(text)))
         else {
             log.error(appletName, "expected the root stage's request on descriptor \(channel.rawValue); this applet is started by the root stage, not by hand")
-            answer([("ERROR", "the bridge got no usable request")])
+            answer([(.error, "the bridge got no usable request")])
             return 2
         }
         let stopSignal = Posix.terminationSignalDescriptor()
@@ -92,13 +92,13 @@ enum ISCSIBridgeProcess {
             let bridge = ISCSIBridge(kernel: ours.rawValue, session: session, login: login, target: target, portals: portals,
                                      lun: lun, writable: request.writable, log: log)
             bridge.device = device
-            let facts: (ISCSIRootSpec.Portal?, Int) -> [(String, String)] = { portal, reconnects in
-                [("ISCSI_TARGET", target), ("ISCSI_LUN", String(lun.number)), ("ISCSI_DEVICE", device.path),
-                 ("ISCSI_PORTAL", portal?.description ?? ""), ("ISCSI_STATE", portal == nil ? "reconnecting" : "serving"),
-                 ("ISCSI_PORTALS", portals.map(\.description).joined(separator: " ")), ("ISCSI_INITIATOR", login.initiator),
-                 ("ISCSI_SIZE", String(lun.size)), ("ISCSI_BLOCK_SIZE", String(lun.blockSize)),
-                 ("ISCSI_WRITABLE", request.writable ? "1" : "0"), ("ISCSI_RECONNECTS", String(reconnects)),
-                 ("ISCSI_BRIDGE_PID", String(Posix.processID))]
+            let facts: (ISCSIRootSpec.Portal?, Int) -> HandOffFacts<ISCSIEnv> = { portal, reconnects in
+                [(.target, target), (.lun, String(lun.number)), (.device, device.path),
+                 (.portal, portal?.description ?? ""), (.state, portal == nil ? "reconnecting" : "serving"),
+                 (.portals, portals.map(\.description).joined(separator: " ")), (.initiator, login.initiator),
+                 (.size, String(lun.size)), (.blockSize, String(lun.blockSize)),
+                 (.writable, request.writable ? "1" : "0"), (.reconnects, String(reconnects)),
+                 (.bridgePID, String(Posix.processID))]
             }
             bridge.publish = { portal, reconnects in Daemon.writeRunFile(stateFile, HandOff.format(facts(portal, reconnects))) }
             bridge.publish(session.portal, 0)
@@ -107,11 +107,11 @@ enum ISCSIBridgeProcess {
             return bridge.run(stopSignal: stopSignal)
         } catch let error as BootError {
             log.error(appletName, "\(error)")
-            answer([("ERROR", [error.operation, error.object].joined(separator: " ") + (error.errno.map { ": \($0) (\(errnoName($0)))" } ?? "") + (error.detail.map { ": " + $0 } ?? "")),
-                    ("OPTION", error.option ?? "rd.retry=, netroot=")])
+            answer([(.error, [error.operation, error.object].joined(separator: " ") + (error.errno.map { ": \($0) (\(errnoName($0)))" } ?? "") + (error.detail.map { ": " + $0 } ?? "")),
+                    (.option, error.option ?? "rd.retry=, netroot=")])
             return 1
         } catch {
-            answer([("ERROR", "\(error)")])
+            answer([(.error, "\(error)")])
             return 1
         }
     }
@@ -167,29 +167,29 @@ struct ISCSIBridgeRequest: Equatable {
         self.retrySeconds = retrySeconds
     }
 
-    package var facts: [(String, String)] {
-        var facts = [("PORTALS", spec.portals.map(\.description).joined(separator: " ")), ("INITIATOR", initiator),
-                     ("WRITABLE", writable ? "1" : "0"), ("RETRY_SECONDS", String(retrySeconds))]
-        if let target = spec.target { facts.append(("TARGET", target)) }
-        if let lun = spec.lun { facts.append(("LUN", String(lun))) }
+    package var facts: HandOffFacts<ISCSIBridgeRequestMessage> {
+        var facts: HandOffFacts<ISCSIBridgeRequestMessage> = [(.portals, spec.portals.map(\.description).joined(separator: " ")), (.initiator, initiator),
+                     (.writable, writable ? "1" : "0"), (.retrySeconds, String(retrySeconds))]
+        if let target = spec.target { facts.append((.target, target)) }
+        if let lun = spec.lun { facts.append((.lun, String(lun))) }
         if let chap = spec.chap {
-            facts += [("CHAP_USER", chap.username), ("CHAP_PASSWORD", chap.password)]
+            facts += [(.chapUser, chap.username), (.chapPassword, chap.password)]
             if let user = chap.targetUsername, let password = chap.targetPassword {
-                facts += [("CHAP_TARGET_USER", user), ("CHAP_TARGET_PASSWORD", password)]
+                facts += [(.chapTargetUser, user), (.chapTargetPassword, password)]
             }
         }
         return facts
     }
 
-    package init?(facts: [String: String]) {
-        guard let initiator = facts["INITIATOR"], let retry = facts["RETRY_SECONDS"].flatMap({ Int($0) }) else { return nil }
-        let portals = (facts["PORTALS"] ?? "").split(separator: " ").compactMap { ISCSISession.portal(String($0)) }
+    package init?(facts: HandOffValues<ISCSIBridgeRequestMessage>) {
+        guard let initiator = facts[.initiator], let retry = facts[.retrySeconds].flatMap({ Int($0) }) else { return nil }
+        let portals = (facts[.portals] ?? "").split(separator: " ").compactMap { ISCSISession.portal(String($0)) }
         guard !portals.isEmpty else { return nil }
-        var spec = ISCSIRootSpec(portals: portals, target: facts["TARGET"], lun: facts["LUN"].flatMap { Int($0) })
-        if let user = facts["CHAP_USER"], let password = facts["CHAP_PASSWORD"] {
-            spec.chap = ISCSIRootSpec.CHAP(username: user, password: password, targetUsername: facts["CHAP_TARGET_USER"],
-                                           targetPassword: facts["CHAP_TARGET_PASSWORD"])
+        var spec = ISCSIRootSpec(portals: portals, target: facts[.target], lun: facts[.lun].flatMap { Int($0) })
+        if let user = facts[.chapUser], let password = facts[.chapPassword] {
+            spec.chap = ISCSIRootSpec.CHAP(username: user, password: password, targetUsername: facts[.chapTargetUser],
+                                           targetPassword: facts[.chapTargetPassword])
         }
-        self.init(spec: spec, initiator: initiator, writable: facts["WRITABLE"] == "1", retrySeconds: retry)
+        self.init(spec: spec, initiator: initiator, writable: facts[.writable] == "1", retrySeconds: retry)
     }
 }

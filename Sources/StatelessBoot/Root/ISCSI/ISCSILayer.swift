@@ -40,9 +40,9 @@ struct ISCSILayer: RootLayer {
         let undo = { ISCSIBridgeProcess.stop(started.pid, log: log) }
         do {
             let device = try WholeDisk.rootDevice(on: started.device, named: spec.filesystem)
-            context.log.info("root", "\(started.facts["ISCSI_TARGET"] ?? "") LUN \(started.facts["ISCSI_LUN"] ?? "") from \(started.facts["ISCSI_PORTAL"] ?? "") is \(started.device); the root is \(device)")
-            let facts = ["ISCSI_TARGET", "ISCSI_LUN", "ISCSI_PORTAL", "ISCSI_INITIATOR", "ISCSI_DEVICE", "ISCSI_BRIDGE_PID"].map { ($0, started.facts[$0] ?? "") }
-            return AttachedLayer(resource: .blockDevice(device), facts: [("ROOT_SPEC", spec.description), ("ROOT_DEVICE", device)] + facts, undo: undo)
+            context.log.info("root", "\(started.facts[.target] ?? "") LUN \(started.facts[.lun] ?? "") from \(started.facts[.portal] ?? "") is \(started.device); the root is \(device)")
+            let facts: HandOffFacts<RootEnv> = [HandOffKey<ISCSIEnv>.target, .lun, .portal, .initiator, .device, .bridgePID].map { (.iscsi($0), started.facts[$0] ?? "") }
+            return AttachedLayer(resource: .blockDevice(device), facts: [(.spec, spec.description), (.device, device)] + facts, undo: undo)
         } catch {
             undo()
             throw error

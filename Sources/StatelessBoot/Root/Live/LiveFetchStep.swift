@@ -35,7 +35,7 @@ struct LiveFetchStep: RootLayer {
         let undo: () -> Void = { [area = sink.area, log = context.log] in area?.remove(log) }
         let expected: String?
         do { expected = try sha256 ?? published(context, retry: retry) } catch { undo(); throw error }
-        var facts = [("LIVE_URL", download.url.description), ("LIVE_FETCHED", path), ("LIVE_FETCHED_BYTES", String(download.stored))]
+        var facts: HandOffFacts<RootEnv> = [(.liveURL, download.url.description), (.liveFetched, path), (.liveFetchedBytes, String(download.stored))]
         if let expected {
             guard digest == expected.lowercased() else {
                 undo()
@@ -49,7 +49,7 @@ struct LiveFetchStep: RootLayer {
             } else {
                 context.log.info("root", "\(url.fileName): SHA-256 verified (\(digest), stateless.live.sha256=)")
             }
-            facts.append(("LIVE_SHA256", digest))
+            facts.append((.liveSHA256, digest))
         } else {
             context.log.warning("root", "\(url.fileName): no checksum to verify it against (stateless.live.sha256= or \(url.fileName).sha256 beside it); using it unverified")
         }

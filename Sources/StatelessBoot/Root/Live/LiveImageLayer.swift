@@ -23,13 +23,13 @@ struct LiveImageLayer: RootLayer {
             throw BootError("mount live image", "\(below)", detail: "expected the image's loop device below")
         }
         guard let type = try BlockDevices.filesystemType(of: device), Self.containerTypes.contains(type) else {
-            return AttachedLayer(resource: below, facts: [("LIVE_LAYOUT", "block-image")])
+            return AttachedLayer(resource: below, facts: [(.liveLayout, "block-image")])
         }
-        let mounted = try FilesystemLayer.intermediate(at: Self.squashMountPoint, purpose: "live image", factPrefix: "LIVE_SQUASH")
+        let mounted = try FilesystemLayer.intermediate(at: Self.squashMountPoint, purpose: "live image", mount: .liveSquash)
             .attach(below, context)
         if let inner = Self.innerImages.map({ Self.squashMountPoint + "/" + $0 }).first(where: Posix.isRegularFile) {
             context.log.info("root", "the \(type) image holds \(inner): the root is that ext4 image")
-            return AttachedLayer(resource: .file(inner), facts: mounted.facts + [("LIVE_LAYOUT", "\(type)+rootfs.img")], undo: mounted.undo)
+            return AttachedLayer(resource: .file(inner), facts: mounted.facts + [(.liveLayout, "\(type)+rootfs.img")], undo: mounted.undo)
         }
         do {
             try Posix.makeDirectories(target)
@@ -40,7 +40,7 @@ struct LiveImageLayer: RootLayer {
         }
         context.log.info("root", "the \(type) image is the root: moved to \(target), read-only")
         let log = context.log
-        return AttachedLayer(resource: .directory(target), facts: mounted.facts + [("LIVE_LAYOUT", type), ("ROOT_FSTYPE", type)],
+        return AttachedLayer(resource: .directory(target), facts: mounted.facts + [(.liveLayout, type), (.fstype(.root), type)],
                              undo: { [target] in
                                  do { try Posix.unmount(target, detach: true) } catch { log.warning("root", "undo: \(error)") }
                              })

@@ -25,22 +25,22 @@ struct LiveMediumLayer: RootLayer {
         switch spec.medium {
         case .device(let reference):
             steps = [BlockDeviceLayer(reference: reference, purpose: "live medium", option: option),
-                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live medium", factPrefix: "LIVE_MEDIUM")]
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live medium", mount: .liveMedium)]
         case .isoFile(let device?, let path):
             steps = [BlockDeviceLayer(reference: device, purpose: "filesystem holding \(path)", option: option),
-                     FilesystemLayer.intermediate(at: Self.isoScanMountPoint, purpose: "filesystem holding \(path)", factPrefix: "LIVE_ISOSCAN"),
+                     FilesystemLayer.intermediate(at: Self.isoScanMountPoint, purpose: "filesystem holding \(path)", mount: .liveISOScan),
                      ISOFileStep(path: path),
                      LoopDeviceLayer(image: Self.isoScanMountPoint + path),
-                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", factPrefix: "LIVE_MEDIUM")]
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", mount: .liveMedium)]
         case .isoFile(nil, let path):
             // dracut's form: the ISO is a file in the initramfs.
             steps = [ISOFileStep(path: path),
                      LoopDeviceLayer(image: path),
-                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", factPrefix: "LIVE_MEDIUM")]
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(path)", mount: .liveMedium)]
         case .url(let url) where LiveRootSpec.isISOPath(url.fileName):
             let fetch = LiveFetchStep(url: url, directory: Self.isoScanMountPoint, sha256: spec.sha256)
             steps = [fetch, LoopDeviceLayer(image: fetch.path),
-                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(url.fileName)", factPrefix: "LIVE_MEDIUM")]
+                     FilesystemLayer.intermediate(at: Self.mountPoint, purpose: "live ISO \(url.fileName)", mount: .liveMedium)]
         case .url(let url):
             // The image itself, in RAM where a medium would be mounted.
             steps = [LiveFetchStep(url: url, directory: Self.mountPoint, sha256: spec.sha256)]
@@ -50,11 +50,11 @@ struct LiveMediumLayer: RootLayer {
         do {
             if spec.check { try check(stack.facts, context) }
             if case .file(let image) = stack.resource {
-                return AttachedLayer(resource: stack.resource, facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)], undo: stack.undo)
+                return AttachedLayer(resource: stack.resource, facts: stack.facts + [(.liveMedium, Self.mountPoint), (.liveImage, image)], undo: stack.undo)
             }
             let image = try findImage(context)
             guard spec.copyToRAM else {
-                return AttachedLayer(resource: .file(image), facts: stack.facts + [("LIVE_MEDIUM", Self.mountPoint), ("LIVE_IMAGE", image)],
+                return AttachedLayer(resource: .file(image), facts: stack.facts + [(.liveMedium, Self.mountPoint), (.liveImage, image)],
                                      undo: stack.undo)
             }
             let (copy, area) = try copyIntoRAM(image, context)
@@ -62,7 +62,7 @@ struct LiveMediumLayer: RootLayer {
             // that it can be removed, as rd.live.ram=1 promises.
             stack.undo()
             context.log.info("root", "rd.live.ram=1: the medium is released (\(Self.mountPoint) unmounted); it may be removed")
-            return AttachedLayer(resource: .file(copy), facts: [("LIVE_MEDIUM", ""), ("LIVE_IMAGE", copy), ("LIVE_RAM", "1")],
+            return AttachedLayer(resource: .file(copy), facts: [(.liveMedium, ""), (.liveImage, copy), (.liveRAM, "1")],
                                  undo: { [log = context.log] in area.remove(log) })
         } catch {
             stack.undo()
@@ -72,10 +72,10 @@ struct LiveMediumLayer: RootLayer {
 
     /// `rd.live.check`: an ISO 9660 medium (the CD, or the ISO file) against the MD5
     /// implanted in it.
-    package func check(_ facts: [(String, String)], _ context: AttachContext) throws {
-        func fact(_ key: String) -> String? { facts.last { $0.0 == key }?.1 }
-        guard fact("LIVE_MEDIUM_FSTYPE") == "iso9660", let medium = fact("LIVE_ISO") ?? fact("LIVE_FETCHED") ?? fact("ROOT_DEVICE") else {
-            context.log.warning("root", "rd.live.check: the medium is no ISO 9660 image (\(fact("LIVE_MEDIUM_FSTYPE") ?? "an image fetched into RAM")): nothing to check")
+    package func check(_ facts: HandOffFacts<RootEnv>, _ context: AttachContext) throws {
+        func fact(_ key: HandOffKey<RootEnv>) -> String? { facts.last { $0.0 == key }?.1 }
+        guard fact(.fstype(.liveMedium)) == "iso9660", let medium = fact(.liveISO) ?? fact(.liveFetched) ?? fact(.device) else {
+            context.log.warning("root", "rd.live.check: the medium is no ISO 9660 image (\(fact(.fstype(.liveMedium)) ?? "an image fetched into RAM")): nothing to check")
             return
         }
         try LiveMediumCheck(log: context.log).run(medium)
@@ -162,6 +162,6 @@ struct ISOFileStep: RootLayer {
             throw BootError("find live ISO", path, detail: "\(directory.isEmpty ? "the initramfs" : "the filesystem holding it") has no regular file \(path)",
                             option: "root=")
         }
-        return AttachedLayer(resource: .file(file), facts: [("LIVE_ISO", file)])
+        return AttachedLayer(resource: .file(file), facts: [(.liveISO, file)])
     }
 }

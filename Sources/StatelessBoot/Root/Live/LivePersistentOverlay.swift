@@ -102,18 +102,18 @@ struct LivePersistentOverlay {
 
     /// dracut's name: `overlay-<label>-<uuid>` of the medium, in rd.live.dir.
     func defaultPath() -> String {
-        let medium = HandOff.read("root")?["ROOT_DEVICE"].flatMap(BlockDevices.identity(of:))
+        let medium = HandOff.read(RootEnv.self)?[.device].flatMap(BlockDevices.identity(of:))
         return "/\(liveDirectory)/overlay-\(medium?.label ?? "")-\(medium?.uuid ?? "")"
     }
 
     func mountWritable(_ device: String) throws -> Mounted {
         try Posix.makeDirectories(Self.mountPoint)
-        let root = HandOff.read("root")
-        if let medium = root?["ROOT_DEVICE"], Self.sameDevice(medium, device), root?["LIVE_MEDIUM"] == LiveMediumLayer.mountPoint {
+        let root = HandOff.read(RootEnv.self)
+        if let medium = root?[.device], Self.sameDevice(medium, device), root?[.liveMedium] == LiveMediumLayer.mountPoint {
             // One filesystem, one superblock: it becomes writable, the medium's own mount
             // point stays read-only.
             try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: [.remount])
-            let mounted = Mounted(type: root?["LIVE_MEDIUM_FSTYPE"] ?? "", isMedium: true)
+            let mounted = Mounted(type: root?[.fstype(.liveMedium)] ?? "", isMedium: true)
             do {
                 try Posix.mount(source: LiveMediumLayer.mountPoint, target: Self.mountPoint, type: nil, flags: [.bind])
                 try Posix.mount(source: "none", target: LiveMediumLayer.mountPoint, type: nil, flags: [.remount, .bind, .readOnly])

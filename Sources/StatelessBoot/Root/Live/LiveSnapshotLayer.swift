@@ -51,8 +51,8 @@ struct LiveSnapshotLayer: RootLayer {
             LiveWatchProcess.start(device: Self.snapshotName, storeMiB: storeBytes / 1_048_576, log: log)
             context.log.info("root", "\(snapshot): copy-on-write snapshot of \(image) (\(sectors / 2048) MiB), changes in RAM (store \(storeBytes / 1_048_576) MiB, \(Self.storeFile) on \(storeDevice))")
             return AttachedLayer(resource: .blockDevice(snapshot),
-                                 facts: [("LIVE_SNAPSHOT", snapshot), ("LIVE_SNAPSHOT_BASE", base), ("LIVE_COW_DEVICE", storeDevice),
-                                         ("LIVE_COW_FILE", Self.storeFile), ("LIVE_COW_BYTES", String(storeBytes))],
+                                 facts: [(.liveSnapshot, snapshot), (.liveSnapshotBase, base), (.liveCOWDevice, storeDevice),
+                                         (.liveCOWFile, Self.storeFile), (.liveCOWBytes, String(storeBytes))],
                                  undo: undoAll)
         } catch {
             undoAll()

@@ -46,14 +46,14 @@ struct NFSExportLayer: RootLayer {
                 throw BootError("attach NFS root", "\(server):\(path)", detail: "expected a directory or a filesystem image file, found neither (the export \(directory) has no regular file \(file))",
                                 option: "root=, nfsroot=")
             }
-            return AttachedLayer(resource: .file(image), facts: facts(exportPlan, version: version, at: Self.exportMount) + [("ROOT_NFS_IMAGE", image)],
+            return AttachedLayer(resource: .file(image), facts: facts(exportPlan, version: version, at: Self.exportMount) + [(.nfsImage, image)],
                                  undo: { Self.unmount(Self.exportMount, log) })
         }
     }
 
-    package func facts(_ plan: NFSMountPlan, version: NFSMountPlan.Attempt, at mountPoint: String) -> [(String, String)] {
-        [("ROOT_SPEC", "\(spec)"), ("ROOT_NFS_SOURCE", plan.source), ("ROOT_NFS_VERSION", version.version),
-         ("ROOT_NFS_OPTIONS", version.data), ("ROOT_NFS_MOUNT", mountPoint)]
+    package func facts(_ plan: NFSMountPlan, version: NFSMountPlan.Attempt, at mountPoint: String) -> HandOffFacts<RootEnv> {
+        [(.spec, "\(spec)"), (.nfsSource, plan.source), (.nfsVersion, version.version),
+         (.nfsOptions, version.data), (.nfsMount, mountPoint)]
     }
 
     /// The root's own server, else the boot server or the DHCP server. Host names need a
