@@ -164,4 +164,5 @@ struct FastClock: BootClock {
     }
 
     func realMilliseconds(_ milliseconds: Int) -> Int { milliseconds / factor }
+    func sleep(milliseconds: Int) { StatelessSystem.sleep(milliseconds: realMilliseconds(milliseconds)) }
 }

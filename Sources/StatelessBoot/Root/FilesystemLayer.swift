@@ -83,23 +83,26 @@ struct FilesystemLayer: RootLayer {
     func mountRetrying(device: String, type: String, options mountOptions: MountOptions, _ context: AttachContext) throws {
         try Posix.makeDirectories(target)
         let options = context.options
-        let deadline = Uptime.now().adding(milliseconds: options.retryBound(network: false) * 1000)
         let data = mountOptions.data.isEmpty ? nil : mountOptions.data
-        while true {
-            do {
+        let option = rootOptions ? "rootfstype=, rootflags=, rd.retry=" : "root=, rd.retry="
+        do {
+            try Retry(seconds: options.retryBound(network: false), clock: KernelClock()).run({ _ in
                 try context.watcher.modules.kernelCalls.mount(source: device, target: target, type: type, flags: mountOptions.flags,
                                                               data: data, seconds: options.mountTimeoutSeconds, stage: "root", log: context.log)
-                return
-            } catch let error as BootError where error.kind == .failed {
-                // mount(2)'s own answer; a call that outlived its bound is not retried.
-                guard let errno = error.errno, Self.isTransient(errno), deadline.millisecondsLeft() > 0 else {
-                    var final = error
-                    final.option = rootOptions ? "rootfstype=, rootflags=, rd.retry=" : "root=, rd.retry="
-                    throw final
-                }
-                context.log.warning("root", "\(error); retrying")
-                sleep(milliseconds: 500)
-            }
+            }, judge: { error in
+                // mount(2)'s own answer may pass; a call that outlived its bound is not retried.
+                guard let error = error as? BootError, error.kind == .failed, let errno = error.errno, Self.isTransient(errno) else { return .final }
+                return .again
+            }, willRetry: { error, wait, _ in
+                context.log.warning("root", "\(error); retrying in \(Backoff.text(wait))")
+            }, gaveUp: { error, spent in
+                guard var final = error as? BootError else { return error }
+                final.detail = (final.detail.map { $0 + " " } ?? "") + "(\(spent.text))"
+                return final
+            })
+        } catch var error as BootError where error.kind == .failed {
+            error.option = option
+            throw error
         }
     }
 

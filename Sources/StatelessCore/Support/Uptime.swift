@@ -32,5 +32,14 @@ public protocol BootClock {
     func now() -> Uptime
     /// How long to block in the kernel (poll(2), a sleep) for `milliseconds` of this clock.
     func realMilliseconds(_ milliseconds: Int) -> Int
+    /// Waits `milliseconds` of this clock (a test's clock may only move its hands).
+    func sleep(milliseconds: Int)
+}
+
+extension Uptime {
+    /// Milliseconds from `earlier` to this instant; 0 if `earlier` is later.
+    public func milliseconds(since earlier: Uptime) -> Int {
+        self <= earlier ? 0 : Int((nanoseconds - earlier.nanoseconds) / 1_000_000)
+    }
 }
 

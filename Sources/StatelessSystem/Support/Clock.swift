@@ -19,6 +19,7 @@ public struct KernelClock: BootClock {
     public init() {}
     public func now() -> Uptime { .now() }
     public func realMilliseconds(_ milliseconds: Int) -> Int { milliseconds }
+    public func sleep(milliseconds: Int) { StatelessSystem.sleep(milliseconds: milliseconds) }
 }
 
 /// Sleeps without returning early on signals.

@@ -48,14 +48,14 @@ struct HTTPDownload {
 
     /// Fetches the whole file into `sink`; false when the server has no such file (404, 410).
     package mutating func run(into sink: inout some DownloadSink) throws -> Bool {
-        var lastGain = Uptime.now()
-        var backoff = Backoff()
         var redirects = 0
         let start = Uptime.now()
         var progress = TransferProgress(log: log, name: url.fileName, every: progressMilliseconds)
-        while true {
-            let before = stored
-            do {
+        var before = stored
+        // The bound counts from the last byte gained: a slow but moving transfer goes on.
+        return try Retry(seconds: retrySeconds, clock: KernelClock()).run({ _ in
+            before = stored
+            while true {
                 switch try attempt(into: &sink, progress: &progress) {
                 case .complete:
                     if announce { progress.finish(stored, since: start, what: "fetched \(url)") }
@@ -73,20 +73,17 @@ struct HTTPDownload {
                     log.info(stage, "\(url) redirects to \(next)")
                     url = next
                     try startOver(&sink)
-                    continue
                 }
-            } catch let interruption as Interrupted {
-                if stored > before { lastGain = .now(); backoff.reset() }
-                let waited = Int((Uptime.now().nanoseconds - lastGain.nanoseconds) / 1_000_000)
-                // The last attempt falls on the bound itself.
-                guard let delay = backoff.wait(left: retrySeconds * 1000 - waited) else {
-                    throw BootError("fetch", url.description, detail: "given up after \(waited / 1000) s without a byte gained (\(stored) of \(total.map(String.init) ?? "?") bytes stored): \(interruption)",
-                                    option: "rd.retry=\(retrySeconds)")
-                }
-                log.warning(stage, "\(url): \(interruption); retrying in \(delay / 1000) s\(stored > 0 ? ", resuming at byte \(stored)" : "") (rd.retry=\(retrySeconds))")
-                sleep(milliseconds: delay)
             }
-        }
+        }, judge: { error in
+            guard error is Interrupted else { return .final }
+            return stored > before ? .againAfterProgress : .again
+        }, willRetry: { error, wait, _ in
+            log.warning(stage, "\(url): \(error); retrying in \(wait / 1000) s\(stored > 0 ? ", resuming at byte \(stored)" : "") (rd.retry=\(retrySeconds))")
+        }, gaveUp: { error, spent in
+            BootError("fetch", url.description, detail: "given up after \(spent.milliseconds / 1000) s without a byte gained (\(stored) of \(total.map(String.init) ?? "?") bytes stored): \(error)",
+                      option: "rd.retry=\(retrySeconds)")
+        })
     }
 
     package enum Outcome { case complete, missing, redirect(String) }

@@ -120,23 +120,22 @@ enum ISCSIBridgeProcess {
     /// answer yet, a target still starting) until `rd.retry` runs out, with back-off.
     static func logInRetrying(_ request: ISCSIBridgeRequest, log: Logger) throws -> (ISCSISession, String, [ISCSIRootSpec.Portal], ISCSILogin) {
         let login = ISCSILogin(target: request.spec.target, portals: request.spec.portals, chap: request.spec.chap, initiator: request.initiator)
-        let deadline = Uptime.now().adding(milliseconds: request.retrySeconds * 1000)
-        var backoff = Backoff()
-        var attempts = 0
-        while true {
-            attempts += 1
-            do {
+        do {
+            return try Retry(seconds: request.retrySeconds, clock: KernelClock()).run({ _ in
                 let (target, portals) = try login.resolveTarget()
                 return (try login.logIn(target, portals), target, portals, login)
-            } catch let error as BootError where ISCSILogin.isTransient(error) && deadline.millisecondsLeft() > 0 {
-                guard let wait = backoff.wait(left: deadline.millisecondsLeft()) else { continue }
+            }, judge: { error in
+                (error as? BootError).map(ISCSILogin.isTransient) == true ? .again : .final
+            }, willRetry: { error, wait, _ in
                 log.warning(appletName, "\(error); retrying in \(Backoff.text(wait)) (rd.retry=\(request.retrySeconds))")
-                sleep(milliseconds: wait)
-            } catch var error as BootError {
-                if ISCSILogin.isTransient(error) { error.detail = (error.detail ?? "") + " (\(attempts) attempts in \(request.retrySeconds) s)" }
-                error.option = error.option ?? "netroot=, rd.iscsi.*, rd.retry="
-                throw error
-            }
+            }, gaveUp: { error, spent in
+                guard var error = error as? BootError else { return error }
+                error.detail = (error.detail ?? "") + " (\(spent.text))"
+                return error
+            })
+        } catch var error as BootError {
+            error.option = error.option ?? "netroot=, rd.iscsi.*, rd.retry="
+            throw error
         }
     }
 

@@ -112,61 +112,66 @@ struct NFSExportLayer: RootLayer {
             context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS \(purpose)")
         }
         plan.attempts.first.map(loadModules)
+        /// One round over the plan's versions that ended in no mount.
+        struct RoundFailed: Error {
+            var attempt: NFSMountPlan.Attempt
+            var error: BootError
+            var lacking: [String]
+        }
+        func failure(_ round: RoundFailed, _ spent: Retry<KernelClock>.Spent) -> BootError {
+            BootError("mount NFS \(purpose)", "\(plan.source) (NFSv\(round.attempt.version))", errno: round.error.errno,
+                      detail: Self.explain(round.error.errno, plan, round.attempt, tried: round.lacking) + " (\(spent.text))", option: option)
+        }
+        let retry = Retry(seconds: retrySeconds, clock: KernelClock())
         let start = Uptime.now()
-        let deadline = start.adding(milliseconds: retrySeconds * 1000)
-        var backoff = Backoff()
         var rounds = 0
-        while true {
-            rounds += 1
-            var lacking: [String] = []
-            var failure: (NFSMountPlan.Attempt, BootError)?
-            // An NFSv4 "no such export" or "not permitted" before an NFSv3 attempt: what
-            // mount.nfs does, try v3 (a server without a v4 pseudo root, or one that
-            // exports the path to v3 only); if v3 fails too, the v4 answer is the one named.
-            var withoutV4: (NFSMountPlan.Attempt, BootError)?
-            for attempt in plan.attempts where withoutV4 == nil || attempt.type == "nfs" {
-                loadModules(attempt)
-                // mount(2)'s own answer is decided on below; a call that outlived its
-                // bound is thrown at once, not retried: it may still complete.
-                let result: Result<Void, Error>
-                do {
-                    try context.watcher.modules.kernelCalls.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags,
-                                                                  data: attempt.data, seconds: options.mountTimeoutSeconds, stage: context.stage, log: context.log)
-                    result = .success(())
-                } catch let error as BootError where error.kind == .failed {
-                    result = .failure(error)
-                }
-                switch result {
-                case .success:
+        do {
+            return try retry.run({ round in
+                rounds = round
+                var lacking: [String] = []
+                // An NFSv4 "no such export" or "not permitted" before an NFSv3 attempt: what
+                // mount.nfs does, try v3 (a server without a v4 pseudo root, or one that
+                // exports the path to v3 only); if v3 fails too, the v4 answer is the one named.
+                var withoutV4: (NFSMountPlan.Attempt, BootError)?
+                for attempt in plan.attempts where withoutV4 == nil || attempt.type == "nfs" {
+                    loadModules(attempt)
+                    do {
+                        try context.watcher.modules.kernelCalls.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags,
+                                                                      data: attempt.data, seconds: options.mountTimeoutSeconds, stage: context.stage, log: context.log)
+                    } catch let error as BootError where error.kind == .failed {
+                        // mount(2)'s own answer; a call that outlived its bound (.noAnswer)
+                        // is thrown at once, not retried: it may still complete.
+                        if error.errno == .protocolNotSupported && attempt != plan.attempts.last {
+                            lacking.append(attempt.version)
+                            continue
+                        }
+                        if withoutV4 == nil && attempt.type == "nfs4" && [.noSuchFileOrDirectory, .notPermitted].contains(error.errno)
+                            && plan.attempts.contains(where: { $0.type == "nfs" }) {
+                            withoutV4 = (attempt, error)
+                            continue
+                        }
+                        let (named, answer) = withoutV4 ?? (attempt, error)
+                        throw RoundFailed(attempt: named, error: answer, lacking: lacking)
+                    }
                     var fallback = lacking.isEmpty ? "" : " (the server has no NFSv\(lacking.joined(separator: ", v")))"
                     if let (v4, error) = withoutV4 {
                         fallback = " (NFSv\(v4.version) answered \(error.errno.map(errnoName) ?? "\(error)") for this path)"
                     }
                     context.log.info(context.stage, "mounted \(plan.source) on \(mountPoint) with NFSv\(attempt.version)\(fallback): \(attempt.data)")
                     return attempt
-                case .failure(let error as BootError) where error.errno == .protocolNotSupported && attempt != plan.attempts.last:
-                    lacking.append(attempt.version)
-                    continue
-                case .failure(let error as BootError) where withoutV4 == nil && attempt.type == "nfs4"
-                        && [.noSuchFileOrDirectory, .notPermitted].contains(error.errno) && plan.attempts.contains(where: { $0.type == "nfs" }):
-                    withoutV4 = (attempt, error)
-                    continue
-                case .failure(let error as BootError):
-                    failure = withoutV4 ?? (attempt, error)
-                case .failure(let error):
-                    throw error
                 }
-                break
-            }
-            guard let (attempt, error) = failure else { fatalError("every attempt ended in success, fallback or failure") }
-            let elapsed = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000_000
-            guard let errno = error.errno, Self.isTransient(errno), let delay = backoff.wait(left: deadline.millisecondsLeft()) else {
-                throw BootError("mount NFS \(purpose)", "\(plan.source) (NFSv\(attempt.version))", errno: error.errno,
-                                detail: Self.explain(error.errno, plan, attempt, tried: lacking) + " (\(rounds) attempt\(rounds == 1 ? "" : "s") in \(elapsed) s)",
-                                option: option)
-            }
-            context.log.warning(context.stage, "\(plan.source): \(error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(error)"): \(Self.explain(error.errno, plan, attempt, tried: lacking)); retrying in \(Backoff.text(delay)) (\(retryOption)=\(retrySeconds))")
-            sleep(milliseconds: delay)
+                fatalError("every NFS attempt ends in a mount, a fallback to the next version or a failure")
+            }, judge: { error in
+                guard let round = error as? RoundFailed, let errno = round.error.errno, Self.isTransient(errno) else { return .final }
+                return .again
+            }, willRetry: { error, wait, _ in
+                guard let round = error as? RoundFailed else { return }
+                context.log.warning(context.stage, "\(plan.source): \(round.error.errno.map { "\($0) (\(errnoName($0)))" } ?? "\(round.error)"): \(Self.explain(round.error.errno, plan, round.attempt, tried: round.lacking)); retrying in \(Backoff.text(wait)) (\(retryOption)=\(retrySeconds))")
+            }, gaveUp: { error, spent in
+                (error as? RoundFailed).map { failure($0, spent) } ?? error
+            })
+        } catch let round as RoundFailed {
+            throw failure(round, .init(attempts: rounds, milliseconds: Uptime.now().milliseconds(since: start)))
         }
     }
 
