@@ -37,9 +37,7 @@ public final class UeventSocket {
     /// whether the kernel dropped some because the buffer was full (ENOBUFS): then the
     /// caller must look at sysfs again instead of trusting the events.
     public func receive(waitingUpTo milliseconds: Int) -> (events: [Uevent], overflowed: Bool) {
-        var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&pollFD, 1, CInt(max(0, milliseconds)))
-        guard ready > 0 else { return ([], false) }
+        guard (try? Poll.readable(fd, milliseconds: max(0, milliseconds))) == true else { return ([], false) }
         var events: [Uevent] = []
         var overflowed = false
         var buffer = [UInt8](repeating: 0, count: 16384)

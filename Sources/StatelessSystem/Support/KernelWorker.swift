@@ -62,19 +62,17 @@ public final class KernelWorker {
         var progress = WaitProgress(what: what, seconds: seconds, option: option, stage: stage, log: log)
         let deadline = Uptime.now().adding(milliseconds: seconds * 1000)
         while true {
-            var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, CInt(min(250, deadline.millisecondsLeft())))
-            if ready > 0 {
+            let ready: Bool
+            do { ready = try Poll.readable(socket, milliseconds: min(250, deadline.millisecondsLeft())) } catch {
+                abandon()
+                throw BootError("wait for", what, kind: .noAnswer, errno: error)
+            }
+            if ready {
                 var answer: CInt = 0
                 let count = recv(socket, &answer, MemoryLayout<CInt>.size, 0)
                 if count == MemoryLayout<CInt>.size { return answer }
                 let status = abandon()
                 throw BootError("wait for", what, kind: .noAnswer, detail: "the process making the call (\(pid)) ended without an answer\(status)")
-            }
-            if ready < 0 && errno != EINTR {
-                let errno = Posix.lastErrno
-                abandon()
-                throw BootError("wait for", what, kind: .noAnswer, errno: errno)
             }
             guard deadline.millisecondsLeft() > 0 else {
                 abandon()

@@ -51,10 +51,9 @@ extension Posix {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            var entry = pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0)
             let left = deadline.millisecondsLeft()
             guard left > 0 else { return nil }
-            if poll(&entry, 1, Int32(min(left, 1000))) <= 0 { continue }
+            guard (try? Poll.readable(fd.rawValue, milliseconds: left)) == true else { continue }
             let count = chunk.withUnsafeMutableBytes { read(fd.rawValue, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { return String(decoding: bytes, as: UTF8.self) }

@@ -52,15 +52,7 @@ package final class HTTPConnection {
     }
 
     private func wait(for events: Int16, milliseconds: Int) -> Bool {
-        var poller = pollfd(fd: fd, events: events, revents: 0)
-        let deadline = Uptime.now().adding(milliseconds: milliseconds)
-        while true {
-            let left = deadline.millisecondsLeft()
-            let ready = poll(&poller, 1, CInt(min(left, 60_000)))
-            if ready > 0 { return true }
-            if ready < 0 && errno == EINTR { continue }
-            if left == 0 || ready == 0 && deadline.millisecondsLeft() == 0 { return false }
-        }
+        ((try? Poll.wait([(fd, events)], milliseconds: milliseconds)) ?? [0])[0] != 0
     }
 
     /// Runs `step` until it is done, polling for what it waits on; every wait is bounded

@@ -77,9 +77,8 @@ public enum ARPProbe {
     ) throws -> MACAddress? {
         var buffer = [UInt8](repeating: 0, count: receiveBufferSize)
         while case let left = deadline.millisecondsLeft(), left > 0 {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&poller, 1, CInt(min(left, Int(CInt.max)))) < 0 && errno != EINTR {
-                throw BootError("wait for ARP replies for", object, errno: Posix.lastErrno)
+            do { _ = try Poll.readable(fd, milliseconds: left) } catch {
+                throw BootError("wait for ARP replies for", object, errno: error)
             }
             // Until the queue is empty or the deadline passes: an ARP storm cannot hold the boot.
             while deadline.millisecondsLeft() > 0 {

@@ -74,9 +74,8 @@ public final class DHCPSocket {
     /// indices of those that do (none when the time ran out). One poll(2) for every link
     /// of a DHCP race.
     public static func waitForAny(_ sockets: [DHCPSocket], milliseconds: Int) -> [Int] {
-        var pollers = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        guard poll(&pollers, nfds_t(pollers.count), CInt(max(0, min(milliseconds, 60_000)))) > 0 else { return [] }
-        return pollers.indices.filter { pollers[$0].revents != 0 }
+        let ready = (try? Poll.wait(sockets.map { ($0.fd, Poll.input) }, milliseconds: max(0, milliseconds))) ?? []
+        return ready.indices.filter { ready[$0] != 0 }
     }
 
     /// The datagrams queued now, without waiting; at most `limit`, so a broadcast storm

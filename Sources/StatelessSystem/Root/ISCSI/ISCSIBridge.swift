@@ -98,17 +98,17 @@ package final class ISCSIBridge {
                 queued.forEach { submit($0, on: session) }
             }
             keepAlive()
-            var entries = [pollfd(fd: kernel, events: Int16(POLLIN), revents: 0), pollfd(fd: stopSignal, events: Int16(POLLIN), revents: 0)]
-            if let session { entries.append(pollfd(fd: session.descriptor, events: session.events, revents: 0)) }
+            var entries = [(fd: kernel, events: Poll.input), (fd: stopSignal, events: Poll.input)]
+            if let session { entries.append((session.descriptor, session.events)) }
             let wake = session == nil ? nextLogin : nextNop
-            let ready = poll(&entries, nfds_t(entries.count), Int32(max(1, min(wake.millisecondsLeft(), 1000))))
-            if ready < 0 && errno != EINTR {
-                log.error("iscsi", "poll: \(Posix.lastErrno)")
+            let revents: [Int16]
+            do { revents = try Poll.wait(entries, milliseconds: max(1, min(wake.millisecondsLeft(), 1000))) } catch {
+                log.error("iscsi", "poll: \(error)")
                 return 1
             }
-            if entries[1].revents != 0 { stop(stopSignal) }
-            if entries[0].revents != 0 { readRequests() }
-            if let session, entries.count > 2, !session.service(entries[2].revents) {
+            if revents[1] != 0 { stop(stopSignal) }
+            if revents[0] != 0 { readRequests() }
+            if let session, revents.count > 2, !session.service(revents[2]) {
                 drop("\(session.lastError)")
             }
             flush()

@@ -131,12 +131,13 @@ package final class ISCSISession {
         while !done() {
             let left = deadline.millisecondsLeft()
             guard left > 0 else { return false }
-            var entry = pollfd(fd: descriptor, events: events, revents: 0)
-            let ready = poll(&entry, 1, Int32(min(left, 1000)))
-            if ready < 0 && errno != EINTR { throw BootError("poll", "the iSCSI connection to \(portal)", errno: Posix.lastErrno) }
-            if !service(ready > 0 ? entry.revents : 0) {
+            let revents: Int16
+            do { revents = try Poll.wait([(descriptor, events)], milliseconds: min(left, 1000))[0] } catch {
+                throw BootError("poll", "the iSCSI connection to \(portal)", errno: error)
+            }
+            if !service(revents) {
                 if done() { return true }  // the call's callback got the failure first
-                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", kind: .noAnswer, errno: socketError(entry.fd), detail: lastError)
+                throw BootError("talk to", "\(target ?? "the discovery service") at \(portal)", kind: .noAnswer, errno: socketError(descriptor), detail: lastError)
             }
         }
         return true
