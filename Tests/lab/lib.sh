@@ -709,12 +709,14 @@ log_span() {
     END { if (s != "" && e != "") printf "%.3f", e - s }' "$BOOT_LOG"
 }
 
-assert_span() { # START_ERE END_ERE MIN MAX DESCRIPTION : the time between two log lines
-  local span
-  span=$(log_span "$1" "$2")
-  if [ -n "$span" ] && awk -v x="$span" -v lo="$3" -v hi="$4" 'BEGIN { exit !(x >= lo && x <= hi) }'; then
-    ok "$5: ${span} s (bound $3–$4 s)"
-  else not_ok "$5: between $3 and $4 s" "measured: '${span}' s from /$1/ to /$2/"; fi
+assert_order() { # DESCRIPTION ERE… : lines matching each ERE appear in this order
+  local description=$1 missing
+  shift
+  missing=$(awk -v n=$# 'BEGIN { for (i = 1; i <= n; i++) pattern[i] = ARGV[i]; ARGC = 1; next_one = 1 }
+    next_one <= n && $0 ~ pattern[next_one] { next_one++ }
+    END { if (next_one <= n) print pattern[next_one] }' "$@" <"$BOOT_LOG")
+  if [ -z "$missing" ]; then ok "$description"
+  else not_ok "$description" "no line matching /$missing/ after the ones before it"; fi
 }
 
 assert_exited() { # [MAX_SECONDS]
