@@ -26,26 +26,23 @@ final class DHCPSession {
     /// Feeds one event and performs the actions, answering a probe at once with `probe`
     /// (true: the address is in use).
     package func handle(_ event: DHCPClient.Event, probe: (String, IPv4Address) -> Bool) throws {
-        var actions = client.handle(event, at: .now())
-        while !actions.isEmpty {
-            var answers: [DHCPClient.Event] = []
-            for action in actions {
-                switch action {
-                case .send(let message, let destination):
-                    try socket.send(message.encoded(), to: destination.address)
-                case .setTimer(let due):
-                    timer = due
-                case .probe(let address):
-                    answers.append(probe(interface, address) ? .addressInUse : .addressFree)
-                case .configure(let granted):
-                    lease = granted
-                case .unconfigure:
-                    break  // Only a renewal or a release undoes a lease; a session ends at the first.
-                case .giveUp(let reason):
-                    failure = reason
-                }
+        let actions = client.handle(event, at: .now())
+        try client.perform(actions, at: { .now() }) { action in
+            switch action {
+            case .send(let message, let destination):
+                try socket.send(message.encoded(), to: destination.address)
+            case .setTimer(let due):
+                timer = due
+            case .probe(let address):
+                return probe(interface, address) ? .addressInUse : .addressFree
+            case .configure(let granted):
+                lease = granted
+            case .unconfigure:
+                break  // Only a renewal or a release undoes a lease; a session ends at the first.
+            case .giveUp(let reason):
+                failure = reason
             }
-            actions = answers.flatMap { client.handle($0, at: .now()) }
+            return nil
         }
     }
 

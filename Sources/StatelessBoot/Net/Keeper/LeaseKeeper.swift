@@ -36,8 +36,7 @@ struct LeaseKeeper {
         var timer: Uptime?
         var restartAt: Uptime?
         while true {
-            var answers: [DHCPClient.Event] = []
-            for action in actions {
+            client.perform(actions, at: { clock.now() }) { action in
                 do {
                     switch action {
                     case .send(let message, let destination):
@@ -47,7 +46,7 @@ struct LeaseKeeper {
                     case .probe(let address):
                         let link = try routes.links().first { $0.index == record.index }
                         let holder = try link.flatMap { try ARPProbe.conflict(for: address, on: $0) }
-                        answers.append(holder == nil ? .addressFree : .addressInUse)
+                        return holder == nil ? .addressFree : .addressInUse
                     case .configure(let lease):
                         try configure(lease, routes)
                     case .unconfigure(let lease):
@@ -58,11 +57,10 @@ struct LeaseKeeper {
                     }
                 } catch {
                     log.warning("keep-lease", "\(interface): \(error); trying again at the next timer")
-                    if case .probe = action { answers.append(.addressFree) }
+                    if case .probe = action { return .addressFree }
                 }
+                return nil
             }
-            actions = answers.flatMap { client.handle($0, at: clock.now()) }
-            if !actions.isEmpty { continue }
             if let manager = takenOver() { return manager }
             if stop() { return nil }
             let now = clock.now()
