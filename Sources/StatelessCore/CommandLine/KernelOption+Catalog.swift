@@ -259,11 +259,6 @@ extension KernelOption {
         liveSHA256, isoScan,
     ]
 
-    /// The option a key names, aliases included.
-    public static func named(_ key: String) -> KernelOption? {
-        all.first { $0.keys.contains(key) }
-    }
-
     /// One line per option, tab-separated: key, aliases (comma-separated), form, default,
     /// stage, origin, section, `fallback` or empty, doc. What `stateless cmdline --options`
     /// prints and man/render reads.

@@ -77,12 +77,14 @@ extension KernelCommandLine {
     /// The last value given for `option` under any of its keys (later words override
     /// earlier ones, as the kernel's `__setup` handlers and dracut's `getarg` behave).
     public func last(_ option: KernelOption) -> KernelParameter? {
-        parameters.last { option.keys.contains($0.key) }
+        let keys = option.keys
+        return parameters.last { keys.contains($0.key) }
     }
 
     /// Every value given for `option`, in order (options that accumulate).
     public func all(_ option: KernelOption) -> [KernelParameter] {
-        parameters.filter { option.keys.contains($0.key) }
+        let keys = option.keys
+        return parameters.filter { keys.contains($0.key) }
     }
 
     /// A `.flag` option: nil when absent.

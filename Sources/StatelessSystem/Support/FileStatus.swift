@@ -3,7 +3,7 @@ import SystemPackage
 
 /// What stat(2) says of a path, typed: the early-boot code outside this target decides
 /// on `kind`, never on st_mode bits.
-public struct FileStatus: Equatable {
+public struct FileStatus {
     public enum Kind: Equatable, Sendable {
         case regular, directory, symlink, blockDevice, characterDevice, fifo, socket
     }
@@ -39,10 +39,5 @@ public struct FileStatus: Equatable {
         size = Int64(info.st_size)
         modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         deviceNumber = UInt64(info.st_rdev)
-    }
-
-    public static func == (lhs: FileStatus, rhs: FileStatus) -> Bool {
-        (lhs.kind, lhs.permissions, lhs.owner, lhs.group) == (rhs.kind, rhs.permissions, rhs.owner, rhs.group)
-            && (lhs.size, lhs.modified, lhs.deviceNumber) == (rhs.size, rhs.modified, rhs.deviceNumber)
     }
 }

@@ -30,6 +30,6 @@ public enum Poll {
         try wait([(fd, Int16(POLLIN))], milliseconds: milliseconds)[0] != 0
     }
 
-    /// POLLIN, POLLOUT, for callers outside this target.
-    public static let input = Int16(POLLIN), output = Int16(POLLOUT)
+    /// POLLIN, for callers outside this target.
+    public static let input = Int16(POLLIN)
 }
