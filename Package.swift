@@ -35,6 +35,11 @@ let package = Package(
         // OpenSSL's headers for https://, not linked: libssl is opened with dlopen when an
         // image has it (Sources/COpenSSL/shim.h says why).
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
+        // Delta transfer of cached releases (zchunk: chunk checks, reuse from an older file).
+        .systemLibrary(name: "CZck", pkgConfig: "zck", providers: [.apt(["libzck-dev"])]),
+        // Ed25519 release signatures: nettle's libhogweed, headers only for the boot
+        // (opened with dlopen where an image trusts a key; Sources/CHogweed/shim.h).
+        .systemLibrary(name: "CHogweed", providers: [.apt(["nettle-dev"])]),
 
         // The early-boot code in four targets; ARCHITECTURE.md draws the graph. Only
         // StatelessSystem imports Glibc or a C module (Tests/check-imports enforces it).
@@ -48,6 +53,7 @@ let package = Package(
             dependencies: [
                 "StatelessCore", "StatelessProtocols", "CEarlyRandom",
                 "CKmod", "CBlkid", "CMount", "CLinux", "CMnl", "CIscsi", "CMakeExt4", "CDevmapper", "CNettle", "COpenSSL",
+                "CZck", "CHogweed",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: earlyBootSwiftSettings
@@ -80,7 +86,9 @@ let package = Package(
         .target(name: "StatelessAudit", swiftSettings: earlyBootSwiftSettings),
 
         // libkmod resolves the running machine's modaliases for `mkstateless --hostonly`.
-        .target(name: "StatelessImage", dependencies: ["CKmod"]),
+        // nettle (SHA-256) and libhogweed (Ed25519) sign releases (`mkstateless publish`).
+        .target(name: "StatelessImage", dependencies: ["CKmod", "CNettle", "CHogweed", "StatelessCore"],
+                linkerSettings: [.linkedLibrary("hogweed")]),
         .executableTarget(
             name: "mkstateless",
             dependencies: [

@@ -30,6 +30,9 @@ public struct ImageBuilder {
         public var libraryDirectory: String?
         /// For https:// live roots: OpenSSL and these CA certificates go in (TLSFiles).
         public var httpsCACertificates: String?
+        /// Release keys (`KEY.pub` files) the image trusts; with any, libhogweed goes in
+        /// to check release signatures (ReleaseKey).
+        public var trustedKeys: [String] = []
 
         public init(kernelVersion: String, binary: String, output: String, profile: String) {
             self.kernelVersion = kernelVersion
@@ -91,6 +94,17 @@ public struct ImageBuilder {
             libraries += tls.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
             try tree.add(.file(TLSFiles.caCertificatesImagePath, permissions: 0o644, contents: TLSFiles.caCertificates(certificates)))
             log("https: \(tls.map(\.imagePath).joined(separator: " ")), CA certificates from \(certificates)")
+        }
+        if !options.trustedKeys.isEmpty {
+            let signatures = try ElfDependencies.dlopened("libhogweed.so.6", besides: libraries, libraryDirectory: options.libraryDirectory,
+                                                          purpose: "add signature libraries", package: "nettle (Debian: libhogweed6)")
+            libraries += signatures.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+            for key in options.trustedKeys {
+                let bytes = try ReleaseKey.readHalf(key, what: "public key")
+                let name = ((key as NSString).lastPathComponent as NSString).deletingPathExtension
+                try tree.add(.file("\(ReleaseKey.trustedDirectory)/\(name).pub", permissions: 0o644, contents: Array((Hex.encode(bytes) + "\n").utf8)))
+            }
+            log("trust: \(options.trustedKeys.joined(separator: " ")); \(signatures.map(\.imagePath).joined(separator: " "))")
         }
         for library in libraries {
             try tree.add(.file(library.imagePath, permissions: 0o755, contents: HostFiles.contents(library.hostPath)))

@@ -9,7 +9,7 @@ struct MkStateless: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mkstateless",
         abstract: "Build and inspect Stateless initramfs images.",
-        subcommands: [Build.self, Inspect.self, Audit.self])
+        subcommands: [Build.self, Inspect.self, Audit.self, Keygen.self, Publish.self])
 }
 
 extension ImageCompression: ExpressibleByArgument {}
@@ -71,6 +71,9 @@ struct Build: ParsableCommand {
     @Option(help: "The CA certificates (PEM bundle) an https server is checked against; implies --https (default: \(TLSFiles.defaultCACertificates)).")
     var caCertificates: String?
 
+    @Option(help: "A release key's public half (KEY.pub from mkstateless keygen) the image trusts; repeat for several (key rotation). Adds libhogweed (~0.8 MB with libgmp).")
+    var trust: [String] = []
+
     func run() throws {
         try reporting {
             let executable = executablePath()
@@ -93,6 +96,7 @@ struct Build: ParsableCommand {
             if https || caCertificates != nil {
                 options.httpsCACertificates = caCertificates ?? TLSFiles.defaultCACertificates
             }
+            options.trustedKeys = trust
             let summary = try ImageBuilder(options).build(log: { if verbose { print($0) } })
             for note in summary.unresolvedSoftdeps {
                 print("note: soft dependency not in the module tree: \(note)")
@@ -127,6 +131,48 @@ struct Inspect: ParsableCommand {
             for line in NewcListing.lines(records) {
                 print(line)
             }
+        }
+    }
+}
+
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a release signing key KEY (mode 0600) and its public half KEY.pub (Ed25519).")
+
+    @Argument(help: "The private key file to write; KEY.pub is written beside it.")
+    var key: String
+
+    func run() throws {
+        try reporting {
+            let generated = ReleaseKey.generate()
+            try generated.write(to: key)
+            print("\(key): private key (keep it off the clients); \(key).pub: public key \(Hex.encode(generated.publicKey)) (mkstateless build --trust \(key).pub)")
+        }
+    }
+}
+
+struct Publish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make a root tree or image a signed release: NAME.squashfs, NAME.verity, NAME.zck, NAME.manifest and its .sig, for any static HTTP server or NFS export (docs/cached-clients.md).")
+
+    @Argument(help: "A root directory (made a squashfs) or a squashfs/erofs image.")
+    var source: String
+
+    @Option(help: "The release's name: the files are NAME.*; clients name NAME.squashfs in root=.")
+    var name: String
+
+    @Option(help: "The private key (mkstateless keygen).")
+    var key: String
+
+    @Option(help: "The directory the server serves.")
+    var output: String
+
+    @Option(help: "The release's version (default: one above the manifest in --output, else 1); clients refuse a lower one than they run.")
+    var version: UInt64?
+
+    func run() throws {
+        try reporting {
+            let publisher = ReleasePublisher(source: source, name: name, key: try ReleaseKey.read(key), output: output, version: version)
+            _ = try publisher.publish(log: { print($0) })
         }
     }
 }

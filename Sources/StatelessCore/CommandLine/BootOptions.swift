@@ -139,6 +139,8 @@ public struct BootOptions: Equatable, Sendable {
     public var net = NetOptions()
     /// The state store and the per-machine identity (`stateless.state*`, `stateless.identity`).
     public var state = StateOptions()
+    /// The local cache of an image root and the dm-verity root hash (`stateless.cache*`, `roothash=`).
+    public var cache = CacheOptions()
     /// The whole command line: a root that DHCP names later (`live:http://…`) reads its
     /// options (`rd.live.*`) from it as a `root=` would.
     public var commandLine = KernelCommandLine(parsing: "")
@@ -229,6 +231,7 @@ extension BootOptions {
         }
         net = try NetOptions(line)
         state = try StateOptions(line)
+        cache = try CacheOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
         // An ext4 live image gets a device-mapper snapshot instead (RootStage).
         if case .live(let spec)? = root {

@@ -245,6 +245,21 @@ extension KernelOption {
         stage: .root, origin: .dracut, section: .live)
 
     /// The whole schema, in the reference's order.
+    // MARK: Cached clients
+    public static let cache = KernelOption(
+        "stateless.cache", .forms("LABEL=…|UUID=…|PARTUUID=…|PARTLABEL=…|/dev/…"),
+        "a local filesystem keeping the image root in two slots, synced from the server's signed release at boot; boots with the server gone (docs/cached-clients.md)",
+        stage: .root, origin: .stateless, section: .cache)
+    public static let cacheFormat = KernelOption(
+        "stateless.cache.format", .flag, default: "0", "1: a cache device with no signature at all is made ext4 (label stateless-cache); anything with one is never formatted",
+        stage: .root, origin: .stateless, section: .cache)
+    public static let cacheTimeout = KernelOption(
+        "stateless.cache.timeout", .seconds(1...600), default: "10", "seconds the server may take to answer after the net stage before the cached release boots without it",
+        stage: .root, origin: .stateless, section: .cache)
+    public static let rootHash = KernelOption(
+        "roothash", .forms("HEX"), "the image root's dm-verity root hash: the image is mounted through dm-verity with the hash tree NAME.verity beside it",
+        stage: .root, origin: .systemd, section: .cache)
+
     public static let all: [KernelOption] = [
         rdShell, rdEmergency, emergencyDelay, quiet, rdBreak, rdTimeout, rdRetry, moduleTimeout, mountTimeout,
         moduleBlacklist, driverPreload, initPath,
@@ -257,6 +272,7 @@ extension KernelOption {
         iscsiUsername, iscsiPassword, iscsiInUsername, iscsiInPassword,
         liveImage, liveDirectory, liveSquashImage, liveRAM, liveOverlayfs, liveOverlay, liveOverlaySize, liveCheck,
         liveSHA256, isoScan,
+        cache, cacheFormat, cacheTimeout, rootHash,
     ]
 
     /// One line per option, tab-separated: key, aliases (comma-separated), form, default,

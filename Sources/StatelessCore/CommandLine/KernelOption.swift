@@ -33,6 +33,7 @@ public struct KernelOption: Hashable, Sendable {
         case network = "The network"
         case iscsi = "iSCSI roots"
         case live = "Live media"
+        case cache = "Cached clients and verified images"
     }
 
     public let key: String

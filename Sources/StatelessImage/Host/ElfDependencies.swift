@@ -92,4 +92,22 @@ public enum ElfDependencies {
             return (libcDirectory + "/" + (path as NSString).lastPathComponent, path)
         }
     }
+
+    /// A library the binary opens with dlopen (libssl for https, libhogweed for release
+    /// signatures) and what it links, placed in the directory of the binary's libc, where
+    /// the loader searches at boot (an initramfs has no ld.so.cache). Looked for in
+    /// `libraryDirectory` first, then beside the host's libc.
+    public static func dlopened(_ library: String, besides binaryLibraries: [Library], libraryDirectory: String?,
+                                purpose: String, package: String) throws -> [Library] {
+        guard let libc = binaryLibraries.first(where: { ($0.imagePath as NSString).lastPathComponent.hasPrefix("libc.so") }) else {
+            throw ImageError(purpose, library, "the early-boot binary links no libc.so: a static binary cannot dlopen it")
+        }
+        let libcDirectory = (libc.imagePath as NSString).deletingLastPathComponent
+        let candidates = [libraryDirectory, libcDirectory, "/usr" + libcDirectory].compactMap { $0 }.map { $0 + "/" + library }
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw ImageError(purpose, library, "not in \(candidates.joined(separator: ", ")): install \(package)")
+        }
+        let opened = Library(imagePath: libcDirectory + "/" + library, hostPath: URL(fileURLWithPath: found).resolvingSymlinksInPath().path)
+        return [opened] + (try resolve(binary: found, libraryDirectory: libraryDirectory))
+    }
 }

@@ -10,21 +10,10 @@ public enum TLSFiles {
     public static let caCertificatesImagePath = "etc/ssl/certs/ca-certificates.crt"
     public static let defaultCACertificates = "/etc/ssl/certs/ca-certificates.crt"
 
-    /// libssl and its dependencies, placed in the directory of the binary's libc, where the
-    /// loader searches at boot (an initramfs has no ld.so.cache). Looked for in
-    /// `libraryDirectory` first, then beside the host's libc.
+    /// libssl and its dependencies (ElfDependencies.dlopened).
     public static func libraries(besides binaryLibraries: [ElfDependencies.Library], libraryDirectory: String?) throws -> [ElfDependencies.Library] {
-        guard let libc = binaryLibraries.first(where: { ($0.imagePath as NSString).lastPathComponent.hasPrefix("libc.so") }) else {
-            throw ImageError("add TLS libraries", library, "the early-boot binary links no libc.so: a static binary cannot dlopen OpenSSL")
-        }
-        let libcDirectory = (libc.imagePath as NSString).deletingLastPathComponent
-        let candidates = [libraryDirectory, libcDirectory, "/usr" + libcDirectory].compactMap { $0 }.map { $0 + "/" + library }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw ImageError("add TLS libraries", library, "not in \(candidates.joined(separator: ", ")): install OpenSSL 3 (Debian: libssl3)")
-        }
-        let ssl = ElfDependencies.Library(imagePath: libcDirectory + "/" + library,
-                                          hostPath: URL(fileURLWithPath: found).resolvingSymlinksInPath().path)
-        return [ssl] + (try ElfDependencies.resolve(binary: found, libraryDirectory: libraryDirectory))
+        try ElfDependencies.dlopened(library, besides: binaryLibraries, libraryDirectory: libraryDirectory,
+                                     purpose: "add TLS libraries", package: "OpenSSL 3 (Debian: libssl3)")
     }
 
     /// The CA bundle's bytes, refused unless it holds at least one PEM certificate (a

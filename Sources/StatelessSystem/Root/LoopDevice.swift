@@ -20,7 +20,9 @@ public enum LoopDevice {
     /// Attaches `image` to a free loop device. The device holds the open file, so the
     /// image stays the inode it was when a server renames a new one into place. No
     /// autoclear: the device must outlive this process's descriptor until a mount holds it.
-    public static func attach(_ image: String, writable: Bool, directIO: Bool) throws -> Attached {
+    /// `offset` and `sizeLimit` (bytes; 0: to the end) show a part of the file: a cache
+    /// slot's squashfs and hash tree inside its zchunk container.
+    public static func attach(_ image: String, writable: Bool, directIO: Bool, offset: UInt64 = 0, sizeLimit: UInt64 = 0) throws -> Attached {
         let control = try Posix.open(Self.control, .readWrite)
         defer { try? control.close() }
         let file = try Posix.open(image, writable ? .readWrite : .readOnly)
@@ -33,6 +35,8 @@ public enum LoopDevice {
             defer { try? loop.close() }
             var config = loop_config()
             config.fd = UInt32(file.rawValue)
+            config.info.lo_offset = offset
+            config.info.lo_sizelimit = sizeLimit
             config.info.lo_flags = UInt32((writable ? 0 : LO_FLAGS_READ_ONLY) | (directIO ? LO_FLAGS_DIRECT_IO : 0))
             copyName(image, into: &config.info.lo_file_name)
             if ioctl(loop.rawValue, UInt(LOOP_CONFIGURE), &config) != 0 {
