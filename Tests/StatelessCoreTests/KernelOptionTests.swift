@@ -32,7 +32,7 @@ final class KernelOptionTests: XCTestCase {
         "rd.iscsi.in.username": "netroot=iscsi:10.0.3.1::::iqn.2026-12.lab:x rd.iscsi.username=u rd.iscsi.password=p rd.iscsi.in.password=p",
         "rd.iscsi.in.password": "netroot=iscsi:10.0.3.1::::iqn.2026-12.lab:x rd.iscsi.username=u rd.iscsi.password=p rd.iscsi.in.username=u",
         "mount.usr": "root=tmpfs", "rd.bootif": "BOOTIF=01-52-54-00-12-34-56",
-        "stateless.state.format": "stateless.state=/dev/vdb",
+        "stateless.state.format": "stateless.state=/dev/vdb", "stateless.cache.format": "stateless.cache=/dev/vdb",
     ]
     /// A value each option refuses; the typed kinds share one per kind.
     static let refused: [String: String] = [
@@ -46,7 +46,8 @@ final class KernelOptionTests: XCTestCase {
         "rd.iscsi.target.ip": "bogus", "rd.iscsi.target.port": "bogus", "rd.iscsi.target.lun": "bogus",
         "rd.iscsi.username": "", "rd.iscsi.password": "", "rd.iscsi.in.username": "", "rd.iscsi.in.password": "",
         "rd.live.dir": "../x", "rd.live.squashimg": "a/b", "rd.live.overlay": "LABEL=x:../y", "rd.live.overlay.size": "lots",
-        "stateless.live.sha256": "abc", "iso-scan/filename": "/live.iso",
+        "stateless.live.sha256": "abc", "iso-scan/filename": "/live.iso", "stateless.cache": "bogus", "roothash": "abc",
+        "systemd.verity_root_data": "bogus", "systemd.verity_root_hash": "bogus",
     ]
     /// Options any value of which is accepted: nothing to refuse.
     static let acceptsAnything: Set<String> = ["net.naming-scheme"]

@@ -342,7 +342,8 @@ EOF2
   mkdir -p "$st/var/lib/app" "$st/var/lib/dpkg/info"
   printf '/.\n/var\n/var/lib\n/var/lib/app\n' >"$st/var/lib/dpkg/info/demo-app.list"
   printf '/.\n/var\n/var/lib\n/var/lib/demo\n' >"$st/var/lib/dpkg/info/demo-data.list"
-  # LAB_TESTROOT_STATELESS=1: the stateless binary in the root, for `stateless audit`.
+  # LAB_TESTROOT_STATELESS=1: the stateless binary in the root, for `stateless audit` and
+  # `stateless update`.
   if [ "${LAB_TESTROOT_STATELESS:-}" = 1 ]; then
     lab_build
     _lab_copy_elf "$st" "$BIN/stateless"
@@ -437,6 +438,11 @@ if grep -q 'lab\.audit' /proc/cmdline; then
   stateless audit --save >/run/audit.saved 2>&1; R "audit_status=$?"
   while IFS= read -r l; do R "audit_saved=$l"; done </run/audit.saved
   stateless audit 2>&1 | while IFS= read -r l; do R "audit=$l"; done
+fi
+# lab.update: a cached client's background sync, as its timer runs it.
+if grep -q 'lab\.update' /proc/cmdline; then
+  stateless update >/run/update.out 2>&1; R "update_status=$?"
+  while IFS= read -r l; do R "update=$l"; done </run/update.out
 fi
 # lab.mark=NAME leaves /lab-mark-NAME in the root (a persistent overlay keeps it).
 mark=$(sed -n 's/.*lab\.mark=\([^ ]*\).*/\1/p' /proc/cmdline)

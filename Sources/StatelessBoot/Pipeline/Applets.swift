@@ -21,6 +21,8 @@ public enum Applet: Equatable, Sendable {
     case liveWatch
     /// The write audit, run by an admin on the booted system (`stateless audit [--save]`).
     case audit
+    /// A cached client's background sync of the next release (`stateless update`).
+    case update
 
     public var name: String {
         switch self {
@@ -31,6 +33,7 @@ public enum Applet: Equatable, Sendable {
         case .iscsiBridge: return ISCSIBridgeProcess.appletName
         case .liveWatch: return LiveWatchProcess.appletName
         case .audit: return "audit"
+        case .update: return "update"
         }
     }
 
@@ -42,11 +45,12 @@ public enum Applet: Equatable, Sendable {
         case .keepLease: return "renew the boot's DHCP lease until a network manager takes over (started by net)"
         case .iscsiBridge: return "serve an iSCSI LUN on /dev/nbdN for the life of the machine (started by root)"
         case .liveWatch: return "say in one line when a live snapshot's copy-on-write store is full (started by root)"
+        case .update: return "on a system booted from a cache: fetch the server's newer release into the slot not in use; it boots next (a timer runs it)"
         case .audit: return "on the booted system: what was written since the boot, inside and outside the writable places, and rwtab/statetab lines for it (--save: the form mkstateless audit reads)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .liveWatch, .audit]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .liveWatch, .audit, .update]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -107,6 +111,9 @@ public enum Applet: Equatable, Sendable {
             Posix.exit(LiveWatchProcess.run(arguments, log: context.log))
         case .audit:
             Posix.exit(Self.runAudit(arguments))
+        case .update:
+            context.log.openKmsg()
+            Posix.exit(CacheUpdate.run(arguments, log: context.log))
         case .stage(.cmdline) where !arguments.isEmpty:
             Posix.exit(Self.runOptions(arguments))
         case .stage(let stage):

@@ -26,7 +26,12 @@ public struct Boot {
         let watcher = context.stage(.modules) { try startModules() }
         if context.options.needsNetwork {
             context.breakPoint(.net)
-            context.stage(.net) { try bringUpNetwork(watcher) }
+            context.stage(.net) {
+                do { try bringUpNetwork(watcher) } catch where context.options.cache.device != nil {
+                    // A cached client boots its cached release without the network.
+                    log.warning("net", "\(error); the cache's release boots without the network (stateless.cache=)")
+                }
+            }
         }
         context.breakPoint(.root)
         context.stage(.root) { try attachRoot(watcher) }

@@ -18,9 +18,21 @@ public struct RootStage {
 
     /// The layer to put on what the one below handed up, given the layers attached so
     /// far; nil once the root is mounted.
-    static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = []) -> RootLayer? {
+    /// `cache`: `stateless.cache=` keeps an image root on a local disk (CacheLayer);
+    /// `roothash=` puts dm-verity (VerityLayer) over the image's loop device
+    /// (`loopImage` its file) or the block root.
+    static func nextLayer(for source: RootSource, on below: RootResource, after layers: [String] = [],
+                          cache: CacheOptions = CacheOptions(), loopImage: String? = nil) -> RootLayer? {
+        if case .blockDevice = below, let rootHash = cache.rootHash, cache.device == nil,
+           !layers.contains(VerityLayer.layerName), !layers.contains(LiveImageLayer.name) {
+            if layers.last == LoopDeviceLayer.layerName, let loopImage { return VerityLayer(tree: .beside(image: loopImage), rootHash: rootHash) }
+            if case .block = source, let hash = cache.verityHash { return VerityLayer(tree: .device(hash), rootHash: rootHash) }
+        }
         switch (source, below) {
-        case (.block(let reference), .nothing): return BlockDeviceLayer(reference: reference)
+        case (.live(let spec), .nothing) where cache.device != nil:
+            if case .url(let url) = spec.medium { return CacheLayer(image: url) }
+            return LiveMediumLayer(spec: spec)
+        case (.block(let reference), .nothing): return BlockDeviceLayer(reference: cache.verityData ?? reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
         case (.iscsi(let spec), .nothing): return ISCSILayer(spec: spec)
         case (.live(let spec), .nothing): return LiveMediumLayer(spec: spec)
@@ -60,7 +72,11 @@ public struct RootStage {
             facts.append((.pathFromDHCP, path))
             context.log.info("root", "the DHCP root-path names \(named)")
         }
-        let stack = try LayerStack.attach(next: { Self.nextLayer(for: source, on: $0, after: $1.map(\.name)) }) { layer, below in
+        let cache = context.options.cache
+        let stack = try LayerStack.attach(next: { below, layers in
+            Self.nextLayer(for: source, on: below, after: layers.map(\.name), cache: cache,
+                           loopImage: layers.compactMap { ($0 as? LoopDeviceLayer)?.image }.last)
+        }) { layer, below in
             try layer.attach(below, context)
         }
         guard stack.resource == .directory(Self.target) else {

@@ -72,19 +72,26 @@ struct StateStore {
                                                   (.device, device), (.fstype, type)])
     }
 
-    /// stateless.state.format=1: ext4 labelled stateless-state, on a device with no
-    /// signature at all (a partition table counts: the whole disk is never formatted).
     package func format(_ device: String, option: String) throws {
+        try Self.formatBlank(device, label: Self.formatLabel, purpose: "state store", option: option, formatOption: "stateless.state.format=",
+                             stage: "overlay", log: log)
+    }
+
+    /// `stateless.state.format=1`, `stateless.cache.format=1`: ext4 with `label`, on a
+    /// device with no signature at all (a partition table counts: the whole disk is never
+    /// formatted).
+    package static func formatBlank(_ device: String, label: String, purpose: String, option: String, formatOption: String,
+                                    stage: String, log: Logger) throws {
         guard try BlockDevices.isBlank(device) else {
-            throw BootError("format state store", device, detail: "it has a partition table or another signature; only a blank device is formatted",
-                            option: option + ", stateless.state.format=")
+            throw BootError("format \(purpose)", device, detail: "it has a partition table or another signature; only a blank device is formatted",
+                            option: option + ", " + formatOption)
         }
         let start = Uptime.now()
-        if let problem = Ext4.format(device, label: Self.formatLabel) {
-            throw BootError("format state store", device, detail: "libext2fs: " + problem, option: "stateless.state.format=")
+        if let problem = Ext4.format(device, label: label) {
+            throw BootError("format \(purpose)", device, detail: "libext2fs: " + problem, option: formatOption)
         }
         let milliseconds = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000
-        log.warning("overlay", "state store: formatted \(device) as ext4 (LABEL=\(Self.formatLabel)) in \(milliseconds) ms, as stateless.state.format=1 asks: it was blank")
+        log.warning(stage, "\(purpose): formatted \(device) as ext4 (LABEL=\(label)) in \(milliseconds) ms, as \(formatOption)1 asks: it was blank")
     }
 
     static let formatLabel = "stateless-state"

@@ -37,11 +37,21 @@ public struct CacheRecord: Equatable, Sendable {
         self.init(active: slot, version: version, manifestSHA256: digest)
     }
 
-    /// The record after a release was completed in the inactive slot: that slot is active.
-    public func flipped(version: UInt64, manifestSHA256: String) -> CacheRecord {
-        CacheRecord(active: active.other, version: version, manifestSHA256: manifestSHA256)
-    }
-
     /// Where a release goes: the slot that is not active (the first one on a blank cache).
     public static func target(for record: CacheRecord?) -> Slot { record?.active.other ?? .a }
+}
+
+/// What a boot's (or `stateless update`'s) talk with the server came to: `CACHE_SYNC` in
+/// root.env.
+public enum CacheSyncOutcome: String, Sendable {
+    /// A newer release was fetched into the other slot, which is now active.
+    case fetched
+    /// The server's release is the one that boots.
+    case current
+    /// No network, or no answer within `stateless.cache.timeout`.
+    case offline
+    /// The server's release is not trusted (signature, format) or is a rollback.
+    case refused
+    /// The sync failed (a damaged transfer, a full cache): the slot that was there boots.
+    case failed
 }

@@ -105,7 +105,8 @@ public struct ReleaseManifest: Equatable, Sendable {
         }
     }
 
-    /// What the client does with a signed manifest, given the version it has.
+    /// What the client does with a signed manifest, given the version of the slot that
+    /// boots otherwise (`running`) and the highest it ever accepted (`accepted`, the record's).
     public enum Decision: Equatable, Sendable {
         /// Nothing cached yet: fetch it.
         case first
@@ -113,14 +114,15 @@ public struct ReleaseManifest: Equatable, Sendable {
         case newer(than: UInt64)
         /// The same version: nothing to fetch.
         case current
-        /// Older than what the client runs: refused.
+        /// Older than what the client accepted before: refused.
         case rollback(from: UInt64)
     }
 
-    public func decision(having cached: UInt64?) -> Decision {
-        guard let cached else { return .first }
-        if version > cached { return .newer(than: cached) }
-        if version == cached { return .current }
-        return .rollback(from: cached)
+    public func decision(running: UInt64?, accepted: UInt64?) -> Decision {
+        if let accepted, version < accepted { return .rollback(from: accepted) }
+        guard let running else { return .first }
+        if version == running { return .current }
+        // Above what runs: newer, or the accepted release again after its slot failed.
+        return version > running ? .newer(than: running) : .rollback(from: running)
     }
 }

@@ -233,6 +233,10 @@ extension BootOptions {
         state = try StateOptions(line)
         cache = try CacheOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
+        if case .block? = root, let parameter = line.last(.rootHash), cache.verityHash == nil {
+            throw OptionError(option: parameter.key, value: parameter.value,
+                              expected: "systemd.verity_root_hash= beside it on a block root, naming the device that holds the hash tree")
+        }
         // An ext4 live image gets a device-mapper snapshot instead (RootStage).
         if case .live(let spec)? = root {
             overlayMode = overlayMode(rootKind: .live)

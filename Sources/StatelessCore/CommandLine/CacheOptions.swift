@@ -11,6 +11,10 @@ public struct CacheOptions: Equatable, Sendable {
     public var timeoutSeconds = 10
     /// `roothash=`: the image root's dm-verity root hash (systemd's option).
     public var rootHash: String?
+    /// `systemd.verity_root_data=`, `systemd.verity_root_hash=`: a block root's data and
+    /// hash-tree devices (the data defaults to `root=`).
+    public var verityData: BlockDeviceReference?
+    public var verityHash: BlockDeviceReference?
 
     public init() {}
 
@@ -31,5 +35,7 @@ public struct CacheOptions: Equatable, Sendable {
             }
             rootHash = value.lowercased()
         }
+        if let parameter = line.last(.verityRootData) { verityData = try StateOptions.localDevice(parameter) }
+        if let parameter = line.last(.verityRootHash) { verityHash = try StateOptions.localDevice(parameter) }
     }
 }

@@ -257,7 +257,13 @@ extension KernelOption {
         "stateless.cache.timeout", .seconds(1...600), default: "10", "seconds the server may take to answer after the net stage before the cached release boots without it",
         stage: .root, origin: .stateless, section: .cache)
     public static let rootHash = KernelOption(
-        "roothash", .forms("HEX"), "the image root's dm-verity root hash: the image is mounted through dm-verity with the hash tree NAME.verity beside it",
+        "roothash", .forms("HEX"), "the root's dm-verity root hash: an image root (NFS-loopback, live) is read through dm-verity with the tree NAME.verity beside NAME.squashfs; a block root with systemd.verity_root_hash=",
+        stage: .root, origin: .systemd, section: .cache)
+    public static let verityRootData = KernelOption(
+        "systemd.verity_root_data", .forms("LABEL=…|UUID=…|PARTUUID=…|PARTLABEL=…|/dev/…"), "with roothash=: the block root's data device (default: root=)",
+        stage: .root, origin: .systemd, section: .cache)
+    public static let verityRootHash = KernelOption(
+        "systemd.verity_root_hash", .forms("LABEL=…|UUID=…|PARTUUID=…|PARTLABEL=…|/dev/…"), "with roothash=: the device holding the block root's hash tree (veritysetup format's, superblock first)",
         stage: .root, origin: .systemd, section: .cache)
 
     public static let all: [KernelOption] = [
@@ -272,7 +278,7 @@ extension KernelOption {
         iscsiUsername, iscsiPassword, iscsiInUsername, iscsiInPassword,
         liveImage, liveDirectory, liveSquashImage, liveRAM, liveOverlayfs, liveOverlay, liveOverlaySize, liveCheck,
         liveSHA256, isoScan,
-        cache, cacheFormat, cacheTimeout, rootHash,
+        cache, cacheFormat, cacheTimeout, rootHash, verityRootData, verityRootHash,
     ]
 
     /// One line per option, tab-separated: key, aliases (comma-separated), form, default,

@@ -28,6 +28,19 @@ extension HandOffKey where File == RootEnv {
     public static let liveCOWDevice = Self("LIVE_COW_DEVICE")
     public static let liveCOWFile = Self("LIVE_COW_FILE")
     public static let liveCOWBytes = Self("LIVE_COW_BYTES")
+    public static let verityDevice = Self("ROOT_VERITY_DEVICE")
+    public static let verityRootHash = Self("ROOT_VERITY_ROOT_HASH")
+    public static let verityTree = Self("ROOT_VERITY_TREE")
+    /// The cache (stateless.cache=): its device and mount, the slot booted, its release.
+    public static let cacheDevice = Self("CACHE_DEVICE")
+    public static let cacheMount = Self("CACHE_MOUNT")
+    public static let cacheSlot = Self("CACHE_SLOT")
+    public static let cacheRelease = Self("CACHE_RELEASE")
+    public static let cacheVersion = Self("CACHE_VERSION")
+    public static let cacheSource = Self("CACHE_SOURCE")
+    /// What this boot's sync did: `fetched`, `current`, `offline`, `refused`.
+    public static let cacheSync = Self("CACHE_SYNC")
+    public static let cacheFetchedBytes = Self("CACHE_FETCHED_BYTES")
 
     /// A mounted filesystem's facts: `ROOT_FSTYPE`, `LIVE_MEDIUM_FLAGS`, … (`Mount`).
     public static func fstype(_ mount: Mount) -> Self { Self(mount.rawValue + "_FSTYPE") }

@@ -31,6 +31,14 @@ public struct HTTPURL: Equatable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The same directory, another file: `NAME.manifest` beside `NAME.squashfs`.
+    public func sibling(_ fileName: String) -> HTTPURL {
+        var copy = self
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        copy.target = String(path[...(path.lastIndex(of: "/") ?? path.startIndex)]) + fileName
+        return copy
+    }
+
     public static func isURL(_ text: String) -> Bool { text.hasPrefix("http://") || text.hasPrefix("https://") }
 
     /// Nil for anything but `http[s]://host[:port]/path`: no user info, no fragment, no

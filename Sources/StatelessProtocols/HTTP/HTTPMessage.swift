@@ -4,12 +4,13 @@ import StatelessCore
 /// to resume) and the head of the response it reads. Pure codecs, no I/O.
 public enum HTTPRequest {
     /// `GET` with `Connection: close` (one exchange per connection: a resumed fetch opens
-    /// a new one anyway), and `Range: bytes=<offset>-` when resuming.
-    public static func get(_ url: HTTPURL, from offset: Int64 = 0) -> [UInt8] {
+    /// a new one anyway), and `Range: bytes=<offset>-` when resuming, or
+    /// `bytes=<offset>-<last>` for a part of the file (a cache's missing chunks).
+    public static func get(_ url: HTTPURL, from offset: Int64 = 0, through last: Int64? = nil) -> [UInt8] {
         var text = "GET \(url.target) HTTP/1.1\r\nHost: \(url.host)"
         if url.port != (url.scheme == .https ? 443 : 80) { text += ":\(url.port)" }
         text += "\r\nUser-Agent: stateless\r\nAccept: */*\r\nAccept-Encoding: identity\r\nConnection: close\r\n"
-        if offset > 0 { text += "Range: bytes=\(offset)-\r\n" }
+        if offset > 0 || last != nil { text += "Range: bytes=\(offset)-\(last.map(String.init) ?? "")\r\n" }
         return Array((text + "\r\n").utf8)
     }
 }

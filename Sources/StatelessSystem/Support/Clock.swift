@@ -31,7 +31,10 @@ public func sleep(milliseconds: Int) {
 
 /// The wall clock, for messages where its value is the likely cause (a certificate "not
 /// yet valid" on a machine whose RTC is wrong).
-enum WallClock {
+package enum WallClock {
+    /// Seconds since the epoch (what the RTC said at boot, if it was set).
+    package static func seconds() -> Int64 { Int64(time(nil)) }
+
     /// `2026-12-06 01:07:33 UTC`
     static func utcText() -> String {
         var now = time(nil)

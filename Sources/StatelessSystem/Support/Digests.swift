@@ -31,8 +31,7 @@ public struct Digest<Context> {
     public mutating func hexDigest() -> String {
         var digest = [UInt8](repeating: 0, count: size)
         finisher(&context, size, &digest)
-        let digits = Array("0123456789abcdef")
-        return String(digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+        return HexDigest.text(digest)
     }
 }
 

@@ -78,4 +78,29 @@ extension Posix {
         let fd = try open(directory.isEmpty ? "/" : directory, .readOnly, options: [.directory])
         try fd.closeAfter { if fsync(fd.rawValue) != 0 { throw BootError("sync", directory, errno: lastErrno) } }
     }
+
+    /// unlink(2).
+    public static func removeFile(_ path: String) throws {
+        if unlink(path) != 0 { throw BootError("remove", path, errno: lastErrno) }
+    }
+}
+
+/// An exclusive flock(2) on a file, so that two writers of the same cache (a timer's
+/// `stateless update` and an admin's) never interleave. Released on `release()` or exit.
+package struct FileDescriptorLock {
+    let descriptor: FileDescriptor
+
+    /// nil when another process holds it.
+    package static func take(_ path: String) throws -> FileDescriptorLock? {
+        let descriptor = try Posix.open(path, .readWrite, options: [.create], permissions: [.ownerReadWrite])
+        if flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
+            let errno = Posix.lastErrno
+            try? descriptor.close()
+            if errno == .wouldBlock { return nil }
+            throw BootError("lock", path, errno: errno)
+        }
+        return FileDescriptorLock(descriptor: descriptor)
+    }
+
+    package func release() { try? descriptor.close() }
 }

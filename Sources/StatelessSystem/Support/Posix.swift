@@ -90,6 +90,13 @@ public enum Posix {
         return Int(info.f_blocks) * Int(info.f_frsize)
     }
 
+    /// The bytes an unprivileged writer may still use on the filesystem holding `path`.
+    public static func availableBytes(_ path: String) throws -> UInt64 {
+        var info = statvfs()
+        try check(statvfs(path, &info), "measure", path)
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+    }
+
     /// The first `limit` bytes of `path` relative to the directory `directory` (openat(2)),
     /// nil when it cannot be opened.
     public static func readHead(_ path: String, in directory: CInt, limit: Int) -> [UInt8]? {

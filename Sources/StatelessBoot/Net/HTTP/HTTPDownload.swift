@@ -33,6 +33,10 @@ struct HTTPDownload {
     private var tlsClient: TLSClient?
     private var announcedTLS = false
 
+    /// A part of the file only (`Range: bytes=first-last`), for a cache's missing chunks;
+    /// `stored` and `total` then count within it. nil: the whole file.
+    package var part: ClosedRange<Int64>?
+
     /// Bytes stored, and the size the server gave.
     private(set) var stored: Int64 = 0
     private(set) var total: Int64?
@@ -101,12 +105,13 @@ struct HTTPDownload {
                 if !announcedTLS { log.info(stage, "\(url): \(connection.transport), the server's certificate checked against \(tls.caFile)") }
                 announcedTLS = true
             }
-            try connection.send(HTTPRequest.get(url, from: stored), milliseconds: stallMilliseconds)
+            try connection.send(HTTPRequest.get(url, from: (part?.lowerBound ?? 0) + stored, through: part?.upperBound), milliseconds: stallMilliseconds)
         } catch let refused as TLSRefused {
             throw BootError("fetch", url.description, detail: refused.description, option: "root=")
         } catch { throw Interrupted(description: "\(error)") }
         let head: HTTPResponseHead
         do { head = try connection.readHead(milliseconds: stallMilliseconds) } catch { throw Interrupted(description: "\(error)") }
+        if let part { return try receivePart(part, head, connection, into: &sink, progress: &progress) }
         switch HTTPResume.decide(head, have: stored, known: total) {
         case .complete: return .complete
         case .redirect(let location): return .redirect(location)
@@ -127,7 +132,29 @@ struct HTTPDownload {
                 try sink.expect(total: size)
             }
         }
-        let end = total
+        return try receive(connection, through: total, into: &sink, progress: &progress)
+    }
+
+    /// A part of the file: the server must answer with exactly those bytes (206); a file
+    /// that is gone or changed size under a sync is not retried here.
+    private mutating func receivePart(_ part: ClosedRange<Int64>, _ head: HTTPResponseHead, _ connection: HTTPConnection,
+                                      into sink: inout some DownloadSink, progress: inout TransferProgress) throws -> Outcome {
+        let from = part.lowerBound + stored
+        guard head.status == 206, let range = head.range, range.first == from, range.last == part.upperBound else {
+            if head.status >= 500 { throw Interrupted(description: "the server answered \(head.status) \(head.reason)") }
+            if head.status == 404 || head.status == 410 { return .missing }
+            throw BootError("fetch", url.description, detail: "asked for bytes \(from)-\(part.upperBound), the server answered \(head.status) \(head.reason)\(head.range.map { " with \($0.first ?? 0)-\($0.last ?? 0)" } ?? ""): a cache needs a server that serves byte ranges", option: "stateless.cache=")
+        }
+        if total == nil {
+            total = Int64(part.count)
+            try sink.expect(total: total)
+        }
+        return try receive(connection, through: total, into: &sink, progress: &progress)
+    }
+
+    /// The body, up to `end` bytes stored (to the connection's close when nil).
+    private mutating func receive(_ connection: HTTPConnection, through end: Int64?, into sink: inout some DownloadSink,
+                                  progress: inout TransferProgress) throws -> Outcome {
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         while end.map({ stored < $0 }) ?? true {
             let count: Int

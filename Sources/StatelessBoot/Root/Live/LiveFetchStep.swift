@@ -20,6 +20,8 @@ struct LiveFetchStep: RootLayer {
         let retry = context.options.retryBound(network: true)
         var download = HTTPDownload(url: url, retrySeconds: retry, log: context.log)
         var sink = LiveImageSink(directory: directory, fileName: url.fileName, purpose: url.description)
+        let verity = context.options.cache.rootHash != nil
+        sink.roomForTree = verity
         let found: Bool
         do {
             found = try download.run(into: &sink)
@@ -53,7 +55,27 @@ struct LiveFetchStep: RootLayer {
         } else {
             context.log.warning("root", "\(url.fileName): no checksum to verify it against (stateless.live.sha256= or \(url.fileName).sha256 beside it); using it unverified")
         }
+        if verity {
+            do { try fetchTree(context, retry: retry) } catch { undo(); throw error }
+        }
         return AttachedLayer(resource: .file(path), facts: facts, undo: undo)
+    }
+
+    /// `roothash=`: the image's hash tree `NAME.verity`, beside it in the same RAM area
+    /// (VerityLayer finds it there and checks it against the root hash).
+    func fetchTree(_ context: AttachContext, retry: Int) throws {
+        let path = VerityLayer.treePath(beside: self.path)
+        let treeURL = url.sibling(String(path.split(separator: "/").last ?? ""))
+        var download = HTTPDownload(url: treeURL, retrySeconds: retry, log: context.log)
+        download.announce = false
+        let stat = try Posix.statIfPresent(self.path)
+        var sink = MemorySink(limit: Int(stat?.size ?? 0) / 64 + (1 << 20))
+        guard try download.run(into: &sink) else {
+            throw BootError("fetch", treeURL.description, detail: "roothash= is given, and the server has no hash tree beside the image (404; mkstateless publish writes it)", option: "roothash=")
+        }
+        let file = try Posix.open(path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        try file.closeAfter { try sink.bytes.withUnsafeBytes { try Posix.write($0, to: file, at: 0, path: path) } }
+        context.log.info("root", "\(treeURL.fileName): the hash tree, \(sink.bytes.count) bytes, beside the image for dm-verity (roothash=)")
     }
 
     /// The first word of `<url>.sha256`, or nil when the server has none.

@@ -68,6 +68,9 @@ struct LiveImageSink: DownloadSink {
     package var area: LiveRAMArea?
     package var file: FileDescriptor?
     package var hash = SHA256()
+    /// Room in the area beyond the image for its dm-verity hash tree, fetched after it
+    /// (a tree is 1/128 of the image and some: 1/64 and a MiB is room enough).
+    package var roomForTree = false
 
     package init(directory: String, fileName: String, purpose: String) {
         self.directory = directory
@@ -80,7 +83,7 @@ struct LiveImageSink: DownloadSink {
             throw BootError("fetch", purpose, detail: "the server did not say the image's size", option: "root=")
         }
         if area == nil {
-            area = try LiveRAMArea.make(at: directory, bytes: total, purpose: purpose, option: "root=, rd.live.ram=, the machine's RAM")
+            area = try LiveRAMArea.make(at: directory, bytes: total + (roomForTree ? total / 64 + (1 << 20) : 0), purpose: purpose, option: "root=, rd.live.ram=, the machine's RAM")
         }
         try reset()
     }
