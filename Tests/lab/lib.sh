@@ -348,6 +348,9 @@ EOF2
     lab_build
     _lab_copy_elf "$st" "$BIN/stateless"
     strip "$st$BIN/stateless"
+    # `stateless update` checks release signatures with libhogweed, opened with dlopen
+    # (every Debian install has it: libhogweed6, through gnutls).
+    _lab_copy_elf "$st" "$(ldd "$BIN/stateless" | awk '/libnettle/ { sub("libnettle.so.8", "libhogweed.so.6", $3); print $3 }')"
     mkdir -p "$st/usr/bin" && ln -sf "$BIN/stateless" "$st/usr/bin/stateless"
   fi
 
@@ -412,6 +415,8 @@ if [ -n "$count" ] && [ -x /usr/bin/randread ]; then
   R "randread_root=$(randread "$dev" "$count" 2>&1)"
   [ -b /dev/vda ] && R "randread_disk=$(randread /dev/vda "$count" 2>&1)"
 fi
+# The NFS client's reads from the server (the bench's bytes on the wire of an NFS-loop root).
+R "nfs_read_bytes=$(awk '$1 == "device" && $5 == "/run/stateless/nfs" { f = 1 } f && $1 == "bytes:" { print $6; exit }' /proc/self/mountstats 2>/dev/null)"
 [ -r /etc/lab-machine ] && R "lab_machine=$(cat /etc/lab-machine)"
 R "args=$*"
 # Machine state: the identity, and the statetab path. lab.state=NAME leaves a file in the

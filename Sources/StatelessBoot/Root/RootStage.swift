@@ -30,8 +30,9 @@ public struct RootStage {
         }
         switch (source, below) {
         case (.live(let spec), .nothing) where cache.device != nil:
-            if case .url(let url) = spec.medium { return CacheLayer(image: url) }
+            if case .url(let url) = spec.medium { return CacheLayer(origin: .http(url)) }
             return LiveMediumLayer(spec: spec)
+        case (.nfs(let spec), .nothing) where cache.device != nil: return CacheLayer(origin: .nfs(spec))
         case (.block(let reference), .nothing): return BlockDeviceLayer(reference: cache.verityData ?? reference)
         case (.nfs(let spec), .nothing): return NFSExportLayer(spec: spec, target: target)
         case (.iscsi(let spec), .nothing): return ISCSILayer(spec: spec)
@@ -52,7 +53,7 @@ public struct RootStage {
     package static func kind(of source: RootSource, layers: [String]) throws -> RootKind {
         switch source {
         case .block: return .block
-        case .nfs: return layers.contains(LoopDeviceLayer.layerName) ? .nfsLoop : .nfs
+        case .nfs: return layers.contains(LoopDeviceLayer.layerName) || layers.contains(CacheLayer.layerName) ? .nfsLoop : .nfs
         case .iscsi: return .iscsi
         case .live: return .live
         case .dhcp:

@@ -18,10 +18,14 @@ enum CacheUpdate {
             return 2
         }
         guard let facts = HandOff.read(RootEnv.self), let mount = facts[.cacheMount], let release = facts[.cacheRelease],
-              let source = facts[.cacheSource].flatMap(HTTPURL.init(parsing:)),
+              let location = facts[.cacheSource],
               let inUse = facts[.cacheSlot].flatMap(CacheRecord.Slot.init(rawValue:)), let version = facts[.cacheVersion].flatMap(UInt64.init)
         else {
             print("stateless update: this system did not boot from a cache (no CACHE_* facts in \(HandOff.path(RootEnv.name))): nothing to update (stateless.cache=)")
+            return 1
+        }
+        guard let source = HTTPURL(parsing: location) else {
+            print("stateless update: the releases come from \(location), an NFS export, which only the boot syncs from (it mounts the export for the sync): nothing fetched")
             return 1
         }
         let lock: FileDescriptorLock
@@ -39,7 +43,7 @@ enum CacheUpdate {
         let options = (try? BootOptions(KernelCommandLine(parsing: (try? Posix.readFile("/proc/cmdline")) ?? []))) ?? BootOptions()
         let store = CacheStore(directory: mount, device: facts[.cacheDevice] ?? mount)
         var record = store.record()
-        let sync = ReleaseSync(image: source, name: release, store: store, keys: TrustedKeys.load(), log: log, stage: "update",
+        let sync = ReleaseSync(source: HTTPReleaseSource(image: source), name: release, store: store, keys: TrustedKeys.load(), log: log, stage: "update",
                                timeoutSeconds: options.cache.timeoutSeconds, retrySeconds: options.retryBound(network: true))
         let (outcome, fetched) = sync.update(&record, running: version, into: inUse.other)
         switch outcome {

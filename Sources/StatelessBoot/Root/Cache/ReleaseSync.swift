@@ -10,8 +10,8 @@ import SystemPackage
 /// slot's manifest is written last, after every chunk checked, and then the record flips:
 /// a power cut at any point leaves the record naming the previous, complete slot.
 struct ReleaseSync {
-    /// `NAME.squashfs` on the server: the release's files are beside it.
-    var image: HTTPURL
+    /// Where `NAME.squashfs` and the release's files beside it are.
+    var source: ReleaseSource
     var name: String
     var store: CacheStore
     var keys: TrustedKeys
@@ -48,7 +48,7 @@ struct ReleaseSync {
         case .first, .newer:
             let start = Uptime.now()
             do {
-                let filled = try fill(slot, with: signed, source: slot.other)
+                let filled = try fill(slot, with: signed, reusing: slot.other)
                 let flipped = CacheRecord(active: slot, version: manifest.version, manifestSHA256: signed.sha256)
                 try store.write(flipped)
                 record = flipped
@@ -64,21 +64,9 @@ struct ReleaseSync {
 
     /// The server's manifest, checked against the trusted keys.
     func fetchManifest() throws -> SignedRelease {
-        let manifest = image.sibling(name + ".manifest")
-        let text = try fetchSmall(manifest, seconds: timeoutSeconds)
-        let signature = try fetchSmall(image.sibling(name + ".manifest.sig"), seconds: timeoutSeconds)
-        return try keys.check(manifest: text, signature: signature, origin: manifest.description)
-    }
-
-    private func fetchSmall(_ url: HTTPURL, seconds: Int) throws -> [UInt8] {
-        var download = HTTPDownload(url: url, retrySeconds: seconds, log: log)
-        download.announce = false
-        download.stallMilliseconds = min(download.stallMilliseconds, seconds * 1000)
-        var sink = MemorySink(limit: 65536)
-        guard try download.run(into: &sink) else {
-            throw BootError("fetch", url.description, detail: "the server has no such file (404)", option: "root=")
-        }
-        return sink.bytes
+        let text = try source.read(name + ".manifest", limit: 65536, seconds: timeoutSeconds, log: log)
+        let signature = try source.read(name + ".manifest.sig", limit: 4096, seconds: timeoutSeconds, log: log)
+        return try keys.check(manifest: text, signature: signature, origin: source.describe(name + ".manifest"))
     }
 
     /// What a fill fetched, for the log line and the bench.
@@ -90,8 +78,8 @@ struct ReleaseSync {
     }
 
     /// Fills `slot` (never the one in use) with `release`, taking chunks from the
-    /// `source` slot's file where it has them.
-    func fill(_ slot: CacheRecord.Slot, with release: SignedRelease, source: CacheRecord.Slot) throws -> Filled {
+    /// `reusing` slot's file where it has them.
+    func fill(_ slot: CacheRecord.Slot, with release: SignedRelease, reusing: CacheRecord.Slot) throws -> Filled {
         let manifest = release.manifest
         let files = store.slot(slot, name: name)
         // Incomplete from here on: a power cut leaves no manifest in this slot.
@@ -100,17 +88,20 @@ struct ReleaseSync {
         try makeRoom(for: manifest, in: files, slot: slot)
         try Posix.truncate(files.zck, to: manifest.zckSize)
         var filled = Filled()
-        if try headerDigest(files.zck, manifest) != manifest.zckHeaderSHA256 {
+        // The same release's header already there: a sync of it was cut short, and its
+        // chunks are worth checking. Otherwise nothing in the file can be of use.
+        let resuming = try headerDigest(files.zck, manifest) == manifest.zckHeaderSHA256
+        if !resuming {
             try fetch(0...Int64(manifest.zckHeaderSize) - 1, into: files.zck, counting: &filled)
             guard try headerDigest(files.zck, manifest) == manifest.zckHeaderSHA256 else {
-                throw BootError("verify release", image.sibling(name + ".zck").description,
+                throw BootError("verify release", source.describe(name + ".zck"),
                                 detail: "the zchunk header does not have the manifest's SHA-256 \(manifest.zckHeaderSHA256) (a file changed under the manifest?)", option: "mkstateless publish")
             }
         }
         let target = try ZchunkFile(files.zck, writable: true)
-        try target.checkChunks()
+        if resuming { try target.checkChunks() }
         let resumed = target.chunks.filter(\.valid).count
-        if let older = try? ZchunkFile(store.slot(source, name: name).zck, writable: false) {
+        if let older = try? ZchunkFile(store.slot(reusing, name: name).zck, writable: false) {
             try target.copyChunks(from: older)
             try syncFile(files.zck)
         }
@@ -148,11 +139,12 @@ struct ReleaseSync {
     private func makeRoom(for manifest: ReleaseManifest, in files: CacheStore.SlotFiles, slot: CacheRecord.Slot) throws {
         let old = (try? Posix.statIfPresent(files.zck))??.size ?? 0
         let available = try Posix.availableBytes(store.directory) + UInt64(old)
+        let total = UInt64(try Posix.filesystemBytes(store.directory))
         guard available >= manifest.zckSize else {
-            throw BootError("sync cache", store.device, detail: "release \(manifest.version) needs \(manifest.zckSize) bytes in slot \(slot.rawValue), the cache has \(available) free: too small for two slots of this release",
+            let why = total < manifest.zckSize ? "too small for even one release of this size" : "too small for two slots of this release"
+            throw BootError("sync cache", store.device, detail: "release \(manifest.version) needs \(manifest.zckSize) bytes in slot \(slot.rawValue), the cache has \(available) free: \(why)",
                             option: CacheStore.option)
         }
-        let total = UInt64(try Posix.filesystemBytes(store.directory))
         if total < 2 * manifest.zckSize {
             log.warning(stage, "cache: \(store.device) (\(total) bytes) holds one release of \(manifest.zckSize) bytes, not two: the next release will not fit (a cache needs twice the release's size)")
         }
@@ -166,30 +158,9 @@ struct ReleaseSync {
 
     /// One range of `NAME.zck` into the same bytes of the slot's file.
     private func fetch(_ range: ClosedRange<Int64>, into path: String, counting filled: inout Filled) throws {
-        var download = HTTPDownload(url: image.sibling(name + ".zck"), retrySeconds: retrySeconds, log: log)
-        download.announce = false
-        download.part = range
         let descriptor = try Posix.open(path, .readWrite)
         defer { try? descriptor.close() }
-        var sink = FileRangeSink(descriptor: descriptor, path: path, offset: UInt64(range.lowerBound))
-        guard try download.run(into: &sink) else {
-            throw BootError("fetch", download.url.description, detail: "the server has no such file (404) in the middle of a sync", option: "root=")
-        }
+        try source.copy(name + ".zck", range: range, into: descriptor, path: path, retrySeconds: retrySeconds, log: log)
         filled.fetchedBytes += Int64(range.count)
-    }
-}
-
-/// Writes a fetched range at its own offset of a slot's file.
-struct FileRangeSink: DownloadSink {
-    let descriptor: FileDescriptor
-    let path: String
-    let offset: UInt64
-    var written: UInt64 = 0
-
-    mutating func expect(total: Int64?) throws {}
-    mutating func reset() throws { written = 0 }
-    mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
-        try Posix.write(bytes, to: descriptor, at: offset + written, path: path)
-        written += UInt64(bytes.count)
     }
 }
