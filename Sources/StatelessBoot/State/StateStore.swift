@@ -46,52 +46,13 @@ struct StateStore {
         return Attached(persistent: false, facts: [(.store, "tmpfs"), (.persistent, "no")])
     }
 
-    /// A local filesystem: awaited like the root's device, never formatted here.
+    /// A local filesystem (LocalFilesystem): formatted only when blank and asked to.
     func mountBlock(_ reference: BlockDeviceReference) throws -> Attached {
-        let option = "stateless.state=, stateless.state.timeout="
-        let device = try BlockDeviceLayer.wait(for: reference, purpose: "state store", seconds: options.timeoutSeconds,
-                                               option: option, context)
-        var type = try BlockDevices.filesystemType(of: device)
-        if type == nil, options.format {
-            try format(device, option: option)
-            type = "ext4"
-        }
-        guard let type else {
-            throw BootError("mount state store", device, detail: "expected a filesystem, found none (stateless.state.format=1 makes one on a blank device; or mkfs.ext4 -L stateless-state)",
-                            option: option + ", stateless.state.format=")
-        }
-        if let explanation = BlockDevices.containerExplanation(type) {
-            throw BootError("mount state store", device, detail: "expected a filesystem, found \(explanation)", option: option)
-        }
-        context.watcher.modules.loadFilesystem(type, reason: "state store")
-        try Posix.makeDirectories(Self.directory)
-        try context.watcher.modules.kernelCalls.mount(source: device, target: Self.directory, type: type, flags: [.noSUID, .noDev],
-                                                      seconds: context.options.mountTimeoutSeconds, stage: "overlay", log: log)
-        log.info("overlay", "state store: \(reference) (\(device), \(type)) mounted read-write on \(Self.directory)")
+        let (device, type) = try LocalFilesystem(purpose: "state store", option: "stateless.state=, stateless.state.timeout=",
+                                                 formatOption: "stateless.state.format=", formatLabel: Self.formatLabel)
+            .attach(reference, waitSeconds: options.timeoutSeconds, format: options.format, at: Self.directory, flags: [.noSUID, .noDev], context)
         return Attached(persistent: true, facts: [(.store, reference.description), (.persistent, "yes"),
                                                   (.device, device), (.fstype, type)])
-    }
-
-    package func format(_ device: String, option: String) throws {
-        try Self.formatBlank(device, label: Self.formatLabel, purpose: "state store", option: option, formatOption: "stateless.state.format=",
-                             stage: "overlay", log: log)
-    }
-
-    /// `stateless.state.format=1`, `stateless.cache.format=1`: ext4 with `label`, on a
-    /// device with no signature at all (a partition table counts: the whole disk is never
-    /// formatted).
-    package static func formatBlank(_ device: String, label: String, purpose: String, option: String, formatOption: String,
-                                    stage: String, log: Logger) throws {
-        guard try BlockDevices.isBlank(device) else {
-            throw BootError("format \(purpose)", device, detail: "it has a partition table or another signature; only a blank device is formatted",
-                            option: option + ", " + formatOption)
-        }
-        let start = Uptime.now()
-        if let problem = Ext4.format(device, label: label) {
-            throw BootError("format \(purpose)", device, detail: "libext2fs: " + problem, option: formatOption)
-        }
-        let milliseconds = (Uptime.now().nanoseconds - start.nanoseconds) / 1_000_000
-        log.warning(stage, "\(purpose): formatted \(device) as ext4 (LABEL=\(label)) in \(milliseconds) ms, as \(formatOption)1 asks: it was blank")
     }
 
     static let formatLabel = "stateless-state"

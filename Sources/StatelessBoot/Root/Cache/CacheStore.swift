@@ -49,28 +49,10 @@ struct CacheStore {
     /// and mounts it read-write.
     static func attach(_ options: CacheOptions, _ context: AttachContext) throws -> CacheStore {
         guard let reference = options.device else { throw BootError("attach cache", "", detail: "no cache device named", option: option) }
-        let wait = option + " rd.timeout="
-        let device = try BlockDeviceLayer.wait(for: reference, purpose: "cache device", seconds: context.options.deviceTimeoutSeconds,
-                                               option: wait, context)
-        var type = try BlockDevices.filesystemType(of: device)
-        if type == nil, options.format {
-            try StateStore.formatBlank(device, label: formatLabel, purpose: "cache", option: option, formatOption: "stateless.cache.format=",
-                                       stage: context.stage, log: context.log)
-            type = "ext4"
-        }
-        guard let type else {
-            throw BootError("mount cache", device, detail: "expected a filesystem, found none (stateless.cache.format=1 makes one on a blank device; or mkfs.ext4 -L \(formatLabel))",
-                            option: option + ", stateless.cache.format=")
-        }
-        if let explanation = BlockDevices.containerExplanation(type) {
-            throw BootError("mount cache", device, detail: "expected a filesystem, found \(explanation)", option: option)
-        }
-        context.watcher.modules.loadFilesystem(type, reason: "cache")
-        try Posix.makeDirectories(mountPoint)
-        try context.watcher.modules.kernelCalls.mount(source: device, target: mountPoint, type: type, flags: [.noSUID, .noDev, .noExec],
-                                                      seconds: context.options.mountTimeoutSeconds, stage: context.stage, log: context.log)
+        let (device, _) = try LocalFilesystem(purpose: "cache", option: option + " rd.timeout=", formatOption: "stateless.cache.format=", formatLabel: formatLabel)
+            .attach(reference, waitSeconds: context.options.deviceTimeoutSeconds, format: options.format, at: mountPoint,
+                    flags: [.noSUID, .noDev, .noExec], context)
         for slot in CacheRecord.Slot.allCases { try Posix.makeDirectories(mountPoint + "/" + slot.rawValue) }
-        context.log.info(context.stage, "cache: \(reference) (\(device), \(type)) mounted read-write on \(mountPoint)")
         return CacheStore(device: device)
     }
 }
