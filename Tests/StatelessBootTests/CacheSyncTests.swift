@@ -86,7 +86,9 @@ final class CacheSyncTests: XCTestCase {
         let served = try Data(contentsOf: URL(fileURLWithPath: directory + "/server/os.zck"))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/cache/b/os.zck")), served, "the slot holds the release byte for byte")
         XCTAssertGreaterThan(filled.reusedChunks, filled.chunks / 2, "most chunks come from slot a")
-        XCTAssertLessThan(filled.fetchedBytes, Int64(served.count) / 10, "\(filled.fetchedBytes) of \(served.count) bytes read")
+        // 2 % inserted: the new bytes and the chunks around them (content-defined, ~100 KB
+        // each in random data), far from the whole.
+        XCTAssertLessThan(filled.fetchedBytes, Int64(served.count) / 4, "\(filled.fetchedBytes) of \(served.count) bytes read")
         XCTAssertEqual(try String(contentsOfFile: directory + "/cache/b/os.manifest", encoding: .utf8), signed.manifest.text, "the manifest is written last")
 
         // A power cut mid-sync: the manifest gone, one chunk's bytes never written.
@@ -95,7 +97,8 @@ final class CacheSyncTests: XCTestCase {
         try FileManager.default.removeItem(atPath: directory + "/cache/a/os.zck")  // nothing to copy from: only resume
         let resumed = try sync.fill(.b, with: signed, reusing: .a)
         XCTAssertEqual(resumed.reusedChunks, resumed.chunks - 1, "every chunk but the damaged one is kept")
-        XCTAssertLessThan(resumed.fetchedBytes, 200_000, "only the damaged chunk is read again")
+        XCTAssertEqual(resumed.ranges, 1, "only the damaged chunk is read again")
+        XCTAssertLessThan(resumed.fetchedBytes, Int64(served.count) / 4)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/cache/b/os.zck")), served)
     }
 
