@@ -104,4 +104,23 @@ final class CachedReleaseTests: XCTestCase {
         XCTAssertNil(HexDigest.bytes("0"))
         XCTAssertNil(HexDigest.bytes("zz"))
     }
+
+    func testTheCacheAndRoothashOptionsAskForWhatTheyNeed() throws {
+        let cached = try BootOptions(KernelCommandLine(parsing: "root=live:http://10.0.3.1/os/os.squashfs stateless.cache=PARTLABEL=c stateless.cache.format=1 stateless.cache.timeout=3"))
+        XCTAssertEqual(cached.cache.device, .tag(name: "PARTLABEL", value: "c"))
+        XCTAssertTrue(cached.cache.format)
+        XCTAssertEqual(cached.cache.timeoutSeconds, 3)
+        XCTAssertNoThrow(try BootOptions(KernelCommandLine(parsing: "root=nfs:10.0.3.1:/srv/os.squashfs stateless.cache=/dev/vdb")))
+        func refusal(_ line: String) -> String? {
+            do { _ = try BootOptions(KernelCommandLine(parsing: line)); return nil } catch { return (error as? OptionError)?.option }
+        }
+        // Nothing to sync from a local disk or a CD; a blank device has no label yet.
+        XCTAssertEqual(refusal("root=/dev/vda stateless.cache=/dev/vdb"), "stateless.cache")
+        XCTAssertEqual(refusal("root=live:CDLABEL=x stateless.cache=/dev/vdb"), "stateless.cache")
+        XCTAssertEqual(refusal("root=nfs:10.0.3.1:/os.squashfs stateless.cache=LABEL=c stateless.cache.format=1"), "stateless.cache.format")
+        // A block root's tree must be named; an image's is beside it.
+        XCTAssertEqual(refusal("root=/dev/vda roothash=\(Self.digest)"), "roothash")
+        XCTAssertNil(refusal("root=/dev/vda roothash=\(Self.digest) systemd.verity_root_hash=/dev/vdb"))
+        XCTAssertNil(refusal("root=nfs:10.0.3.1:/os.squashfs roothash=\(Self.digest)"))
+    }
 }

@@ -233,6 +233,10 @@ extension BootOptions {
         state = try StateOptions(line)
         cache = try CacheOptions(line)
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
+        if let parameter = line.last(.cache), let root, !Self.canBeCached(root) {
+            throw OptionError(option: parameter.key, value: parameter.value,
+                              expected: "a root fetched from a server to cache: root=live:http(s)://…/NAME.squashfs or root=nfs:SERVER:/…/NAME.squashfs (this root is \(root))")
+        }
         if case .block? = root, let parameter = line.last(.rootHash), cache.verityHash == nil {
             throw OptionError(option: parameter.key, value: parameter.value,
                               expected: "systemd.verity_root_hash= beside it on a block root, naming the device that holds the hash tree")
@@ -244,6 +248,15 @@ extension BootOptions {
             if let size = spec.overlaySizeMiB, tmpfsSizes.byArea[.overlay] == nil { tmpfsSizes.byArea[.overlay] = "\(size)m" }
         } else if let overlay = line.last(.rdOverlay), line.last(.overlay) == nil, volatile == nil {
             try overlayAnyRoot(overlay)
+        }
+    }
+
+    /// What `stateless.cache=` keeps: an image a server publishes (or a root DHCP names).
+    static func canBeCached(_ root: RootSource) -> Bool {
+        switch root {
+        case .live(let spec): if case .url = spec.medium { return true } else { return false }
+        case .nfs, .dhcp: return true
+        case .block, .iscsi: return false
         }
     }
 

@@ -18,6 +18,13 @@ protocol ReleaseSource {
               retrySeconds: Int, log: Logger) throws
 }
 
+/// The server answered, and has no such file: no release by that name there (a typo in
+/// `root=`, a release not published yet). Not "offline": said as what it is.
+struct ReleaseMissing: Error, CustomStringConvertible {
+    var file: String
+    var description: String { "\(file) is not there: no release by that name (mkstateless publish --name, and root=)" }
+}
+
 /// Range requests to a static HTTP server (HTTPDownload: bounded retries, resume).
 struct HTTPReleaseSource: ReleaseSource {
     var image: HTTPURL
@@ -30,9 +37,7 @@ struct HTTPReleaseSource: ReleaseSource {
         download.announce = false
         download.stallMilliseconds = min(download.stallMilliseconds, seconds * 1000)
         var sink = MemorySink(limit: limit)
-        guard try download.run(into: &sink) else {
-            throw BootError("fetch", download.url.description, detail: "the server has no such file (404)", option: "root=")
-        }
+        guard try download.run(into: &sink) else { throw ReleaseMissing(file: download.url.description) }
         return sink.bytes
     }
 
@@ -57,7 +62,8 @@ struct DirectoryReleaseSource: ReleaseSource {
     func describe(_ fileName: String) -> String { directory + "/" + fileName }
 
     func read(_ fileName: String, limit: Int, seconds: Int, log: Logger) throws -> [UInt8] {
-        try Posix.readFile(describe(fileName), limit: limit)
+        guard Posix.isRegularFile(describe(fileName)) else { throw ReleaseMissing(file: "\(location): \(fileName)") }
+        return try Posix.readFile(describe(fileName), limit: limit)
     }
 
     func copy(_ fileName: String, range: ClosedRange<Int64>, into descriptor: FileDescriptor, path: String,

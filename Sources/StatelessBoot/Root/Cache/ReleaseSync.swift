@@ -33,6 +33,9 @@ struct ReleaseSync {
         } catch let error as ReleaseRefused {
             log.error(stage, "cache: the server's release is refused: \(error)")
             return (.refused, 0)
+        } catch let missing as ReleaseMissing {
+            log.error(stage, "cache: \(missing)")
+            return (.failed, 0)
         } catch {
             log.warning(stage, "cache: the server did not answer within \(timeoutSeconds) s (stateless.cache.timeout=): \(error)")
             return (.offline, 0)
