@@ -110,6 +110,10 @@ final class CachedReleaseTests: XCTestCase {
         XCTAssertEqual(cached.cache.device, .tag(name: "PARTLABEL", value: "c"))
         XCTAssertTrue(cached.cache.format)
         XCTAssertEqual(cached.cache.timeoutSeconds, 3)
+        // Without the network a cached client boots: the net stage's waits are bounded by it.
+        XCTAssertEqual([cached.net.linkTimeoutSeconds, cached.net.carrierTimeoutSeconds, cached.net.dhcpTimeoutSeconds], [3, 3, 3])
+        let told = try BootOptions(KernelCommandLine(parsing: "root=live:http://10.0.3.1/os.squashfs stateless.cache=/dev/vdb rd.net.timeout.dhcp=40"))
+        XCTAssertEqual([told.net.carrierTimeoutSeconds, told.net.dhcpTimeoutSeconds], [10, 40])
         XCTAssertNoThrow(try BootOptions(KernelCommandLine(parsing: "root=nfs:10.0.3.1:/srv/os.squashfs stateless.cache=/dev/vdb")))
         func refusal(_ line: String) -> String? {
             do { _ = try BootOptions(KernelCommandLine(parsing: line)); return nil } catch { return (error as? OptionError)?.option }

@@ -232,6 +232,15 @@ extension BootOptions {
         net = try NetOptions(line)
         state = try StateOptions(line)
         cache = try CacheOptions(line)
+        // A cached client boots without the network: the net stage waits for links,
+        // carrier and a lease no longer than stateless.cache.timeout, unless the
+        // rd.net.timeout.* options themselves say how long.
+        if cache.device != nil {
+            let bound = cache.timeoutSeconds
+            if line.last(.linkTimeout) == nil { net.linkTimeoutSeconds = min(net.linkTimeoutSeconds, bound) }
+            if line.last(.carrierTimeout) == nil { net.carrierTimeoutSeconds = min(net.carrierTimeoutSeconds, bound) }
+            if line.last(.dhcpTimeout) == nil { net.dhcpTimeoutSeconds = min(net.dhcpTimeoutSeconds, bound) }
+        }
         if !rootIsUsr { root = try Self.rootSource(line, network: net) }
         if let parameter = line.last(.cache), let root, !Self.canBeCached(root) {
             throw OptionError(option: parameter.key, value: parameter.value,

@@ -254,7 +254,7 @@ extension KernelOption {
         "stateless.cache.format", .flag, default: "0", "1: a cache device with no signature at all is made ext4 (label stateless-cache); anything with one is never formatted",
         stage: .root, origin: .stateless, section: .cache)
     public static let cacheTimeout = KernelOption(
-        "stateless.cache.timeout", .seconds(1...600), default: "10", "seconds the server may take to answer after the net stage before the cached release boots without it",
+        "stateless.cache.timeout", .seconds(1...600), default: "10", "seconds the server may take to answer after the net stage before the cached release boots without it; also the net stage's bound for links, carrier and a lease (unless rd.net.timeout.* are given)",
         stage: .root, origin: .stateless, section: .cache)
     public static let rootHash = KernelOption(
         "roothash", .forms("HEX"), "the root's dm-verity root hash: an image root (NFS-loopback, live) is read through dm-verity with the tree NAME.verity beside NAME.squashfs; a block root with systemd.verity_root_hash=",
