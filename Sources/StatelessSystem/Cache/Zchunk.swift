@@ -50,9 +50,6 @@ package final class ZchunkFile {
         return said.isEmpty ? "no reason given" : said
     }
 
-    /// The lead and header: where the data starts.
-    package var headerLength: UInt64 { UInt64(max(0, zck_get_header_length(context))) }
-    package var dataLength: UInt64 { UInt64(max(0, zck_get_data_length(context))) }
     /// The SHA-256 of the data, as the header states it (hex).
     package var dataDigest: String {
         guard let digest = zck_get_data_digest(context) else { return "" }
