@@ -1,4 +1,5 @@
 import Foundation
+import StatelessCore
 
 /// Builds a standalone initramfs: the early-boot binary as /init, its shared libraries,
 /// the kernel modules of a profile (or of the running machine) with their dependency
@@ -102,7 +103,7 @@ public struct ImageBuilder {
             for key in options.trustedKeys {
                 let bytes = try ReleaseKey.readHalf(key, what: "public key")
                 let name = ((key as NSString).lastPathComponent as NSString).deletingPathExtension
-                try tree.add(.file("\(ReleaseKey.trustedDirectory)/\(name).pub", permissions: 0o644, contents: Array((Hex.encode(bytes) + "\n").utf8)))
+                try tree.add(.file("\(ReleaseKey.trustedDirectory)/\(name).pub", permissions: 0o644, contents: Array((HexDigest.text(bytes) + "\n").utf8)))
             }
             log("trust: \(options.trustedKeys.joined(separator: " ")); \(signatures.map(\.imagePath).joined(separator: " "))")
         }

@@ -145,7 +145,7 @@ struct Keygen: ParsableCommand {
         try reporting {
             let generated = ReleaseKey.generate()
             try generated.write(to: key)
-            print("\(key): private key (keep it off the clients); \(key).pub: public key \(Hex.encode(generated.publicKey)) (mkstateless build --trust \(key).pub)")
+            print("\(key): private key (keep it off the clients); \(key).pub: public key \(generated.publicKeyText) (mkstateless build --trust \(key).pub)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import CHogweed
 import CNettle
 import Foundation
+import StatelessCore
 
 /// An Ed25519 release key (RFC 8032) through nettle's libhogweed, the library the boot
 /// checks signatures with. Both halves are kept as one line of 64 hex digits: `KEY`
@@ -20,6 +21,9 @@ public struct ReleaseKey {
         publicKey = key
     }
 
+    /// The line `KEY.pub` holds.
+    public var publicKeyText: String { HexDigest.text(publicKey) }
+
     /// A new key from the system's random source (getrandom).
     public static func generate() -> ReleaseKey {
         var generator = SystemRandomNumberGenerator()
@@ -32,7 +36,7 @@ public struct ReleaseKey {
             guard !FileManager.default.fileExists(atPath: file) else {
                 throw ImageError("write key", file, "it exists already; a key is never overwritten (remove it first if that is meant)")
             }
-            guard FileManager.default.createFile(atPath: file, contents: Data((Hex.encode(bytes) + "\n").utf8),
+            guard FileManager.default.createFile(atPath: file, contents: Data((HexDigest.text(bytes) + "\n").utf8),
                                                  attributes: [.posixPermissions: mode])
             else { throw ImageError("write key", file, "cannot create it") }
         }
@@ -45,7 +49,7 @@ public struct ReleaseKey {
     /// One line of 64 hex digits: a key file `keygen` wrote.
     public static func readHalf(_ path: String, what: String) throws -> [UInt8] {
         let text = String(decoding: try HostFiles.contents(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let bytes = Hex.decode(text), bytes.count == 32 else {
+        guard let bytes = HexDigest.bytes(Substring(text)), bytes.count == 32 else {
             throw ImageError("read \(what)", path, "expected one line of 64 hex digits (mkstateless keygen writes it)")
         }
         return bytes
@@ -63,23 +67,8 @@ public struct ReleaseKey {
     }
 }
 
-/// Lower-case hex, as sha256sum and veritysetup print digests.
-public enum Hex {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    public static func decode(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
-    }
-
+/// SHA-256 of files on the host, through nettle as the boot computes it.
+public enum FileDigest {
     /// SHA-256 of `count` bytes of a file from its start (all of it when nil).
     public static func sha256(of path: String, count: Int? = nil) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageError("read", path, "cannot open it") }
@@ -95,6 +84,6 @@ public enum Hex {
         }
         var digest = [UInt8](repeating: 0, count: 32)
         nettle_sha256_digest(&context, 32, &digest)
-        return encode(digest)
+        return HexDigest.text(digest)
     }
 }

@@ -49,7 +49,7 @@ public struct ReleasePublisher {
         let combined = scratch + "/\(name).data"
         try fm.copyItem(atPath: image, toPath: combined)
         var generator = SystemRandomNumberGenerator()
-        let salt = Hex.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let salt = HexDigest.text((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let formatted = String(decoding: try HostCommand.run(["veritysetup", "format", combined, combined, "--hash-offset=\(imageSize)", "--salt=\(salt)", "--hash=sha256", "--data-block-size=4096", "--hash-block-size=4096"]), as: UTF8.self)
         guard let rootHash = Self.field("Root hash", in: formatted), HexDigest.isSHA256(Substring(rootHash)) else {
             throw ImageError("publish", "veritysetup format", "no root hash in its output: \(formatted.prefix(200))")
@@ -64,18 +64,18 @@ public struct ReleasePublisher {
               let dataDigest = Self.field("Data checksum", in: header) else {
             throw ImageError("publish", "zck_read_header \(zck)", "no header size or data checksum in its output")
         }
-        let dataSHA256 = try Hex.sha256(of: combined)
+        let dataSHA256 = try FileDigest.sha256(of: combined)
         guard dataDigest == dataSHA256, try Self.size(of: zck) == headerSize + dataSize else {
             throw ImageError("publish", zck, "the zchunk data is not the image and tree byte for byte (is zck built with compression none?)")
         }
         let manifest = ReleaseManifest(
             name: name, version: next, created: Int64(Date().timeIntervalSince1970), imageSize: imageSize,
             dataSHA256: dataSHA256, dataSize: dataSize, zckHeaderSize: headerSize,
-            zckHeaderSHA256: try Hex.sha256(of: zck, count: Int(headerSize)), verityRootHash: rootHash,
+            zckHeaderSHA256: try FileDigest.sha256(of: zck, count: Int(headerSize)), verityRootHash: rootHash,
             veritySalt: salt, verityHashOffset: imageSize)
         let text = manifest.text
         try Data(text.utf8).write(to: URL(fileURLWithPath: scratch + "/\(name).manifest"))
-        try Data((Hex.encode(key.sign(Array(text.utf8))) + "\n").utf8).write(to: URL(fileURLWithPath: scratch + "/\(name).manifest.sig"))
+        try Data((HexDigest.text(key.sign(Array(text.utf8))) + "\n").utf8).write(to: URL(fileURLWithPath: scratch + "/\(name).manifest.sig"))
 
         // Into place: the image files first, the manifest and its signature last, so a
         // client reading the old manifest meanwhile finds at worst a mismatch it refuses.

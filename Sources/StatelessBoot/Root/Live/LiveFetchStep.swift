@@ -68,14 +68,14 @@ struct LiveFetchStep: RootLayer {
         let treeURL = url.sibling(String(path.split(separator: "/").last ?? ""))
         var download = HTTPDownload(url: treeURL, retrySeconds: retry, log: context.log)
         download.announce = false
-        let stat = try Posix.statIfPresent(self.path)
-        var sink = MemorySink(limit: Int(stat?.size ?? 0) / 64 + (1 << 20))
+        // Written straight into the RAM area, which was sized with room for it.
+        let file = try Posix.open(path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        defer { try? file.close() }
+        var sink = FileRangeSink(descriptor: file, path: path, offset: 0)
         guard try download.run(into: &sink) else {
             throw BootError("fetch", treeURL.description, detail: "roothash= is given, and the server has no hash tree beside the image (404; mkstateless publish writes it)", option: "roothash=")
         }
-        let file = try Posix.open(path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        try file.closeAfter { try sink.bytes.withUnsafeBytes { try Posix.write($0, to: file, at: 0, path: path) } }
-        context.log.info("root", "\(treeURL.fileName): the hash tree, \(sink.bytes.count) bytes, beside the image for dm-verity (roothash=)")
+        context.log.info("root", "\(treeURL.fileName): the hash tree, \(download.stored) bytes, beside the image for dm-verity (roothash=)")
     }
 
     /// The first word of `<url>.sha256`, or nil when the server has none.
