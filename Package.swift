@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "mkstateless",
             dependencies: [
-                "StatelessImage", "StatelessAudit",
+                "StatelessImage", "StatelessAudit", "StatelessCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -69,6 +69,9 @@ extension AuditReport {
         lines.append("")
         lines.append("Inside the writable places:")
         lines += inside.isEmpty ? ["  none"] : inside.map { row($0, "  (\($0.inside!))") }
+        lines.append("")
+        lines.append("Identity files the image ships (each machine must have its own):")
+        lines += identity.isEmpty ? ["  none"] : identity.map { "  \($0.path): \($0.outcome)  [read by \($0.readBy)]" }
         let suggestions = self.suggestions
         guard !suggestions.isEmpty else { return lines.joined(separator: "\n") + "\n" }
         lines.append("")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StatelessAudit
+import StatelessCore
 import StatelessImage
 
 /// The host command line: each subcommand parses its options, makes one library call and
@@ -181,21 +182,31 @@ MkStateless.main()
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read a write audit saved on a booted client (`stateless audit --save > FILE`): what was written, inside and outside the writable places, and the rwtab/statetab lines that would declare it.")
+        abstract: "List the identity-bearing files a root tree or squashfs image ships (machine-ids, host keys, DUIDs, secrets) and what the boot does with each; or read a write audit saved on a booted client (`stateless audit --save > FILE`).")
 
-    @Argument(help: "The saved audit; - for standard input.")
-    var file: String
+    @Argument(help: "A root directory, a squashfs image, or a saved audit (- for standard input).")
+    var source: String
 
     func run() throws {
-        let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+        var isDirectory: ObjCBool = false
+        if source != "-", FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory),
+           isDirectory.boolValue || IdentityAudit.isSquashfs(source) {
+            try reporting {
+                let findings = try IdentityAudit.scan(source)
+                print("\(source): \(findings.count) identity-bearing files (each machine booting it must have its own)")
+                IdentityFiles.render(findings).forEach { print("  " + $0) }
+            }
+            return
+        }
+        let data = source == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: source)
         guard let data else {
-            FileHandle.standardError.write(Data("mkstateless: audit: cannot read \(file)\n".utf8))
+            FileHandle.standardError.write(Data("mkstateless: audit: cannot read \(source)\n".utf8))
             throw ExitCode.failure
         }
         do {
             print(try AuditReport(saved: String(decoding: data, as: UTF8.self)).rendered, terminator: "")
         } catch let error as AuditReport.ParseError {
-            FileHandle.standardError.write(Data("mkstateless: audit: \(file): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("mkstateless: audit: \(source): \(error)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -49,7 +49,9 @@ public struct WriteAudit {
         for path in statetab {
             try collector.compare(copy: StateStore.directory + path, path, place: "statetab: \(path)", deletions: true)
         }
-        return AuditReport(mode: mode, entries: collector.entries)
+        // The boot itself replaced or hid the identity files: not the system's writes.
+        let identity = ((try? Posix.readText(ImageIdentity.record)) ?? "").split(separator: "\n").compactMap(AuditReport.IdentityRecord.init(line:))
+        return AuditReport(mode: mode, entries: collector.entries.filter { IdentityFiles.entry(for: $0.path) == nil }, identity: identity)
     }
 
     static func readDeclared<T>(_ file: String, _ parse: (String, String) -> [T]) -> [T] {

@@ -189,13 +189,18 @@ public struct Boot {
             places.persistentOverlay = LivePersistentOverlay(overlay: overlay, liveDirectory: spec.directory, context: attach).attach()
             if places.persistentOverlay != nil { localFacts.append((.liveOverlay, overlay.description)) }
         }
+        // The image's identity files, seen before any writable place hides them.
+        let shipped = ImageIdentity.scan(RootStage.target)
+        if options.state.perMachineIdentity { places.leftOutOfCopies = IdentityFiles.isLeftOutOfCopies }
         let writableRoot = mode == .overlayfs || options.volatile == .yes
         let fstabRoot: Fstab.RootEntry? = options.rootWritable || snapshot != nil ? nil
             : writableRoot || options.root?.needsNetwork == true ? .commentOut : .keepReadOnly
         let facts = try places.apply(mode, sizes: options.tmpfsSizes, volatile: options.volatile,
                                      rootIsUsr: options.rootIsUsr, fstabRoot: fstabRoot)
         context.handOff(facts + localFacts)
-        let state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)
+        var state = MachineState(places: places, options: options.state, sizes: options.tmpfsSizes, config: config, context: attach)
+        state.shipped = shipped
+        state.imageView = mode == .overlayfs && options.volatile != .yes ? WritablePlaces.lowerDirectory : nil
         context.handOff(try state.apply())
     }
 

@@ -20,21 +20,26 @@ struct MachineIdentity {
     package let persistent: Bool
     package let log: Logger
     static let keygenUnit = "stateless-ssh-keygen.service"
-    static let unitDirectory = "/run/systemd/system"
 
     package func apply(statetab: [String]) throws -> HandOffFacts<StateEnv> {
         func listed(_ path: String) -> Bool { statetab.contains { $0 == path || path.hasPrefix($0 + "/") } }
         var facts: HandOffFacts<StateEnv> = []
-        if !listed("/etc/machine-id") { facts.append((.machineID, try machineID())) }
+        if !listed("/etc/machine-id") { facts.append((.machineID, try machineID(dbusCopy: !listed(IdentityFiles.dbusMachineID)))) }
         if !listed("/etc/ssh"), let keys = try sshHostKeys() { facts.append((.sshHostKeys, keys)) }
         return facts
     }
 
-    /// Returns where this boot's machine-id comes from (for state.env).
-    func machineID() throws -> String {
+    /// Returns where this boot's machine-id comes from (for state.env). D-Bus's copy, when
+    /// the image has it as a file (debootstrap leaves one) and `dbusCopy`, gets the same
+    /// id: systemd reads it when /etc/machine-id is empty, so left alone it would give
+    /// every machine the image's id.
+    func machineID(dbusCopy: Bool) throws -> String {
         let target = root + "/etc/machine-id"
         let stored = StateStore.directory + "/etc/machine-id"
         let image = MachineID(contents: try? Posix.readText(target))
+        let dbusTarget = root + IdentityFiles.dbusMachineID
+        let dbus = dbusCopy && (try? Posix.lstatIfPresent(dbusTarget))??.kind == .regular
+            ? MachineID(contents: try? Posix.readText(dbusTarget)) : .missing
         var outcome: String
         switch (persistent, MachineID(contents: try? Posix.readText(stored))) {
         case (true, .id(let id)):
@@ -45,12 +50,13 @@ struct MachineIdentity {
             log.info("overlay", "machine-id: new id \(id) saved in the state store (its first boot with this store)")
             outcome = "new-in-store"
         case (false, _):
-            guard case .id(let shared) = image else {
+            guard case .id(let shared) = image == .unset || image == .missing ? dbus : image else {
                 log.info("overlay", "machine-id: the image has none; systemd makes one for this boot (keep it across boots with stateless.state=)")
                 return "left-to-init"
             }
             let id = try saveNewID(stored)
-            log.warning("overlay", "machine-id: the image's \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
+            let whose = image == .id(shared) ? "image's" : "image's D-Bus copy's (\(IdentityFiles.dbusMachineID), which systemd reads when /etc/machine-id is empty)"
+            log.warning("overlay", "machine-id: the \(whose) \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
             outcome = "new-for-this-boot"
         }
         guard image != .missing || makeEmptyFile(target) else {
@@ -58,6 +64,10 @@ struct MachineIdentity {
             return "left-to-init"
         }
         try Posix.mount(source: stored, target: target, type: nil, flags: [.bind])
+        if dbus != .missing {
+            try Posix.mount(source: stored, target: dbusTarget, type: nil, flags: [.bind])
+            log.info("overlay", "machine-id: D-Bus's copy \(IdentityFiles.dbusMachineID) has the same id")
+        }
         return outcome
     }
 
@@ -86,7 +96,7 @@ struct MachineIdentity {
             return "store"
         }
         if installKeygenUnit() {
-            log.info("overlay", "SSH host keys: none for this machine yet\(hidden); \(Self.unitDirectory)/\(Self.keygenUnit) runs ssh-keygen -A before sshd\(persistent ? ", into the state store" : "")")
+            log.info("overlay", "SSH host keys: none for this machine yet\(hidden); \(BootUnit.directory)/\(Self.keygenUnit) runs ssh-keygen -A before sshd\(persistent ? ", into the state store" : "")")
             return "keygen-unit"
         }
         log.warning("overlay", "SSH host keys: none for this machine yet\(hidden), and the root has no systemd and ssh-keygen to make them before sshd: its init must run ssh-keygen -A")
@@ -107,27 +117,13 @@ struct MachineIdentity {
 
     /// Writes the unit that makes the keys, when the root has systemd and ssh-keygen.
     func installKeygenUnit() -> Bool {
-        let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first { Posix.exists(root + $0) }
-        let systemd = ["/usr/lib/systemd/systemd", "/lib/systemd/systemd"].contains { Posix.exists(root + $0) }
-        guard let keygen, systemd else { return false }
-        let unit = """
-            # Written by stateless (MachineIdentity): this machine has no SSH host keys yet.
-            [Unit]
-            Description=Create this machine's SSH host keys
-            Before=ssh.service sshd.service
-            ConditionPathIsReadWrite=/etc/ssh
-
-            [Service]
-            Type=oneshot
-            ExecStart=\(keygen) -A
-
-            """
+        guard let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first(where: { Posix.exists(root + $0) }),
+              BootUnit.rootHasSystemd(root) else { return false }
+        let unit = BootUnit(name: Self.keygenUnit, description: "Create this machine's SSH host keys",
+                            order: .before(["ssh.service", "sshd.service"]), condition: "ConditionPathIsReadWrite=/etc/ssh",
+                            command: "\(keygen) -A")
         do {
-            try Posix.makeDirectories(Self.unitDirectory + "/multi-user.target.wants")
-            try Posix.writeFile(Self.unitDirectory + "/" + Self.keygenUnit, unit)
-            do {
-                try Posix.symlink("../" + Self.keygenUnit, at: Self.unitDirectory + "/multi-user.target.wants/" + Self.keygenUnit)
-            } catch let error as BootError where error.errno == .fileExists {}
+            try unit.install()
             return true
         } catch {
             log.warning("overlay", "SSH host keys: cannot install \(Self.keygenUnit): \(error)")

@@ -17,6 +17,10 @@ struct MachineState {
     /// The root's readonly-root, when it says READONLY=yes.
     package let config: ReadonlyRootConfig?
     package let context: AttachContext
+    /// The identity files the image ships (ImageIdentity.scan, before any place was made).
+    var shipped: [IdentityFiles.Finding] = []
+    /// overlayfs mode's lower: the image as it is, under the writable root.
+    var imageView: String?
     package var root: String { places.root }
     package var log: Logger { context.log }
 
@@ -27,10 +31,22 @@ struct MachineState {
         let mounted = try bindStatetab(paths)
         do { try Posix.writeFile(WriteAudit.declaredStatetab, mounted.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
         var facts = store.facts + [(.directory, StateStore.directory), (.statetabMounts, mounted.joined(separator: " "))]
+        let identity = ImageIdentity(root: root, imageView: imageView, log: log)
         if options.perMachineIdentity {
-            facts += try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)
+            let made = try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)
+            facts += made
+            var outcomes: [String: String] = [:]
+            for finding in shipped {
+                switch finding.file.handling {
+                case .machineID: outcomes[finding.path] = made.first { $0.0 == .machineID }?.1
+                case .sshHostKeys: outcomes[finding.path] = made.first { $0.0 == .sshHostKeys }?.1
+                case .regenerated, .perMachine: break
+                }
+            }
+            _ = identity.apply(shipped, statetab: mounted, outcomes: outcomes)
         } else {
-            log.info("overlay", "machine-id and SSH host keys: the image's, as stateless.identity=0 asks")
+            log.info("overlay", "identity: the image's machine-id, SSH host keys and \(shipped.count) other identity files kept, as stateless.identity=0 asks")
+            _ = identity.apply(shipped, statetab: [], outcomes: Dictionary(shipped.map { ($0.path, "the image's (stateless.identity=0)") }) { a, _ in a })
         }
         if let mountPoint = config?.stateMount { facts += showStore(at: mountPoint) }
         return facts
@@ -81,7 +97,7 @@ struct MachineState {
     /// Returns the paths bound from the store. A path inside one already bound is in
     /// that copy already.
     func bindStatetab(_ paths: [String]) throws -> [String] {
-        let copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        let copier = places.copier()
         var mounted: [String] = []
         var seeded = 0
         for path in paths where !mounted.contains(where: { path.hasPrefix($0 + "/") }) && places.isPlain(path, table: "statetab") {

@@ -26,6 +26,9 @@ public struct WritablePlaces {
     /// overlayfs mode's upper and work directories on a persistent filesystem (a live
     /// USB stick's overlay, LivePersistentOverlay) instead of the overlay area.
     package var persistentOverlay: (upper: String, work: String)?
+    /// Paths (of the root) an rwtab or statetab copy leaves out: the image's identity
+    /// files, when each machine gets its own (`stateless.identity=`).
+    package var leftOutOfCopies: (String) -> Bool = { _ in false }
 
     public init(root: String, log: Logger, loadFilesystem: @escaping (String) -> Void) {
         self.root = root
@@ -130,7 +133,7 @@ public struct WritablePlaces {
             entries.removeAll { $0.path == "/var" || $0.path.hasPrefix("/var/") }
         }
         let steps = Rwtab.plan(entries)
-        let copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        let copier = copier()
         // Every copy is made before the first bind mount: a nested entry copied after its
         // parent was mounted would read the tmpfs copy instead of the image.
         var binds: [String] = []
@@ -164,6 +167,13 @@ public struct WritablePlaces {
         log.info("overlay", "rwtab: \(binds.count) writable paths on \(Self.writableDirectory) (\(scratch == nil ? "tmpfs, " + sizes.options(.writable) : "scratch"))")
         return [(.mode, "rwtab"), (.writableDirectory, Self.writableDirectory),
                 (.rwtabMounts, binds.joined(separator: " "))]
+    }
+
+    /// Copies from the image, without what `leftOutOfCopies` names.
+    func copier() -> TreeCopy {
+        var copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        copier.leaveOut = { [root, leftOutOfCopies] in $0.hasPrefix(root + "/") && leftOutOfCopies(String($0.dropFirst(root.count))) }
+        return copier
     }
 
     /// Whether `path` can be copied and bind-mounted; a path with a symlink on the way is

@@ -98,7 +98,7 @@ public enum Glob {
             if c == star {
                 if pi + 1 < p.count && p[pi + 1] == star {
                     // `**`: any run of characters, slashes included; `**/` may also be empty.
-                    var next = pi + 2
+                    let next = pi + 2
                     if next < p.count && p[next] == slash {
                         if match(p, next + 1, s, si) { return true }
                     }

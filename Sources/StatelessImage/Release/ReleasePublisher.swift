@@ -41,6 +41,13 @@ public struct ReleasePublisher {
         let next = try version ?? (previousVersion().map { $0 + 1 } ?? 1)
         let image = scratch + "/\(name).squashfs"
         try makeImage(at: image)
+        // Every client of the release gets these; the boot makes each its own, but the
+        // publisher should know what the image carries.
+        let identity = try IdentityAudit.scan(image)
+        if !identity.isEmpty {
+            log("warning: \(name) ships \(identity.count) identity-bearing files (`mkstateless audit` lists what the boot does with each):")
+            IdentityFiles.render(identity).forEach { log("  " + $0) }
+        }
         let imageSize = try Self.size(of: image)
         guard imageSize % 4096 == 0 else { throw ImageError("publish", source, "the image is \(imageSize) bytes, not a multiple of 4096 (dm-verity's block)") }
 

@@ -238,13 +238,28 @@ public enum Posix {
     public static func writeFile(
         _ path: String, _ text: String, append: Bool = false, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
     ) throws {
+        try writeFile(path, Array(text.utf8), append: append, mode: mode)
+    }
+
+    /// Writes (truncating or appending) a whole file of bytes.
+    public static func writeFile(
+        _ path: String, _ bytes: [UInt8], append: Bool = false, mode: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    ) throws {
         do {
             let options: FileDescriptor.OpenOptions = append
                 ? [.create, .append, .closeOnExec] : [.create, .truncate, .closeOnExec]
             let fd = try FileDescriptor.open(FilePath(path), .writeOnly, options: options, permissions: mode)
-            _ = try fd.closeAfter { try fd.writeAll(text.utf8) }
+            _ = try fd.closeAfter { try fd.writeAll(bytes) }
         } catch let errno as Errno {
             throw BootError("write", path, errno: errno)
         }
+    }
+
+    /// Whether the filesystem holding `path` is mounted read-only (statvfs's ST_RDONLY);
+    /// nil when `path` cannot be measured.
+    public static func isOnReadOnlyMount(_ path: String) -> Bool? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return info.f_flag & 1 != 0  // ST_RDONLY, an enum constant Swift's Glibc module does not import
     }
 }

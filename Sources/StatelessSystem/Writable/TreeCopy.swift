@@ -20,6 +20,9 @@ public struct TreeCopy {
     }
 
     package let warn: (String) -> Void
+    /// Paths (of the source) left out of a directory's copy: the image's identity files
+    /// (IdentityFiles), which the boot hides or replaces.
+    package var leaveOut: (String) -> Bool = { _ in false }
 
     public init(warn: @escaping (String) -> Void) { self.warn = warn }
 
@@ -37,6 +40,7 @@ public struct TreeCopy {
                     // directory's device says so: overlayfs reports a file of its lower
                     // layer with the lower filesystem's device.
                     if let child, child.st_mode & S_IFMT == S_IFDIR, child.st_dev != info.st_dev { continue }
+                    if leaveOut(source + "/" + name) { continue }
                     try copy(source + "/" + name, to: target + "/" + name, depth: depth)
                 }
             }

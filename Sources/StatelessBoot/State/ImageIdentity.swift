@@ -1,0 +1,167 @@
+import StatelessCore
+import StatelessProtocols
+import StatelessSystem
+
+/// Hides or replaces the identity-bearing files the image ships (IdentityFiles) beyond
+/// machine-id and the SSH host keys (MachineIdentity), once the writable places and the
+/// state store are there:
+///
+/// - regenerated (NetworkManager's secret_key, DHCP leases and DUIDs, systemd's
+///   credential.secret): the rwtab and statetab copies left them out already; an overlay
+///   shows the image's copy, so it is removed; a read-only directory is made writable
+///   without it (a copy on /run, bound over), so the booted system can make its own.
+/// - per machine (random-seed, open-iscsi's initiator name, ssl-cert's snake-oil pair):
+///   this machine's file in the state store is bound over the image's.
+///
+/// Each outcome goes to /run/stateless/identity for `stateless audit`.
+struct ImageIdentity {
+    package let root: String
+    /// The image as it is (overlayfs mode's lower): a copy there tells the image's file
+    /// from this machine's own in a kept overlay.
+    package let imageView: String?
+    package let log: Logger
+    static let record = HandOff.directory + "/identity"
+    /// Writable copies of read-only directories that held a regenerated file.
+    static let directories = HandOff.directory + "/identity-dirs"
+    static let snakeoilUnit = "stateless-snakeoil.service"
+
+    /// The identity files in `root` as the image has them (before any place is made).
+    static func scan(_ root: String) -> [IdentityFiles.Finding] {
+        IdentityFiles.scan(
+            kind: { path in
+                switch (try? Posix.lstatIfPresent(root + path))??.kind {
+                case nil: return nil
+                case .regular?: return .regular
+                case .directory?: return .directory
+                default: return .other
+                }
+            },
+            list: { (try? Posix.listDirectory(root + $0)) ?? [] },
+            read: { try? Posix.readText(root + $0) })
+    }
+
+    /// Handles each finding not under a statetab path (the store's copy there is this
+    /// machine's); returns the audit's lines.
+    func apply(_ findings: [IdentityFiles.Finding], statetab: [String], outcomes: [String: String]) -> [String] {
+        var lines: [String] = []
+        for finding in findings {
+            let path = finding.path
+            var outcome: String
+            if let given = outcomes[path] {
+                outcome = given
+            } else if let listed = statetab.first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+                outcome = "left to the statetab's \(listed) (this machine's copy in the state store)"
+            } else {
+                do {
+                    switch finding.file.handling {
+                    case .regenerated: outcome = try hide(path, finding.file)
+                    case .perMachine(let kind): outcome = try replace(path, kind)
+                    case .machineID, .sshHostKeys: continue
+                    }
+                } catch {
+                    outcome = "not handled: \(error)"
+                    log.warning("overlay", "identity: \(path) (read by \(finding.file.readBy)) may be shared with every machine booting this image: \(error) (controlled by stateless.identity=)")
+                }
+            }
+            lines.append("\(path)\t\(finding.file.readBy)\t\(outcome)")
+        }
+        do { try Posix.writeFile(Self.record, lines.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
+        return lines
+    }
+
+    /// Makes sure the booted system does not see the image's copy of `path`.
+    func hide(_ path: String, _ file: IdentityFile) throws -> String {
+        let target = root + path
+        guard Posix.exists(target) else { return "left out of the writable copy" }
+        let directory = file.directory
+        if Posix.isOnReadOnlyMount(root + directory) == false {
+            if let imageView, let image = try? Posix.readFile(imageView + path), (try? Posix.readFile(target)) != image {
+                return "this machine's own (kept in the overlay)"
+            }
+            try Posix.removeFile(target)
+            log.info("overlay", "identity: \(path) removed from the writable root; \(file.readBy) makes this machine's own")
+            return "removed from the writable root"
+        }
+        let copy = Self.directories + directory
+        try Posix.makeDirectories(copy)
+        var copier = TreeCopy(warn: { log.warning("overlay", $0) })
+        copier.leaveOut = { IdentityFiles.isLeftOutOfCopies(String($0.dropFirst(root.count))) }
+        for name in try Posix.listDirectory(root + directory) {
+            try copier.copy(root + directory + "/" + name, to: copy + "/" + name, depth: .everything)
+        }
+        try Posix.mount(source: copy, target: root + directory, type: nil, flags: [.bind])
+        log.info("overlay", "identity: \(directory) made writable (\(copy)) without the image's \(path); \(file.readBy) makes this machine's own")
+        return "hidden: \(directory) made writable without it"
+    }
+
+    /// Binds this machine's file from the state store over the image's `path`.
+    func replace(_ path: String, _ kind: IdentityFile.PerMachine) throws -> String {
+        let stored = StateStore.directory + path
+        let target = root + path
+        var made = false
+        if !Posix.exists(stored) || kind == .initiatorName {
+            try Posix.makeParentDirectories(of: stored)
+            switch kind {
+            case .randomSeed:
+                var generator = SystemRandomNumberGenerator()
+                try Posix.writeFile(stored, (0..<512).map { _ in UInt8.random(in: 0...255, using: &generator) }, mode: [.ownerReadWrite])
+                made = true
+            case .initiatorName:
+                let (name, origin) = initiatorName(stored)
+                made = origin != "state store"
+                try Posix.writeFile(stored, "InitiatorName=\(name)\n")
+                log.info("overlay", "identity: \(path): InitiatorName=\(name) (\(origin))")
+            case .snakeoil:
+                try Posix.writeFile(stored, "", mode: path == IdentityFiles.snakeoilKey ? [.ownerReadWrite] : [.ownerReadWrite, .groupRead, .otherRead])
+                made = true
+            }
+        }
+        if !Posix.exists(target) {
+            // Left out of an rwtab copy: a mount point in the copy.
+            try Posix.writeFile(target, "")
+        }
+        try Posix.mount(source: stored, target: target, type: nil, flags: [.bind])
+        if kind == .snakeoil, path == IdentityFiles.snakeoilKey, Posix.exists(target) {
+            let empty = ((try? Posix.readFile(stored, limit: 1)) ?? []).isEmpty
+            if empty { return installSnakeoilUnit() }
+            return "this machine's pair from the state store"
+        }
+        if kind == .snakeoil { return "this machine's (see \(IdentityFiles.snakeoilKey))" }
+        return made ? "made for this machine in the state store" : "this machine's from the state store"
+    }
+
+    /// The name the iSCSI root logged in with (a target's ACL names it), else the store's,
+    /// else one derived from the boot NIC's MAC (stable per machine without a store), else
+    /// a random one.
+    func initiatorName(_ stored: String) -> (String, String) {
+        if let name = HandOff.read(RootEnv.self)?.nonEmpty(.iscsi(.initiator)) { return (name, "the iSCSI root's") }
+        if let text = try? Posix.readText(stored), let name = InitiatorName.parse(text) { return (name, "state store") }
+        if let network = try? BootNetwork.current() { return (InitiatorName.derived(from: network.mac), "from the boot NIC's MAC") }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        guard let random = MACAddress(bytes: bytes) else { preconditionFailure("six bytes are a MAC address") }
+        return (InitiatorName.derived(from: random), "random: no boot NIC")
+    }
+
+    /// The unit that makes the snake-oil pair before any service that reads it.
+    /// make-ssl-cert's last step, a hash link in the read-only /etc/ssl/certs, fails
+    /// there; the pair is what services read, so the unit checks the pair instead.
+    func installSnakeoilUnit() -> String {
+        let tool = "/usr/sbin/make-ssl-cert"
+        guard Posix.exists(root + tool), BootUnit.rootHasSystemd(root) else {
+            log.warning("overlay", "identity: \(IdentityFiles.snakeoilKey): the image's pair is hidden and the root has no \(tool) or no systemd to make this machine's; services reading it fail until one is made")
+            return "hidden; no make-ssl-cert in the root"
+        }
+        let unit = BootUnit(name: Self.snakeoilUnit, description: "Create this machine's ssl-cert snake-oil key pair", order: .beforeServices,
+                            condition: "ConditionFileNotEmpty=!\(IdentityFiles.snakeoilKey)",
+                            command: "/bin/sh -c '\(tool) generate-default-snakeoil --force-overwrite; test -s \(IdentityFiles.snakeoilKey) && test -s \(IdentityFiles.snakeoilCertificate)'")
+        do {
+            try unit.install()
+        } catch {
+            log.warning("overlay", "identity: cannot install \(Self.snakeoilUnit): \(error)")
+            return "hidden; \(Self.snakeoilUnit) not installed"
+        }
+        log.info("overlay", "identity: \(IdentityFiles.snakeoilKey): the image's pair is hidden; \(BootUnit.directory)/\(Self.snakeoilUnit) runs make-ssl-cert before the services")
+        return "made for this machine by \(Self.snakeoilUnit)"
+    }
+}
