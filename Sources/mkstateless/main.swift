@@ -188,9 +188,8 @@ struct Audit: ParsableCommand {
     var source: String
 
     func run() throws {
-        var isDirectory: ObjCBool = false
-        if source != "-", FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory),
-           isDirectory.boolValue || IdentityAudit.isSquashfs(source) {
+        let head = FileHandle(forReadingAtPath: source).flatMap { try? $0.read(upToCount: 2) }
+        if source != "-" && head != Data("# ".utf8) {
             try reporting {
                 let findings = try IdentityAudit.scan(source)
                 print("\(source): \(findings.count) identity-bearing files (each machine booting it must have its own)")

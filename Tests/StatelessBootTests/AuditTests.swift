@@ -25,6 +25,19 @@ final class AuditReportTests: XCTestCase {
         XCTAssertEqual(report.saved.split(separator: "\n").count, 2 + entries.count)
     }
 
+    /// What the boot did with the image's identity files comes along in the saved form
+    /// and is its own section of the rendered audit.
+    func testIdentityRecordsRoundTripAndAreShown() throws {
+        let records = try ["/var/lib/dbus/machine-id\tD-Bus\tnew-for-this-boot", "/var/lib/systemd/random-seed\tsystemd-random-seed\tmade for this machine in the state store"]
+            .map { try XCTUnwrap(AuditReport.IdentityRecord(line: $0[...])) }
+        XCTAssertNil(AuditReport.IdentityRecord(line: "relative\tx\ty"))
+        XCTAssertNil(AuditReport.IdentityRecord(line: "/a\tb"))
+        let report = AuditReport(mode: "rwtab", entries: [], identity: records)
+        XCTAssertEqual(try AuditReport(saved: report.saved), report)
+        XCTAssertTrue(report.rendered.contains("Identity files the image ships (each machine must have its own):\n  /var/lib/dbus/machine-id: new-for-this-boot  [read by D-Bus]\n"), report.rendered)
+        XCTAssertThrowsError(try AuditReport(saved: "# stateless-audit 1\nidentity\t/a\tb\n")) { XCTAssertEqual(($0 as? AuditReport.ParseError)?.line, 2) }
+    }
+
     func testBrokenSavedFormsNameTheLine() {
         let cases: [(String, Int)] = [
             ("", 1), ("hello\n", 1),

@@ -34,6 +34,7 @@ debian_checks() { # MODE
   MACHINE_ID[$mode]=$id
   assert_report_match machine_id '^[0-9a-f]{32}$' "$mode: /etc/machine-id is set"
   assert_report_match journal_dirs "^/var/log/journal/$id " "$mode: the journal is persistent, in /var/log/journal/MACHINE-ID"
+  [ "${2:-}" = shared ] || debian_identity_checks "$mode"
   assert_report rsyslog active "$mode: rsyslog active"
   assert_report syslog ok "$mode: a logger line reached /var/log/syslog"
   assert_report resolved active "$mode: systemd-resolved active"
@@ -49,6 +50,21 @@ debian_checks() { # MODE
   wall=$BOOT_WALL
   lab_log "$mode: multi-user.target at ${up} s guest uptime ($(report startup)); qemu wall ${wall} s"
 }
+
+# The identity files debootstrap leaves (IdentityFiles) are this machine's: D-Bus's copy
+# of the machine-id holds the system's id, the snake-oil key is not the image's (made by
+# stateless-snakeoil.service before the services, or kept in the state store).
+debian_identity_checks() { # MODE
+  local mode=$1 image_key
+  assert_report dbus_machine_id "$(report machine_id)" "$mode: D-Bus's machine-id (a file in the image) is the system's"
+  image_key=$(sha256sum <"$DEBIAN_ROOT_TREE/etc/ssl/private/ssl-cert-snakeoil.key" | cut -c1-16)
+  SNAKEOIL[$mode]=$(report snakeoil | cut -d' ' -f1)
+  if [[ ${SNAKEOIL[$mode]} =~ ^[0-9a-f]{16}$ ]] && [ "${SNAKEOIL[$mode]}" != "$image_key" ]; then
+    ok "$mode: the snake-oil key is this machine's ($(report snakeoil))"
+  else not_ok "$mode: the snake-oil key is this machine's" "found: '$(report snakeoil)'; the image's: $image_key"; fi
+  assert_report_match snakeoil_unit '^success ' "$mode: stateless-snakeoil.service succeeded or was skipped (a pair in the store)"
+}
+declare -A SNAKEOIL
 
 # ip=dhcp with the root's systemd-networkd enabled for the boot: networkd takes the link
 # over from our .network file without dropping the address or asking for a second lease,

@@ -24,7 +24,9 @@ DEBIAN_ROOT_VARIANT=minbase
 # error-priority line on every boot without /lib/firmware/regulatory.db, with any
 # initramfs; the package that ships that file is installed here so the test can insist on
 # an error-free journal.
-DEBIAN_ROOT_INCLUDE=systemd-sysv,udev,kmod,dbus,systemd-resolved,openssh-server,iproute2,rsyslog,wireless-regdb
+# ssl-cert: its postinst makes the snake-oil key pair in the image, as on any Debian with a
+# TLS service (an identity file the boot must not share: IdentityFiles).
+DEBIAN_ROOT_INCLUDE=systemd-sysv,udev,kmod,dbus,systemd-resolved,openssh-server,iproute2,rsyslog,wireless-regdb,ssl-cert
 DEBIAN_ROOT_UUID=5a7e1e55-deb1-4e00-8000-00000000b00c
 DEBIAN_ROOT_LABEL=DEBIAN-ROOT
 DEBIAN_ROOT_SIZE=2G
@@ -125,11 +127,10 @@ _debian_root_image() { # OUT
   cp -a "$KDIR/lib/modules/$KVER" "$st/usr/lib/modules/"
   depmod -b "$st" "$KVER" || { rm -rf "$st"; echo "not ok - depmod in the Debian root failed"; exit 1; }
 
-  # As image builders ship it: an empty machine-id (systemd fills it at boot), dbus's copy
-  # a link to it; a neutral host name rather than the build host's.
+  # As image builders ship it: an empty machine-id (systemd fills it at boot); D-Bus's copy
+  # stays the file debootstrap left, with the id of the build (systemd reads it when
+  # /etc/machine-id is empty: IdentityFiles); a neutral host name rather than the build host's.
   : >"$st/etc/machine-id"
-  rm -f "$st/var/lib/dbus/machine-id"
-  ln -s /etc/machine-id "$st/var/lib/dbus/machine-id"
   echo "$DEBIAN_ROOT_HOSTNAME" >"$st/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' \
     "$DEBIAN_ROOT_HOSTNAME" >"$st/etc/hosts"
@@ -140,6 +141,11 @@ _debian_root_image() { # OUT
 UUID=%s /               ext4    errors=remount-ro 0       1
 ' \
     "$DEBIAN_ROOT_UUID" >"$st/etc/fstab"
+
+  # An admin's DHCP configuration for systemd-networkd, used only on boots that enable
+  # networkd; a boot's own .network (10-stateless-*) sorts first and wins on its link.
+  mkdir -p "$st/etc/systemd/network"
+  printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' >"$st/etc/systemd/network/90-lab-dhcp.network"
 
   # The report: a unit that starts after multi-user.target and a script.
   cat >"$st/etc/systemd/system/stateless-report.service" <<'EOF'
@@ -191,6 +197,11 @@ upper=/run/stateless/overlay/upper
 [ -d "$upper" ] && (cd "$upper" && find . -mindepth 1 -printf '/%P\n') >/run/stateless-report.before
 
 R "machine_id=$(cat /etc/machine-id 2>&1)"
+R "dbus_machine_id=$(cat /var/lib/dbus/machine-id 2>&1)"
+R "snakeoil=$(sha256sum </etc/ssl/private/ssl-cert-snakeoil.key 2>&1 | cut -c1-16) $(openssl x509 -noout -subject -in /etc/ssl/certs/ssl-cert-snakeoil.pem 2>&1)"
+R "snakeoil_unit=$(systemctl show -P Result stateless-snakeoil 2>&1) $(systemctl show -P ConditionResult stateless-snakeoil 2>&1)"
+R "dhcp_client_id=$(grep -h '^CLIENTID=' /run/systemd/netif/leases/* 2>/dev/null | head -n 1)"
+[ -r /run/stateless/identity ] && while IFS= read -r l; do R "identity=$l"; done </run/stateless/identity
 R "rootmount=$(awk '$2 == "/" { l = $0 } END { print l }' /proc/mounts)"
 while IFS= read -r l; do R "mount=$l"; done </proc/mounts
 # Bind mounts (a mountinfo root other than /): the rwtab entries.

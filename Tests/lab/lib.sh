@@ -337,6 +337,17 @@ EOF2
   echo "the image's shared key" >"$st/etc/ssh/ssh_host_ed25519_key"
   echo "the image's shared key" >"$st/etc/ssh/ssh_host_ed25519_key.pub"
   chmod 0600 "$st/etc/ssh/ssh_host_ed25519_key"
+  # More identity an image built the usual way carries (IdentityFiles): D-Bus's copy of the
+  # machine-id, a random seed marked creditable, open-iscsi's initiator name,
+  # NetworkManager's secret and a dhclient lease, each in a directory no rwtab line names.
+  mkdir -p "$st/var/lib/dbus" "$st/var/lib/systemd" "$st/etc/iscsi" "$st/var/lib/NetworkManager" "$st/var/lib/dhcp"
+  echo "$LAB_SHARED_MACHINE_ID" >"$st/var/lib/dbus/machine-id"
+  printf 'the image%.0s' $(seq 1 64) >"$st/var/lib/systemd/random-seed"
+  setfattr -n user.random-seed-creditable -v 1 "$st/var/lib/systemd/random-seed"
+  echo "InitiatorName=iqn.1993-08.org.debian:01:shared" >"$st/etc/iscsi/initiatorname.iscsi"
+  echo "the image's shared secret" >"$st/var/lib/NetworkManager/secret_key"
+  printf '[main]\nNetworkingEnabled=true\n' >"$st/var/lib/NetworkManager/NetworkManager.state"
+  echo "lease { fixed-address 10.0.2.99; }" >"$st/var/lib/dhcp/dhclient.leases"
 
   # A package database as Debian's (dpkg's file lists), for the audit's package names.
   mkdir -p "$st/var/lib/app" "$st/var/lib/dpkg/info"
@@ -424,6 +435,13 @@ R "args=$*"
 R "machine_id=$(cat /etc/machine-id 2>&1)"
 R "ssh_files=$(ls /etc/ssh 2>&1 | tr '\n' ' ')"
 R "ssh_key=$(cat /etc/ssh/ssh_host_ed25519_key.pub 2>&1)"
+R "dbus_machine_id=$(cat /var/lib/dbus/machine-id 2>&1)"
+R "random_seed=$(head -c 9 /var/lib/systemd/random-seed 2>&1 | od -An -tx1 | tr -d ' \n') credit=$(getfattr --absolute-names --only-values -n user.random-seed-creditable /var/lib/systemd/random-seed 2>/dev/null)"
+R "iscsi_name=$(cat /etc/iscsi/initiatorname.iscsi 2>&1)"
+R "nm_files=$(ls -A /var/lib/NetworkManager 2>&1 | tr '\n' ' ')"
+R "dhcp_files=$(ls -A /var/lib/dhcp 2>&1 | tr '\n' ' ')"
+touch /var/lib/NetworkManager/secret_key 2>/dev/null && R "nm_write=ok" || R "nm_write=fail"
+[ -r /run/stateless/identity ] && while IFS= read -r l; do R "identity=$l"; done </run/stateless/identity
 state=$(sed -n 's/.*lab\.state=\([^ ]*\).*/\1/p' /proc/cmdline)
 if [ -n "$state" ]; then
   echo "written on boot $state" >"/var/lib/keep/boot-$state" && R "state_write=ok" || R "state_write=fail"
