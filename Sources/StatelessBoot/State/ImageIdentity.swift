@@ -79,18 +79,18 @@ struct ImageIdentity {
                 return "this machine's own (kept in the overlay)"
             }
             try Posix.removeFile(target)
-            log.info("overlay", "identity: \(path) removed from the writable root; \(file.readBy) makes this machine's own")
+            log.info("overlay", "identity: \(path) (read by \(file.readBy)) removed from the writable root: the booted system makes this machine's own")
             return "removed from the writable root"
         }
         let copy = Self.directories + directory
         try Posix.makeDirectories(copy)
         var copier = TreeCopy(warn: { log.warning("overlay", $0) })
         copier.leaveOut = { IdentityFiles.isLeftOutOfCopies(String($0.dropFirst(root.count))) }
-        for name in try Posix.listDirectory(root + directory) {
+        for name in try Posix.listDirectory(root + directory) where !IdentityFiles.isLeftOutOfCopies(directory + "/" + name) {
             try copier.copy(root + directory + "/" + name, to: copy + "/" + name, depth: .everything)
         }
         try Posix.mount(source: copy, target: root + directory, type: nil, flags: [.bind])
-        log.info("overlay", "identity: \(directory) made writable (\(copy)) without the image's \(path); \(file.readBy) makes this machine's own")
+        log.info("overlay", "identity: \(directory) made writable (\(copy)) without the image's \(path) (read by \(file.readBy)): the booted system makes this machine's own")
         return "hidden: \(directory) made writable without it"
     }
 
