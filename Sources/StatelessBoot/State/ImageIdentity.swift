@@ -24,6 +24,9 @@ struct ImageIdentity {
     /// Writable copies of read-only directories that held a regenerated file.
     static let directories = HandOff.directory + "/identity-dirs"
     static let snakeoilUnit = "stateless-snakeoil.service"
+    /// Debian's services whose default configuration reads the snake-oil pair.
+    static let snakeoilReaders = ["apache2.service", "nginx.service", "lighttpd.service", "postfix.service", "exim4.service",
+                                 "dovecot.service", "slapd.service", "stunnel4.service", "courier-imap.service"]
 
     /// The identity files in `root` as the image has them (before any place is made).
     static func scan(_ root: String) -> [IdentityFiles.Finding] {
@@ -143,18 +146,22 @@ struct ImageIdentity {
         return (InitiatorName.derived(from: random), "random: no boot NIC")
     }
 
-    /// The unit that makes the snake-oil pair before any service that reads it.
-    /// make-ssl-cert's last step, a hash link in the read-only /etc/ssl/certs, fails
-    /// there; the pair is what services read, so the unit checks the pair instead.
+    /// The unit that makes the snake-oil pair before the services that read it.
+    /// make-ssl-cert ends by linking the certificate's hash name in /etc/ssl/certs, which
+    /// is read-only: the unit sees a tmpfs there holding only the certificate's file (this
+    /// machine's, from the store), so the pair lands in the store and the link nowhere.
     func installSnakeoilUnit() -> String {
         let tool = "/usr/sbin/make-ssl-cert"
         guard Posix.exists(root + tool), BootUnit.rootHasSystemd(root) else {
             log.warning("overlay", "identity: \(IdentityFiles.snakeoilKey): the image's pair is hidden and the root has no \(tool) or no systemd to make this machine's; services reading it fail until one is made")
             return "hidden; no make-ssl-cert in the root"
         }
-        let unit = BootUnit(name: Self.snakeoilUnit, description: "Create this machine's ssl-cert snake-oil key pair", order: .beforeServices,
-                            condition: "ConditionFileNotEmpty=!\(IdentityFiles.snakeoilKey)",
-                            command: "/bin/sh -c '\(tool) generate-default-snakeoil --force-overwrite; test -s \(IdentityFiles.snakeoilKey) && test -s \(IdentityFiles.snakeoilCertificate)'")
+        let certificate = IdentityFiles.snakeoilCertificate
+        let unit = BootUnit(name: Self.snakeoilUnit, description: "Create this machine's ssl-cert snake-oil key pair",
+                            before: Self.snakeoilReaders, condition: "ConditionFileNotEmpty=!\(IdentityFiles.snakeoilKey)",
+                            command: "\(tool) generate-default-snakeoil --force-overwrite",
+                            service: ["TemporaryFileSystem=\(IdentityFiles.snakeoilCertificateDirectory)",
+                                      "BindPaths=\(StateStore.directory + certificate):\(certificate)"])
         do {
             try unit.install()
         } catch {

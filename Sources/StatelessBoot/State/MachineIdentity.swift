@@ -120,7 +120,7 @@ struct MachineIdentity {
         guard let keygen = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen"].first(where: { Posix.exists(root + $0) }),
               BootUnit.rootHasSystemd(root) else { return false }
         let unit = BootUnit(name: Self.keygenUnit, description: "Create this machine's SSH host keys",
-                            order: .before(["ssh.service", "sshd.service"]), condition: "ConditionPathIsReadWrite=/etc/ssh",
+                            before: ["ssh.service", "sshd.service"], condition: "ConditionPathIsReadWrite=/etc/ssh",
                             command: "\(keygen) -A")
         do {
             try unit.install()

@@ -78,7 +78,8 @@ public enum IdentityFiles {
     public static let randomSeed = "/var/lib/systemd/random-seed"
     public static let initiatorName = "/etc/iscsi/initiatorname.iscsi"
     public static let snakeoilKey = "/etc/ssl/private/ssl-cert-snakeoil.key"
-    public static let snakeoilCertificate = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
+    public static let snakeoilCertificateDirectory = "/etc/ssl/certs"
+    public static let snakeoilCertificate = snakeoilCertificateDirectory + "/ssl-cert-snakeoil.pem"
 
     /// Every identity-bearing file the boot knows, in the docs' order.
     public static let catalog: [IdentityFile] = [
