@@ -6,9 +6,10 @@ import StatelessSystem
 /// carries a machine-id and SSH host keys, and every client booting it would share them.
 ///
 /// - machine-id: with a persistent store, the store's `etc/machine-id` (made on the first
-///   boot with that store) is bound over `/etc/machine-id`. Without one, an id the image
-///   carries is replaced by a new one for this boot; an empty one is left to systemd,
-///   which makes its own (stable per VM where the firmware gives a UUID).
+///   boot with that store) is bound over `/etc/machine-id` and D-Bus's copy. Without one,
+///   an id the image carries (in either file) is replaced by a new one for this boot; an
+///   image with neither is left to systemd, which makes its own (stable per VM where the
+///   firmware gives a UUID).
 /// - SSH host keys: the store's `etc/ssh` is bound over `/etc/ssh`. Each boot it gets the
 ///   image's /etc/ssh afresh except the host keys, which are this machine's: none on the
 ///   first boot, so a unit in /run/systemd/system runs the root's `ssh-keygen -A` before

@@ -125,7 +125,7 @@ extension KernelOption {
         "stateless.state.format", .flag, default: "0", "1: a store device with no signature at all is made ext4 (label stateless-state); anything with one is never formatted",
         stage: .overlay, origin: .stateless, section: .writable)
     public static let identity = KernelOption(
-        "stateless.identity", .flag, default: "1", "0: keep the image's machine-id and SSH host keys (default: each machine has its own)",
+        "stateless.identity", .flag, default: "1", "0: keep the image's machine-id, SSH host keys and other identity files (default: each machine has its own)",
         stage: .overlay, origin: .stateless, section: .writable)
     public static let scratch = KernelOption(
         "stateless.scratch", .forms("LABEL=…|UUID=…|PARTUUID=…|PARTLABEL=…|/dev/…"),
