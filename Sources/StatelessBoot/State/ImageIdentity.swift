@@ -111,9 +111,9 @@ struct ImageIdentity {
                 made = true
             case .initiatorName:
                 let (name, origin) = initiatorName(stored)
-                made = origin != "state store"
+                made = origin != .store
                 try Posix.writeFile(stored, "InitiatorName=\(name)\n")
-                log.info("overlay", "identity: \(path): InitiatorName=\(name) (\(origin))")
+                log.info("overlay", "identity: \(path): InitiatorName=\(name) (\(origin.rawValue))")
             case .snakeoil:
                 try Posix.writeFile(stored, "", mode: path == IdentityFiles.snakeoilKey ? [.ownerReadWrite] : [.ownerReadWrite, .groupRead, .otherRead])
                 made = true
@@ -124,26 +124,34 @@ struct ImageIdentity {
             try Posix.writeFile(target, "")
         }
         try Posix.mount(source: stored, target: target, type: nil, flags: [.bind])
-        if kind == .snakeoil, path == IdentityFiles.snakeoilKey, Posix.exists(target) {
-            let empty = ((try? Posix.readFile(stored, limit: 1)) ?? []).isEmpty
-            if empty { return installSnakeoilUnit() }
-            return "this machine's pair from the state store"
+        switch (kind, path) {
+        case (.snakeoil, IdentityFiles.snakeoilKey):
+            // Empty until made: on each boot without a store, on a store's first.
+            guard ((try? Posix.readFile(stored, limit: 1)) ?? []).isEmpty else { return "this machine's pair from the state store" }
+            return installSnakeoilUnit()
+        case (.snakeoil, _): return "this machine's (see \(IdentityFiles.snakeoilKey))"
+        default: return made ? "made for this machine in the state store" : "this machine's from the state store"
         }
-        if kind == .snakeoil { return "this machine's (see \(IdentityFiles.snakeoilKey))" }
-        return made ? "made for this machine in the state store" : "this machine's from the state store"
+    }
+
+    enum InitiatorOrigin: String {
+        case iscsiRoot = "the iSCSI root's"
+        case store = "state store"
+        case mac = "from the boot NIC's MAC"
+        case random = "random: no boot NIC"
     }
 
     /// The name the iSCSI root logged in with (a target's ACL names it), else the store's,
     /// else one derived from the boot NIC's MAC (stable per machine without a store), else
     /// a random one.
-    func initiatorName(_ stored: String) -> (String, String) {
-        if let name = HandOff.read(RootEnv.self)?.nonEmpty(.iscsi(.initiator)) { return (name, "the iSCSI root's") }
-        if let text = try? Posix.readText(stored), let name = InitiatorName.parse(text) { return (name, "state store") }
-        if let network = try? BootNetwork.current() { return (InitiatorName.derived(from: network.mac), "from the boot NIC's MAC") }
+    func initiatorName(_ stored: String) -> (String, InitiatorOrigin) {
+        if let name = HandOff.read(RootEnv.self)?.nonEmpty(.iscsi(.initiator)) { return (name, .iscsiRoot) }
+        if let text = try? Posix.readText(stored), let name = InitiatorName.parse(text) { return (name, .store) }
+        if let network = try? BootNetwork.current() { return (InitiatorName.derived(from: network.mac), .mac) }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) }
         guard let random = MACAddress(bytes: bytes) else { preconditionFailure("six bytes are a MAC address") }
-        return (InitiatorName.derived(from: random), "random: no boot NIC")
+        return (InitiatorName.derived(from: random), .random)
     }
 
     /// The unit that makes the snake-oil pair before the services that read it.
