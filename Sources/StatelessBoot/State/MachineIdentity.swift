@@ -55,9 +55,14 @@ struct MachineIdentity {
                 log.info("overlay", "machine-id: the image has none; systemd makes one for this boot (keep it across boots with stateless.state=)")
                 return "left-to-init"
             }
-            let id = try saveNewID(stored)
+            // systemd in the initramfs (dracut's) has given this boot an id already, and its
+            // journal is filed under it: the booted system goes on with the same.
+            let initramfs = Self.initramfsMachineIDs.lazy.map { MachineID(contents: try? Posix.readText($0)) }
+                .first { if case .id = $0 { true } else { false } } ?? .missing
+            let id = try saveNewID(stored, reusing: initramfs)
             let whose = image == .id(shared) ? "image's" : "image's D-Bus copy's (\(IdentityFiles.dbusMachineID), which systemd reads when /etc/machine-id is empty)"
-            log.warning("overlay", "machine-id: the \(whose) \(shared) would be shared by every machine booting it; this boot uses \(id), lost at reboot (keep one per machine with stateless.state=)")
+            let which = initramfs == .id(id) ? " (the initramfs systemd's)" : ""
+            log.warning("overlay", "machine-id: the \(whose) \(shared) would be shared by every machine booting it; this boot uses \(id)\(which), lost at reboot (keep one per machine with stateless.state=)")
             outcome = "new-for-this-boot"
         }
         guard image != .missing || makeEmptyFile(target) else {
@@ -132,9 +137,16 @@ struct MachineIdentity {
         }
     }
 
-    /// A new machine-id, written to the store (persistent or tmpfs) at `path`.
-    func saveNewID(_ path: String) throws -> String {
-        let id = MachineID.random(distinct: Self.distinctFacts())
+    /// Where systemd running in the initramfs keeps the id it made for this boot (from the
+    /// VM's UUID where it can): mounted from /run, or written to the initramfs's own /etc.
+    /// Our own image has neither.
+    static let initramfsMachineIDs = ["/run/machine-id", "/etc/machine-id"]
+
+    /// A new machine-id (or the one `reusing` holds), written to the store (persistent or
+    /// tmpfs) at `path`.
+    func saveNewID(_ path: String, reusing: MachineID = .missing) throws -> String {
+        var id = MachineID.random(distinct: Self.distinctFacts())
+        if case .id(let given) = reusing { id = given }
         try Posix.makeParentDirectories(of: path)
         try Posix.writeFile(path, id + "\n")
         return id

@@ -32,6 +32,10 @@ struct MachineState {
         do { try Posix.writeFile(WriteAudit.declaredStatetab, mounted.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
         var facts = store.facts + [(.directory, StateStore.directory), (.statetabMounts, mounted.joined(separator: " "))]
         let identity = ImageIdentity(root: root, imageView: imageView, log: log)
+        // The image's files as seen before the writable places (which hide some), and the
+        // ones a tmpfs root brought since (/etc and /var from /usr/share/factory).
+        let seen = Set(shipped.map(\.path))
+        let shipped = shipped + ImageIdentity.scan(root).filter { !seen.contains($0.path) }
         if options.perMachineIdentity {
             let made = try MachineIdentity(root: root, persistent: store.persistent, log: log).apply(statetab: mounted)
             facts += made
