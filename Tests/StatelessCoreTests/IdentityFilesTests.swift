@@ -36,10 +36,9 @@ final class IdentityFilesTests: XCTestCase {
             "/var/lib/NetworkManager/secret_key": "S", "/var/lib/NetworkManager/NetworkManager.state": "x",
             "/var/lib/dhcp/dhclient.leases": "lease", "/etc/ssh/ssh_host_ed25519_key": "k",
         ]
-        let directories: Set<String> = ["/var/lib/NetworkManager", "/var/lib/dhcp", "/etc/ssh"]
         func scan() -> [String] {
             IdentityFiles.scan(
-                kind: { files[$0] != nil ? .regular : directories.contains($0) ? .directory : nil },
+                isRegularFile: { files[$0] != nil },
                 list: { directory in files.keys.filter { $0.hasPrefix(directory + "/") }.map { String($0.dropFirst(directory.count + 1)) } },
                 read: { files[$0] }
             ).map { "\($0.path)\($0.detail.map { " " + $0 } ?? "")" }

@@ -19,6 +19,8 @@ struct ImageIdentity {
     /// The image as it is (overlayfs mode's lower): a copy there tells the image's file
     /// from this machine's own in a kept overlay.
     package let imageView: String?
+    /// Copies from the image without its identity files (WritablePlaces.copier).
+    let copier: TreeCopy
     package let log: Logger
     static let record = HandOff.directory + "/identity"
     /// Writable copies of read-only directories that held a regenerated file.
@@ -31,21 +33,14 @@ struct ImageIdentity {
     /// The identity files in `root` as the image has them (before any place is made).
     static func scan(_ root: String) -> [IdentityFiles.Finding] {
         IdentityFiles.scan(
-            kind: { path in
-                switch (try? Posix.lstatIfPresent(root + path))??.kind {
-                case nil: return nil
-                case .regular?: return .regular
-                case .directory?: return .directory
-                default: return .other
-                }
-            },
+            isRegularFile: { (try? Posix.lstatIfPresent(root + $0))??.kind == .regular },
             list: { (try? Posix.listDirectory(root + $0)) ?? [] },
             read: { try? Posix.readText(root + $0) })
     }
 
     /// Handles each finding not under a statetab path (the store's copy there is this
-    /// machine's); returns the audit's lines.
-    func apply(_ findings: [IdentityFiles.Finding], statetab: [String], outcomes: [String: String]) -> [String] {
+    /// machine's) and records what was done.
+    func apply(_ findings: [IdentityFiles.Finding], statetab: [String], outcomes: [String: String]) {
         var lines: [String] = []
         for finding in findings {
             let path = finding.path
@@ -69,7 +64,6 @@ struct ImageIdentity {
             lines.append("\(path)\t\(finding.file.readBy)\t\(outcome)")
         }
         do { try Posix.writeFile(Self.record, lines.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
-        return lines
     }
 
     /// Makes sure the booted system does not see the image's copy of `path`.
@@ -85,13 +79,10 @@ struct ImageIdentity {
             log.info("overlay", "identity: \(path) (read by \(file.readBy)) removed from the writable root: the booted system makes this machine's own")
             return "removed from the writable root"
         }
+        // The directory with its owner and mode, the identity files left out (`copier`).
         let copy = Self.directories + directory
-        try Posix.makeDirectories(copy)
-        var copier = TreeCopy(warn: { log.warning("overlay", $0) })
-        copier.leaveOut = { IdentityFiles.isLeftOutOfCopies(String($0.dropFirst(root.count))) }
-        for name in try Posix.listDirectory(root + directory) where !IdentityFiles.isLeftOutOfCopies(directory + "/" + name) {
-            try copier.copy(root + directory + "/" + name, to: copy + "/" + name, depth: .everything)
-        }
+        try Posix.makeParentDirectories(of: copy)
+        try copier.copy(root + directory, to: copy, depth: .everything)
         try Posix.mount(source: copy, target: root + directory, type: nil, flags: [.bind])
         log.info("overlay", "identity: \(directory) made writable (\(copy)) without the image's \(path) (read by \(file.readBy)): the booted system makes this machine's own")
         return "hidden: \(directory) made writable without it"

@@ -31,7 +31,7 @@ struct MachineState {
         let mounted = try bindStatetab(paths)
         do { try Posix.writeFile(WriteAudit.declaredStatetab, mounted.map { $0 + "\n" }.joined()) } catch { log.warning("overlay", "\(error)") }
         var facts = store.facts + [(.directory, StateStore.directory), (.statetabMounts, mounted.joined(separator: " "))]
-        let identity = ImageIdentity(root: root, imageView: imageView, log: log)
+        let identity = ImageIdentity(root: root, imageView: imageView, copier: places.copier(), log: log)
         // The image's files as seen before the writable places (which hide some), and the
         // ones a tmpfs root brought since (/etc and /var from /usr/share/factory).
         let seen = Set(shipped.map(\.path))
@@ -47,10 +47,10 @@ struct MachineState {
                 case .regenerated, .perMachine: break
                 }
             }
-            _ = identity.apply(shipped, statetab: mounted, outcomes: outcomes)
+            identity.apply(shipped, statetab: mounted, outcomes: outcomes)
         } else {
             log.info("overlay", "identity: the image's machine-id, SSH host keys and \(shipped.count) other identity files kept, as stateless.identity=0 asks")
-            _ = identity.apply(shipped, statetab: [], outcomes: Dictionary(shipped.map { ($0.path, "the image's (stateless.identity=0)") }) { a, _ in a })
+            identity.apply(shipped, statetab: [], outcomes: Dictionary(shipped.map { ($0.path, "the image's (stateless.identity=0)") }) { a, _ in a })
         }
         if let mountPoint = config?.stateMount { facts += showStore(at: mountPoint) }
         return facts

@@ -125,16 +125,17 @@ public enum IdentityFiles {
         public var detail: String?
     }
 
-    /// The identity-bearing files a root holds. `kind` answers lstat for a path in the
-    /// root (nil: absent), `list` a directory's names, `read` a small file's text.
-    public static func scan(kind: (String) -> FileKind?, list: (String) -> [String],
+    /// The identity-bearing files a root holds. `isRegularFile` answers lstat for a path
+    /// in the root (a symlink is not one), `list` a directory's names, `read` a small
+    /// file's text.
+    public static func scan(isRegularFile: (String) -> Bool, list: (String) -> [String],
                             read: (String) -> String?) -> [Finding] {
         var findings: [Finding] = []
         for file in catalog {
             let paths = file.pattern.contains("*")
                 ? list(file.directory).sorted().map { file.directory + "/" + $0 }.filter(file.matches)
                 : [file.pattern]
-            for path in paths where kind(path) == .regular {
+            for path in paths where isRegularFile(path) {
                 if file.handling == .machineID {
                     guard case .id(let id) = MachineID(contents: read(path)) else { continue }
                     findings.append(Finding(path: path, file: file, detail: "id \(id)"))
@@ -145,9 +146,6 @@ public enum IdentityFiles {
         }
         return findings
     }
-
-    /// The kinds `scan` tells apart.
-    public enum FileKind: Sendable { case regular, directory, other }
 
     /// The audit's lines: one per file, `PATH: read by …; the boot: …`.
     public static func render(_ findings: [Finding]) -> [String] {

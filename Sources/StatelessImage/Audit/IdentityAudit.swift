@@ -39,10 +39,7 @@ public enum IdentityAudit {
     static func scan(tree root: String) -> [IdentityFiles.Finding] {
         let fm = FileManager.default
         return IdentityFiles.scan(
-            kind: { path in
-                guard let type = (try? fm.attributesOfItem(atPath: root + path))?[.type] as? FileAttributeType else { return nil }
-                return type == .typeRegular ? .regular : type == .typeDirectory ? .directory : .other
-            },
+            isRegularFile: { (try? fm.attributesOfItem(atPath: root + $0))?[.type] as? FileAttributeType == .typeRegular },
             list: { (try? fm.contentsOfDirectory(atPath: root + $0)) ?? [] },
             read: { fm.contents(atPath: root + $0).map { String(decoding: $0.prefix(4096), as: UTF8.self) } })
     }
