@@ -64,11 +64,42 @@ extension ImageBuilder {
         } catch {
             throw ImageError("stage modules", versionDirectory.path, error.localizedDescription)
         }
+        try compressModules(closure.modules.map { versionDirectory.appendingPathComponent("kernel").appendingPathComponent($0.path).path })
         try HostCommand.run(["depmod", "-b", staging.path, options.kernelVersion])
         try HostFiles.addTree(versionDirectory.path, to: &tree, prefix: "lib/modules/\(options.kernelVersion)")
 
         let firmware = try addFirmware(of: closure, catalog: moduleTree, to: &tree)
         return ModuleContents(closure: closure, firmware: firmware, hostOnly: hostOnly)
+    }
+
+    /// Compresses the staged module files in place (`moduleCompression`), in one batch per
+    /// processor; files the kernel package already compressed stay as they are.
+    func compressModules(_ paths: [String]) throws {
+        if options.moduleCompression == .gzip {
+            throw ImageError("compress modules", "gzip", "libkmod as Debian builds it reads xz and zstd modules, not gzip ones; use xz, zstd or none")
+        }
+        let plain = paths.filter { $0.hasSuffix(".ko") }
+        guard !plain.isEmpty, options.moduleCompression != .none else { return }
+        let batches = max(1, min(ProcessInfo.processInfo.activeProcessorCount, plain.count))
+        let failures = Failures()
+        let compression = options.moduleCompression
+        DispatchQueue.concurrentPerform(iterations: batches) { batch in
+            let files = stride(from: batch, to: plain.count, by: batches).map { plain[$0] }
+            do {
+                try HostCommand.run(compression.moduleCompressCommand(files) ?? [])
+            } catch {
+                failures.add(error as? ImageError ?? ImageError("compress modules", files.first ?? "", "\(error)"))
+            }
+        }
+        if let failure = failures.first { throw failure }
+    }
+
+    /// The errors of concurrent batches.
+    private final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var errors: [ImageError] = []
+        func add(_ error: ImageError) { lock.withLock { errors.append(error) } }
+        var first: ImageError? { lock.withLock { errors.first } }
     }
 
     /// Adds the firmware files the closure's modules declare and the host has.

@@ -17,6 +17,9 @@ public struct ImageBuilder {
         public var binary: String
         public var output: String
         public var compression: ImageCompression = .zstd
+        /// How each module file is compressed inside the image (libkmod decompresses the
+        /// ones a boot loads); `none` leaves them as the kernel package has them.
+        public var moduleCompression: ImageCompression = .xz
         /// A profile file path: the modules to include, or with `hostOnly` the classes of
         /// module the machine's own may come from.
         public var profile: String
@@ -173,10 +176,10 @@ public struct ImageBuilder {
     }
 
     /// Names under which the multi-call /init is reached after the boot has started:
-    /// `stateless APPLET` for scripts and dracut hooks, and /sbin/modprobe, the kernel's
-    /// default /proc/sys/kernel/modprobe, so the kernel's own module requests
-    /// (request_module: fs-TYPE, crypto algorithms, net-pf-N) are served from the image.
-    public static let initLinks = ["usr/bin/stateless", "sbin/modprobe"]
+    /// `stateless APPLET` for scripts and dracut hooks, and the helper PID 1 registers
+    /// for the kernel's own module requests (request_module: fs-TYPE, crypto algorithms,
+    /// net-pf-N), so they are served from the image (ImageLayout).
+    public static let initLinks = [ImageLayout.appletLink, ImageLayout.modprobeHelper].map { String($0.dropFirst()) }
 
     public static func addInitLinks(to tree: inout ImageTree) throws {
         for link in initLinks {

@@ -48,6 +48,9 @@ struct Build: ParsableCommand {
     @Option(help: "zstd, xz, gzip or none.")
     var compression: ImageCompression = .zstd
 
+    @Option(help: "How each module file is compressed inside the image: xz, zstd, gzip or none (libkmod decompresses the ones a boot loads; the kernel unpacks the rest as stored bytes).")
+    var moduleCompression: ImageCompression = .xz
+
     @Option(help: "Module profile: a name in SKELETON/modules/ or a file path (default: generic; with --hostonly, hostonly, which limits the machine's modules to classes a boot needs).")
     var profile: String?
 
@@ -91,6 +94,7 @@ struct Build: ParsableCommand {
             options.sysroot = sysroot
             options.hostOnly = hostonly ? RunningSystem.read() : nil
             options.compression = compression
+            options.moduleCompression = moduleCompression
             options.shell = shell
             options.skeleton = skeletonPath
             options.libraryDirectory = libraryDir

@@ -32,6 +32,27 @@ final class NFSMountPlanTests: XCTestCase {
         }
     }
 
+    /// What the boot loads ahead, while the network comes up, is what the first attempt
+    /// mounts with.
+    func testModulesAheadMatchTheFirstAttempt() throws {
+        for root in ["nfs:10.0.2.2:/r", "nfs4:10.0.2.2:/r", "nfs:10.0.2.2:/r:vers=3", "nfs:10.0.2.2:/r:minorversion=1"] {
+            let spec = try NFSRootSpec.parse(root, option: "root")
+            let first = try XCTUnwrap(try plan(root).attempts.first, root)
+            XCTAssertEqual(NFSMountPlan.firstModules(spec: spec, rootFlags: nil),
+                           ["fs-" + first.type, "nfsv" + first.version.prefix(1)], root)
+        }
+        let spec = try NFSRootSpec.parse("nfs:10.0.2.2:/r", option: "root")
+        XCTAssertEqual(NFSMountPlan.firstModules(spec: spec, rootFlags: "nfsvers=3"), ["fs-nfs", "nfsv3"])
+        XCTAssertEqual(NFSMountPlan.firstModules(spec: spec, rootFlags: "vers=5"), [], "refused by the mount, not guessed")
+        var options = BootOptions()
+        options.root = .nfs(spec)
+        XCTAssertEqual(RootStage.modulesAhead(options), ["fs-nfs4", "nfsv4"])
+        options.root = .block(.tag(name: "UUID", value: "x"))
+        XCTAssertEqual(RootStage.modulesAhead(options), [], "the filesystem is probed first")
+        options.rootFilesystemType = "xfs"
+        XCTAssertEqual(RootStage.modulesAhead(options), ["fs-xfs"])
+    }
+
     func testDefaultsForARoot() throws {
         let plan = try plan("nfs:10.0.2.2:/srv/root")
         XCTAssertEqual(plan.source, "10.0.2.2:/srv/root")

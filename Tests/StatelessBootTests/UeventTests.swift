@@ -49,5 +49,8 @@ final class ColdplugTests: XCTestCase {
         ]
         XCTAssertEqual(Coldplug.ordered(aliases), [aliases[2], aliases[3], aliases[4], aliases[1], aliases[5], aliases[0]])
         XCTAssertEqual(Coldplug.ordered([]), [])
+        XCTAssertEqual(Coldplug.rank(aliases[0]), Coldplug.networkRank)
+        XCTAssertEqual(Coldplug.rank("virtio:d00000001v00001AF4"), Coldplug.networkRank, "virtio-net")
+        XCTAssertEqual(Coldplug.rank("virtio:d00000002v00001AF4"), 0, "virtio-blk")
     }
 }

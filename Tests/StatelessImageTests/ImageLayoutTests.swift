@@ -21,10 +21,13 @@ final class ImageLayoutTests: XCTestCase {
     func testInitLinks() throws {
         var tree = ImageTree()
         try ImageBuilder.addInitLinks(to: &tree)
-        // The kernel's request_module() runs /sbin/modprobe: it must reach the modprobe applet.
-        XCTAssertEqual(tree["sbin/modprobe"], .symlink("sbin/modprobe", target: "/init"))
+        // PID 1 registers this helper for request_module(): it must reach the modprobe
+        // applet; the kernel's default /sbin/modprobe must not (its requests before /init
+        // would each start the binary).
+        XCTAssertEqual(tree["usr/lib/stateless/modprobe"], .symlink("usr/lib/stateless/modprobe", target: "/init"))
         XCTAssertEqual(tree["usr/bin/stateless"], .symlink("usr/bin/stateless", target: "/init"))
-        XCTAssertEqual(tree["sbin"]?.kind, .directory)
+        XCTAssertNil(tree["sbin/modprobe"])
+        XCTAssertEqual(tree["usr/lib/stateless"]?.kind, .directory)
     }
 
     func testSkeletonCopySkipsProfilesAndKeepsLinksAndModes() throws {

@@ -6,6 +6,7 @@
 #   lab_build                   release build of stateless + mkstateless, once; exports BIN
 #   lab_image OUT [ARGS…]       mkstateless build for KVER into OUT
 #   lab_testroot OUT UUID LABEL tiny busybox root (ext4) whose /sbin/init reports and powers off
+#   lab_floor_image OUT         the floor: busybox as /init, reports its uptime, powers off
 #   lab_boot NAME INITRD APPEND [DISK [QEMU ARGS…]]
 #                               boots qemu (TCG, -no-reboot, timeout); serial log in
 #                               .cache/logs/NAME.log; sets BOOT_RC BOOT_WALL BOOT_LOG
@@ -377,6 +378,7 @@ exec </dev/console >/dev/console 2>&1 || exec >/dev/kmsg 2>&1
 R() { echo "REPORT $*"; }
 R "uptime=$up"
 R "init=$0 pid=$$"
+R "modprobe_path=$(cat /proc/sys/kernel/modprobe 2>&1)"
 # lab.wait=PATH: wait (30 s at most) until PATH exists, e.g. a flag the host writes on the
 # NFS export after changing something there; then drop the caches so reads go to the root.
 wait_for=$(sed -n 's/.*lab\.wait=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -557,6 +559,30 @@ lab_partitioned_disk() { # OUT FS_IMAGE PARTUUID PARTLABEL : a GPT disk whose pa
 
 # Sizes are reported in decimal megabytes, the unit of the README's budgets.
 lab_mb() { awk -v s="$1" 'BEGIN { printf "%.2f MB", s / 1000000 }'; }
+
+# The floor an initramfs is measured against (Tests/bench): the host's static busybox as
+# /init, which reports its uptime (`REPORT uptime=`, as the test root's init does) and
+# powers off. Nothing an initramfs could leave out: what the kernel spends before any
+# /init runs, unpacking a 1 MB image included.
+lab_floor_image() { # OUT
+  local out=$1 tree
+  lab_need busybox cpio zstd
+  tree=$(mktemp -d "$LAB_WORK/floor.XXXXXX")
+  mkdir -p "$tree/bin" "$tree/dev" "$tree/proc"
+  install -m 0755 "$(readlink -f "$(command -v busybox)")" "$tree/bin/busybox"
+  cat >"$tree/init" <<'FLOOR'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+read up _ </proc/uptime
+echo "REPORT uptime=$up"
+echo "REPORT done=yes"
+/bin/busybox poweroff -f
+FLOOR
+  chmod 0755 "$tree/init"
+  (cd "$tree" && find . | cpio -o -H newc -R 0:0 --quiet | zstd -19 -q -c) >"$out.partial" &&
+    mv "$out.partial" "$out" || { rm -rf "$tree"; echo "not ok - floor image $out"; exit 1; }
+  rm -rf "$tree"
+}
 
 # --- qemu -------------------------------------------------------------------
 

@@ -12,6 +12,11 @@ public final class DeviceWatcher {
     /// How often a wait re-checks its condition even without events (a device path
     /// that needs no event, such as one a daemon creates).
     public static let recheckMilliseconds = 250
+    /// Whether network controllers get their drivers here. A boot that does not need the
+    /// network leaves them to the booted system's udev, which loads every driver again
+    /// anyway: under emulation a NIC's probe costs the root disk's driver half a second
+    /// of the one processor, for nothing.
+    public var loadsNetworkDrivers = true
 
     public init(modules: ModuleLoader, log: Logger) throws {
         self.socket = try UeventSocket()
@@ -19,18 +24,25 @@ public final class DeviceWatcher {
         self.log = log
     }
 
-    /// Loads the modules named by `rd.driver.pre`, then those for every device the
-    /// kernel found before us.
+    /// Queues the modules named by `rd.driver.pre`, then those for every device the
+    /// kernel found before us (storage first); they load while the boot goes on.
     public func coldplug(preload: [String]) {
-        for name in preload { modules.load(alias: name, reason: "rd.driver.pre") }
-        for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
+        for name in preload { modules.request(alias: name, reason: "rd.driver.pre", rank: 0) }
+        rescan()
     }
 
-    /// Handles device events until `condition` holds or `deadline` passes; returns
-    /// whether it held. The condition sees each batch of events (empty at the start and on
-    /// a periodic re-check) and whether events were lost, in which case sysfs is scanned
-    /// again for modaliases and the condition should re-scan what it watches. `progress`
-    /// prints the `still waiting` lines.
+    /// Queues the modules for what sysfs lists now (at coldplug, and after lost events).
+    private func rescan() {
+        for (alias, rank) in Coldplug.modaliases() where loadsNetworkDrivers || rank != Coldplug.networkRank {
+            modules.request(alias: alias, reason: "coldplug", rank: rank)
+        }
+    }
+
+    /// Handles device events and module loads until `condition` holds or `deadline`
+    /// passes; returns whether it held. The condition sees each batch of events (empty at
+    /// the start, when a load ended, and on a periodic re-check) and whether events were
+    /// lost, in which case sysfs is scanned again for modaliases and the condition should
+    /// re-scan what it watches. `progress` prints the `still waiting` lines.
     public func wait(
         until deadline: Uptime, progress: WaitProgress? = nil, recheckMilliseconds: Int = recheckMilliseconds,
         for condition: (_ events: [Uevent], _ overflowed: Bool) throws -> Bool
@@ -40,41 +52,46 @@ public final class DeviceWatcher {
         while true {
             let left = deadline.millisecondsLeft()
             if left == 0 { return false }
-            let (events, overflowed) = socket.receive(waitingUpTo: min(left, recheckMilliseconds))
-            events.forEach(handle)
-            if overflowed {
-                log.warning("modules", "kernel events were lost (socket buffer full); scanning sysfs again")
-                for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
-            }
+            let (events, overflowed) = next(waitingUpTo: min(left, recheckMilliseconds))
             if try condition(events, overflowed) { return true }
             progress?.tick()
         }
     }
 
-    /// Handles the events queued now, without waiting: for a loop that waits on other
-    /// sockets (the DHCP race) and must not leave late devices without their drivers.
-    public func handlePending() {
+    /// Waits up to `milliseconds` for a device event or the end of a module load, handles
+    /// what came (events queue their modules; ended loads are recorded and the next ones
+    /// start) and returns the events.
+    private func next(waitingUpTo milliseconds: Int) -> (events: [Uevent], overflowed: Bool) {
+        let watched = [(socket.descriptor, Poll.input)] + modules.descriptors.map { ($0, Poll.input) }
+        _ = try? Poll.wait(watched, milliseconds: milliseconds)
+        modules.collect()
         let (events, overflowed) = socket.receive(waitingUpTo: 0)
         events.forEach(handle)
         if overflowed {
-            for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
+            log.warning("modules", "kernel events were lost (socket buffer full); scanning sysfs again")
+            rescan()
         }
+        return (events, overflowed)
     }
 
-    /// Handles events until none arrived for `quietMilliseconds`, or `deadline` passes:
-    /// the standalone `modules` applet uses this, like `udevadm settle`.
+    /// Handles the events queued and the loads ended now, without waiting: for a loop
+    /// that waits on other sockets (the DHCP race) and must not leave late devices
+    /// without their drivers.
+    public func handlePending() {
+        _ = next(waitingUpTo: 0)
+    }
+
+    /// Handles events and loads until no event arrived for `quietMilliseconds` and no
+    /// load is left, or `deadline` passes: the standalone `modules` applet uses this, like
+    /// `udevadm settle`.
     public func settle(quietMilliseconds: Int, until deadline: Uptime) -> Bool {
         var quietSince = Uptime.now()
         while deadline.millisecondsLeft() > 0 {
-            let (events, overflowed) = socket.receive(waitingUpTo: min(deadline.millisecondsLeft(), 100))
-            if overflowed {
-                for alias in Coldplug.modaliases() { modules.load(alias: alias, reason: "coldplug") }
-            }
-            if events.isEmpty {
-                if Uptime.now() >= quietSince.adding(milliseconds: quietMilliseconds) { return true }
-            } else {
-                events.forEach(handle)
+            let (events, _) = next(waitingUpTo: min(deadline.millisecondsLeft(), 100))
+            if !events.isEmpty || !modules.isIdle {
                 quietSince = Uptime.now()
+            } else if Uptime.now() >= quietSince.adding(milliseconds: quietMilliseconds) {
+                return true
             }
         }
         return false
@@ -84,6 +101,8 @@ public final class DeviceWatcher {
         guard event.action == "add" || event.action == "bind" || event.action == "change",
               let alias = event.modalias
         else { return }
-        modules.load(alias: alias, reason: "uevent")
+        let rank = Coldplug.rank(alias)
+        guard loadsNetworkDrivers || rank != Coldplug.networkRank else { return }
+        modules.request(alias: alias, reason: "uevent", rank: rank)
     }
 }

@@ -177,15 +177,18 @@ public enum Applet: Equatable, Sendable {
             // The NIC drivers, as in the whole boot (beside udev, which may be quicker).
             let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
             context.stage(.net) { try boot.bringUpNetwork(watcher) }
+            boot.finishModules(watcher)
         case .root:
             context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
             context.stage(.root) { try boot.attachRoot(watcher) }
+            boot.finishModules(watcher)
         case .overlay:
             context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             // The state store's device may need its driver and its events.
             let watcher = context.prerequisite(.modules) { _ in try boot.startModules() }
             context.stage(.overlay) { try boot.makeWritablePlaces(watcher) }
+            boot.finishModules(watcher)
         case .switchRoot:
             context.prerequisite(.cmdline) { try boot.loadOptions(announce: $0) }
             boot.switchRoot()

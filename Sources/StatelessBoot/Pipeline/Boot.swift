@@ -24,6 +24,7 @@ public struct Boot {
         context.breakPoint(.cmdline)
         context.breakPoint(.modules)
         let watcher = context.stage(.modules) { try startModules() }
+        requestRootModules(watcher)
         if context.options.needsNetwork {
             context.breakPoint(.net)
             context.stage(.net) {
@@ -37,6 +38,7 @@ public struct Boot {
         context.stage(.root) { try attachRoot(watcher) }
         context.breakPoint(.overlay)
         context.stage(.overlay) { try makeWritablePlaces(watcher) }
+        finishModules(watcher)
         switchRoot()
     }
 
@@ -81,16 +83,19 @@ public struct Boot {
     }
 
     /// The kernel's own module requests (`request_module`: a filesystem type, crypto,
-    /// `dm-*`, `nls_*`) run /proc/sys/kernel/modprobe; the image's /sbin/modprobe is our
-    /// `modprobe` applet. After switch-root the same path finds the root's own modprobe.
+    /// `dm-*`, `nls_*`) run /proc/sys/kernel/modprobe; the image's helper is our
+    /// `modprobe` applet (ImageLayout.modprobeHelper). The kernel's setting comes back at
+    /// switch-root, so the root's own modprobe serves the booted system.
     func registerModprobe() {
-        let helper = "/sbin/modprobe"
+        let helper = ImageLayout.modprobeHelper
         guard Posix.exists(helper) else {
             log.warning("init", "this image has no \(helper); the kernel's module requests will fail until switch-root")
             return
         }
         do {
+            let saved = try? Posix.readText(Self.modprobeSetting).trimmingNewline()
             try Posix.writeFile(Self.modprobeSetting, helper + "\n")
+            context.savedModprobe = saved
         } catch {
             log.warning("init", "cannot register \(helper) for the kernel's module requests: \(error)")
         }
@@ -132,9 +137,30 @@ public struct Boot {
         let loader = try ModuleLoader(blacklist: context.options.moduleBlacklist,
                                       timeoutSeconds: context.options.moduleTimeoutSeconds, log: log)
         let watcher = try DeviceWatcher(modules: loader, log: log)
+        watcher.loadsNetworkDrivers = context.options.needsNetwork
+        if !watcher.loadsNetworkDrivers {
+            log.info("modules", "network controllers are left to the booted system's udev (ip=, rd.neednet=1 or a network root would load their drivers here)")
+        }
         watcher.coldplug(preload: context.options.preloadModules)
         saveLoadedModules(loader)
         return watcher
+    }
+
+    /// Queues the modules the root will need (its filesystem, NFS, nbd, loop…), so they
+    /// load while the devices settle and the network comes up (whoever waits handles
+    /// their ends), not after.
+    func requestRootModules(_ watcher: DeviceWatcher) {
+        for alias in RootStage.modulesAhead(context.options) {
+            watcher.modules.request(alias: alias, reason: "the root, ahead", rank: 1)
+        }
+    }
+
+    /// Waits for the module loads still running (each within stateless.module-timeout=)
+    /// and records them: the initramfs they load from is emptied at switch-root, and an
+    /// applet's process ends.
+    func finishModules(_ watcher: DeviceWatcher) {
+        watcher.modules.finishLoads(until: Uptime.now().adding(milliseconds: (context.options.moduleTimeoutSeconds + 1) * 1000))
+        saveLoadedModules(watcher.modules)
     }
 
     /// Runs only when the root, `ip=` or `rd.neednet` asks for the network.
@@ -214,6 +240,10 @@ public struct Boot {
                 context.handOff(facts)
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")
+                // The root's own modprobe serves the kernel's requests from now on.
+                if let saved = context.savedModprobe, (try? Posix.writeFile(Self.modprobeSetting, saved + "\n")) == nil {
+                    log.warning("switch-root", "cannot give \(Self.modprobeSetting) back its \(saved); the kernel's module requests fail in the booted system")
+                }
                 // Last: the booted system gets the kernel's kmsg rate limit back.
                 if let saved = context.savedDevkmsg, (try? Posix.writeFile(Self.devkmsgSetting, saved + "\n")) != nil {
                     log.kmsgUnlimited = saved == "on"

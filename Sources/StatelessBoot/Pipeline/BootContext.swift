@@ -12,6 +12,9 @@ public final class BootContext {
     public let isInit: Bool
     /// printk_devkmsg as the kernel had it, restored before the real init starts.
     var savedDevkmsg: String?
+    /// /proc/sys/kernel/modprobe as the kernel had it (its /sbin/modprobe), restored
+    /// before the real init starts.
+    var savedModprobe: String?
     /// What the kernel passed PID 1 after argv[0] (`single`, `splash`, the words after
     /// `--`): the real init gets the same, as it would without an initramfs.
     var kernelArguments: [String]?

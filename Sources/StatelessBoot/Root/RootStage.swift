@@ -48,6 +48,24 @@ public struct RootStage {
         }
     }
 
+    /// The modules the root's layers will load, as far as the command line says: queued
+    /// ahead (Boot.requestRootModules) so they load while the boot waits for devices and
+    /// the network. Nothing is guessed: a root without `rootfstype=` has its filesystem
+    /// probed first, and `root=dhcp` names its kind only in the lease.
+    static func modulesAhead(_ options: BootOptions) -> [String] {
+        let filesystem = options.rootFilesystemType.map { ["fs-" + $0] } ?? []
+        switch options.root {
+        case .block?: return filesystem
+        case .nfs(let spec)? where options.cache.device == nil:
+            return NFSMountPlan.firstModules(spec: spec, rootFlags: options.rootFlags)
+        case .iscsi?: return ["nbd"] + filesystem
+        case .live(let spec)?:
+            if case .device = spec.medium { return ["squashfs", "loop"] }
+            return ["loop", "squashfs", "overlay"]
+        case .nfs?, .dhcp?, nil: return []
+        }
+    }
+
     /// `ROOT_KIND` in root.env: what the command line or the lease named, and for NFS
     /// whether the export held an image file (a loop device among the layers).
     package static func kind(of source: RootSource, layers: [String]) throws -> RootKind {

@@ -8,6 +8,13 @@ import StatelessProtocols
 /// modules.dep(.bin) that the image builder generated; nothing is computed here that the
 /// builder could compute.
 ///
+/// Loads run in `concurrentLoads` worker processes at once, in the order and pairing
+/// `ModuleLoadQueue` decides: `request` queues and returns (coldplug, device events, what
+/// the root will need while the network comes up), `load` waits for its own modules (a
+/// filesystem's before its mount). Whoever waits for anything — `DeviceWatcher`, the
+/// DHCP race — polls `descriptors` too and calls `collect`, which records what ended and
+/// starts what may start.
+///
 /// Every module that becomes live because of a request is logged and remembered in
 /// order, so the boot can report exactly what *we* loaded.
 public final class ModuleLoader {
@@ -16,14 +23,30 @@ public final class ModuleLoader {
     /// Seconds one module's initialisation may take (`stateless.module-timeout`).
     private let timeoutSeconds: Int
     private let log: Logger
-    /// Aliases already handled: coldplug and uevents repeat them a lot.
+    /// Aliases already requested: coldplug and uevents repeat them a lot.
     private var seenAliases: Set<String> = []
-    /// Modules this process loaded, in load order.
+    /// Modules this process loaded, in the order they became live.
     public private(set) var loaded: [String] = []
-    /// Makes the calls that can hang in a driver: each module's insertion (by name, with
-    /// its dependencies, in the worker's copy of the libkmod context), and the mounts of
-    /// the root stage.
+    /// Live modules already accounted for: loaded before us, or listed in `loaded`.
+    private var accounted: Set<String>
+    /// Makes the calls that can hang in the kernel for the stages: the mounts.
     public let kernelCalls: KernelWorker
+    /// The workers that insert modules, one load each at a time.
+    private let workers: [KernelWorker]
+    private var queue: ModuleLoadQueue
+    /// The load each busy worker makes, by worker index.
+    private var inFlight: [Int: Load] = [:]
+
+    private struct Load {
+        var job: ModuleLoadQueue.Job
+        var descriptor: CInt
+        var deadline: Uptime
+        var progress: WaitProgress
+    }
+
+    /// Loads at once: more than this machine's processors, since a driver's probe mostly
+    /// waits for its hardware; udev's default is of the same order.
+    public static let concurrentLoads = 4
 
     /// - Parameter directory: the modules directory; nil means /lib/modules/$(uname -r).
     public init(directory: String? = nil, blacklist: [String], timeoutSeconds: Int = 60, log: Logger) throws {
@@ -44,7 +67,11 @@ public final class ModuleLoader {
         self.blacklist = Set(blacklist.map(ModuleName.normalized))
         self.timeoutSeconds = timeoutSeconds
         self.log = log
-        kernelCalls = KernelWorker { name in Self.insert(String(decoding: name, as: UTF8.self), in: context) }
+        accounted = Set(Self.liveModules())
+        let insert: ([UInt8]) -> CInt = { name in Self.insert(String(decoding: name, as: UTF8.self), in: context) }
+        kernelCalls = KernelWorker(insert)
+        workers = (0..<Self.concurrentLoads).map { _ in KernelWorker(insert) }
+        queue = ModuleLoadQueue(slots: Self.concurrentLoads)
     }
 
     deinit { kmod_unref(context) }
@@ -67,15 +94,33 @@ public final class ModuleLoader {
         return Array(loaded[reportedCount...])
     }
 
-    /// Loads whatever serves `alias` (a modalias, `fs-TYPE` or a module name).
-    /// Returns the names of the modules that became live; failures are logged, not thrown:
-    /// one driver that does not load must not stop the boot.
-    @discardableResult
-    public func load(alias: String, reason: String) -> [String] {
-        guard seenAliases.insert(alias).inserted else { return [] }
-        return withModules(serving: alias) { modules in
-            modules.flatMap { insert($0, alias: alias, reason: reason) }
+    // MARK: Requests
+
+    /// Queues what serves `alias` (a modalias, `fs-TYPE` or a module name) and returns at
+    /// once; an alias already requested is not looked up again. Failures are logged when
+    /// the load ends, not thrown: one driver that does not load must not stop the boot.
+    public func request(alias: String, reason: String, rank: Int) {
+        guard seenAliases.insert(alias).inserted else { return }
+        for job in jobs(serving: alias, reason: reason, rank: rank) { queue.add(job) }
+        dispatch()
+    }
+
+    /// Loads what serves `alias` and returns when those loads have ended (other loads go
+    /// on meanwhile).
+    public func load(alias: String, reason: String) {
+        seenAliases.insert(alias)
+        let names = jobs(serving: alias, reason: reason, rank: ModuleLoadQueue.urgent).map { job in
+            queue.add(job)
+            return job.name
         }
+        dispatch()
+        while names.contains(where: queue.isPending) { collect(waitingUpTo: 250) }
+    }
+
+    /// Loads the module for a filesystem type, by the alias the kernel itself would ask
+    /// modprobe for (`fs-ext4`, `fs-overlay`).
+    public func loadFilesystem(_ type: String, reason: String) {
+        load(alias: "fs-" + type, reason: reason)
     }
 
     /// Loads what serves `alias` and says whether a module serving it is now in the
@@ -91,62 +136,140 @@ public final class ModuleLoader {
         }
     }
 
-    /// The modules libkmod finds for `alias` (a modalias, `fs-TYPE` or a name), valid
-    /// only inside `body`.
+    /// Waits until every queued load has ended, or `deadline` passes (each load has its
+    /// own bound too): before switch-root, and for `udevadm settle`'s part of the
+    /// `modules` applet.
+    public func finishLoads(until deadline: Uptime) {
+        while !queue.isIdle && deadline.millisecondsLeft() > 0 {
+            collect(waitingUpTo: min(250, deadline.millisecondsLeft()))
+        }
+    }
+
+    public var isIdle: Bool { queue.isIdle }
+
+    /// The loads for `alias`: its modules that are not blacklisted, live or built in (or
+    /// that are queued already: `ModuleLoadQueue.add` keeps one of each).
+    private func jobs(serving alias: String, reason: String, rank: Int) -> [ModuleLoadQueue.Job] {
+        withModules(serving: alias) { modules in
+            modules.compactMap { module in
+                let name = kmod_module_get_name(module).map { String(cString: $0) } ?? alias
+                if blacklist.contains(ModuleName.normalized(name)) {
+                    log.info("modules", "not loading \(name) for \(alias): blacklisted (modprobe.blacklist=, rd.driver.blacklist=)")
+                    return nil
+                }
+                // Already live, coming or built in; one a worker of ours is loading (coming)
+                // stays in, so that `load` waits for it.
+                if kmod_module_get_initstate(module) >= 0 && !queue.isPending(name) { return nil }
+                return ModuleLoadQueue.Job(name: name, dependencies: Self.dependencies(of: module), alias: alias, reason: reason, rank: rank)
+            }
+        }
+    }
+
+    /// The modules for `alias` that libkmod finds (a modalias, `fs-TYPE` or a name),
+    /// valid only inside `body`.
     private func withModules<T>(serving alias: String, _ body: ([OpaquePointer]) -> T) -> T {
         var list: OpaquePointer?
         guard kmod_module_new_from_lookup(context, alias, &list) >= 0, let list else { return body([]) }
         defer { kmod_module_unref_list(list) }
+        let modules = Self.modules(of: list)
+        defer { modules.forEach { kmod_module_unref($0) } }
+        return body(modules)
+    }
+
+    private static func modules(of list: OpaquePointer) -> [OpaquePointer] {
         var modules: [OpaquePointer] = []
         var node: OpaquePointer? = list
         while let current = node {
             if let module = kmod_module_get_module(current) { modules.append(module) }
             node = kmod_list_next(list, current)
         }
+        return modules
+    }
+
+    /// modules.dep's list for `module`: what its insertion inserts first.
+    private static func dependencies(of module: OpaquePointer) -> [String] {
+        guard let list = kmod_module_get_dependencies(module) else { return [] }
+        defer { kmod_module_unref_list(list) }
+        let modules = Self.modules(of: list)
         defer { modules.forEach { kmod_module_unref($0) } }
-        return body(modules)
+        return modules.compactMap { kmod_module_get_name($0).map { String(cString: $0) } }
     }
 
-    /// Loads the module for a filesystem type, by the alias the kernel itself would ask
-    /// modprobe for (`fs-ext4`, `fs-overlay`).
-    @discardableResult
-    public func loadFilesystem(_ type: String, reason: String) -> [String] {
-        load(alias: "fs-" + type, reason: reason)
+    // MARK: Workers
+
+    /// The descriptors of the loads in progress: readable when one has ended. A caller
+    /// that polls them calls `collect` afterwards.
+    public var descriptors: [CInt] { inFlight.values.map(\.descriptor) }
+
+    /// Records the loads that ended (waiting up to `milliseconds` for one), gives up on
+    /// those past their bound, and starts what may start.
+    public func collect(waitingUpTo milliseconds: Int = 0) {
+        let busy = inFlight.sorted { $0.key < $1.key }
+        if !busy.isEmpty {
+            let ready = (try? Poll.wait(busy.map { ($0.value.descriptor, Poll.input) }, milliseconds: milliseconds))
+                ?? busy.map { _ in Int16(0) }
+            for ((index, load), events) in zip(busy, ready) {
+                if events != 0 {
+                    end(index, status: Result { try workers[index].answer(what: Self.what(load.job)) })
+                } else if load.deadline.millisecondsLeft() == 0 {
+                    let error = workers[index].abandonCall(what: Self.what(load.job), seconds: timeoutSeconds, option: "stateless.module-timeout=")
+                    end(index, status: .failure(error))
+                } else {
+                    inFlight[index]?.progress.tick()
+                }
+            }
+        }
+        dispatch()
     }
 
-    private func insert(_ module: OpaquePointer, alias: String, reason: String) -> [String] {
-        let name = kmod_module_get_name(module).map { String(cString: $0) } ?? alias
-        if blacklist.contains(ModuleName.normalized(name)) {
-            log.info("modules", "not loading \(name) for \(alias): blacklisted (modprobe.blacklist=, rd.driver.blacklist=)")
-            return []
+    private static func what(_ job: ModuleLoadQueue.Job) -> String { "module \(job.name) to initialise" }
+
+    private func dispatch() {
+        while let index = workers.indices.first(where: { inFlight[$0] == nil }), let job = queue.next() {
+            do {
+                let descriptor = try workers[index].begin(Array(job.name.utf8), what: Self.what(job))
+                let progress = WaitProgress(what: Self.what(job), seconds: timeoutSeconds, option: "stateless.module-timeout=",
+                                            stage: "modules", log: log)
+                inFlight[index] = Load(job: job, descriptor: descriptor, deadline: Uptime.now().adding(milliseconds: timeoutSeconds * 1000),
+                                       progress: progress)
+            } catch {
+                log.warning("modules", "\(error) (for \(job.alias)); the boot goes on without it")
+                queue.finish(job.name)
+            }
         }
-        if kmod_module_get_initstate(module) >= 0 { return [] }  // already live or built in
-        let before = Set(Self.liveModules())
-        let status: CInt
-        do {
-            // A driver's init can hang on broken hardware; the boot must not hang with it.
-            status = try kernelCalls.call(Array(name.utf8), what: "module \(name) to initialise", seconds: timeoutSeconds,
-                                          option: "stateless.module-timeout=", stage: "modules", log: log)
-        } catch {
-            log.warning("modules", "\(error) (for \(alias)); the boot goes on without it")
-            return []
-        }
-        if status < 0 {
-            let error = BootError("load module", name, errno: .init(rawValue: -status), detail: "for \(alias)")
-            log.warning("modules", error.description)
-            return []
-        }
-        let became = Self.liveModules().filter { !before.contains($0) }.reversed()
-        for loadedName in became {
-            log.info("modules", "loaded \(loadedName) (\(reason): \(alias))")
-            loaded.append(loadedName)
-        }
-        return Array(became)
     }
 
-    /// Names in /proc/modules, newest first as the kernel lists them.
+    /// One load ended: its failure logged, the modules that became live for it recorded.
+    private func end(_ index: Int, status: Result<CInt, Error>) {
+        guard let job = inFlight.removeValue(forKey: index)?.job else { return }
+        queue.finish(job.name)
+        switch status {
+        case .failure(let error):
+            // A driver's init can hang on broken hardware; the boot goes on without it.
+            log.warning("modules", "\(error) (for \(job.alias)); the boot goes on without it")
+        case .success(let status) where status < 0:
+            log.warning("modules", BootError("load module", job.name, errno: .init(rawValue: -status), detail: "for \(job.alias)").description)
+        case .success:
+            break
+        }
+        // What became live is this load's, unless another load in progress inserts it.
+        let others = queue.running.values.reduce(into: Set<String>()) { $0.formUnion($1.dependencies + [$1.name]) }
+        let became = Self.liveModules().reversed().filter { !accounted.contains($0) && !others.contains($0) }
+        for name in became {
+            log.info("modules", "loaded \(name) (\(job.reason): \(job.alias))")
+            loaded.append(name)
+            accounted.insert(name)
+        }
+    }
+
+    /// Names of the live modules in /proc/modules, newest first as the kernel lists them
+    /// (one still initialising is not live yet).
     static func liveModules() -> [String] {
         guard let text = try? Posix.readText("/proc/modules") else { return [] }
-        return text.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard let name = fields.first, fields.count < 5 || fields[4] == "Live" else { return nil }
+            return String(name)
+        }
     }
 }

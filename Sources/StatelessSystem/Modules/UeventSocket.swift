@@ -8,6 +8,8 @@ import StatelessProtocols
 /// seen. Opened before coldplug so nothing that appears during coldplug is missed.
 public final class UeventSocket {
     private let fd: CInt
+    /// For a caller that polls it with other descriptors, then calls `receive(waitingUpTo: 0)`.
+    public var descriptor: CInt { fd }
 
     public init() throws {
         fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), NETLINK_KOBJECT_UEVENT)

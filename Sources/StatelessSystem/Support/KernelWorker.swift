@@ -47,18 +47,7 @@ public final class KernelWorker {
     }
 
     private func exchange(_ request: [UInt8], what: String, seconds: Int, option: String, stage: String, log: Logger) throws -> CInt {
-        reapAbandoned()
-        var (pid, socket) = try current()
-        // A worker that is gone (a driver's init crashed it) is replaced once.
-        if !send(request, to: socket) {
-            abandon()
-            (pid, socket) = try current()
-            guard send(request, to: socket) else {
-                let errno = Posix.lastErrno
-                abandon()
-                throw BootError("send", "\(what) to the kernel-call worker (process \(pid))", kind: .noAnswer, errno: errno)
-            }
-        }
+        let socket = try begin(message: request, what: what)
         var progress = WaitProgress(what: what, seconds: seconds, option: option, stage: stage, log: log)
         let deadline = Uptime.now().adding(milliseconds: seconds * 1000)
         while true {
@@ -67,20 +56,54 @@ public final class KernelWorker {
                 abandon()
                 throw BootError("wait for", what, kind: .noAnswer, errno: error)
             }
-            if ready {
-                var answer: CInt = 0
-                let count = recv(socket, &answer, MemoryLayout<CInt>.size, 0)
-                if count == MemoryLayout<CInt>.size { return answer }
-                let status = abandon()
-                throw BootError("wait for", what, kind: .noAnswer, detail: "the process making the call (\(pid)) ended without an answer\(status)")
-            }
-            guard deadline.millisecondsLeft() > 0 else {
-                abandon()
-                throw BootError("wait for", what, kind: .noAnswer, errno: .timedOut,
-                                detail: "not done after \(seconds) s; left in the kernel in process \(pid), which holds up nothing", option: option)
-            }
+            if ready { return try answer(what: what) }
+            guard deadline.millisecondsLeft() > 0 else { throw abandonCall(what: what, seconds: seconds, option: option) }
             progress.tick()
         }
+    }
+
+    // MARK: Calls that do not wait (several workers at once: ModuleLoader)
+
+    /// Sends `request` to the handler and returns at once: the descriptor to poll, which
+    /// becomes readable when the answer is there (`answer(what:)`).
+    public func begin(_ request: [UInt8], what: String) throws -> CInt {
+        try begin(message: [Kind.handler.rawValue] + request, what: what)
+    }
+
+    private func begin(message: [UInt8], what: String) throws -> CInt {
+        reapAbandoned()
+        var (pid, socket) = try current()
+        // A worker that is gone (a driver's init crashed it) is replaced once.
+        if !send(message, to: socket) {
+            abandon()
+            (pid, socket) = try current()
+            guard send(message, to: socket) else {
+                let errno = Posix.lastErrno
+                abandon()
+                throw BootError("send", "\(what) to the kernel-call worker (process \(pid))", kind: .noAnswer, errno: errno)
+            }
+        }
+        return socket
+    }
+
+    /// The answer to the request in progress, once `begin`'s descriptor is readable.
+    public func answer(what: String) throws -> CInt {
+        guard let (pid, socket) = worker else {
+            throw BootError("wait for", what, kind: .noAnswer, detail: "no call in progress")
+        }
+        var answer: CInt = 0
+        if recv(socket, &answer, MemoryLayout<CInt>.size, 0) == MemoryLayout<CInt>.size { return answer }
+        let status = abandon()
+        throw BootError("wait for", what, kind: .noAnswer, detail: "the process making the call (\(pid)) ended without an answer\(status)")
+    }
+
+    /// Walks away from the call in progress, whose bound passed: the worker stays in the
+    /// kernel and holds up nothing; the next call forks another. The error to report.
+    public func abandonCall(what: String, seconds: Int, option: String) -> BootError {
+        let pid = worker.map { "\($0.pid)" } ?? "?"
+        abandon()
+        return BootError("wait for", what, kind: .noAnswer, errno: .timedOut,
+                         detail: "not done after \(seconds) s; left in the kernel in process \(pid), which holds up nothing", option: option)
     }
 
     /// mount(2) in the worker, under `seconds`; throws what `Posix.mount` would.

@@ -76,6 +76,18 @@ public struct NFSMountPlan: Equatable, Sendable {
         }
     }
 
+    /// The modules the first attempt needs (`fs-nfs4` and `nfsv4`, or `fs-nfs` and
+    /// `nfsv3`), from the command line alone: loaded ahead while the network comes up. A
+    /// version the parser would refuse gives none (the mount reports it).
+    public static func firstModules(spec: NFSRootSpec, rootFlags: String?) -> [String] {
+        let words = optionText(spec: spec, rootFlags: rootFlags).split(separator: ",")
+        func value(_ names: String...) -> String? {
+            words.last { word in names.contains { word.hasPrefix($0 + "=") } }.map { String($0.drop { $0 != "=" }.dropFirst()) }
+        }
+        guard let first = try? versions(vers: value("vers", "nfsvers"), minor: value("minorversion"), spec: spec).first else { return [] }
+        return first.hasPrefix("4") ? ["fs-nfs4", "nfsv4"] : ["fs-nfs", "nfsv3"]
+    }
+
     package static func versions(vers: String?, minor: String?, spec: NFSRootSpec) throws -> [String] {
         let refusal = OptionError(option: "root", value: "\(spec)", expected: "vers= of 3, 4, 4.0, 4.1 or 4.2 (minorversion= of 0, 1 or 2)")
         if let minor {
