@@ -40,5 +40,6 @@ final class HandOffTests: XCTestCase {
         let entry = TimelineEntry(stage: "root", start: Uptime(nanoseconds: 3_004_000_000),
                                   end: Uptime(nanoseconds: 12_345_678_901), outcome: "ok")
         XCTAssertEqual(entry.line, "root 3.004 12.345 ok\n")
+        XCTAssertEqual(TimelineEntry.parse(entry.line).map(\.line), [entry.line], "milliseconds, as written")
     }
 }

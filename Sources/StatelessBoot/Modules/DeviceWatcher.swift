@@ -51,9 +51,15 @@ public final class DeviceWatcher {
         if try condition([], false) { return true }
         while true {
             let left = deadline.millisecondsLeft()
-            if left == 0 { return false }
+            if left == 0 {
+                progress?.record("timeout")
+                return false
+            }
             let (events, overflowed) = next(waitingUpTo: min(left, recheckMilliseconds))
-            if try condition(events, overflowed) { return true }
+            if try condition(events, overflowed) {
+                progress?.record("ok")
+                return true
+            }
             progress?.tick()
         }
     }

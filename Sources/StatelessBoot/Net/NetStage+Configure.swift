@@ -55,13 +55,21 @@ extension NetStage {
         log.info("net", "DHCP on \(race.sessions.map(\.interface).joined(separator: ", "))")
         let started = Uptime.now()
         let progress = WaitProgress(what: "a DHCP lease", seconds: options.dhcpTimeoutSeconds, option: "rd.net.timeout.dhcp=", stage: "net", log: log)
-        let (interface, lease) = try race.run(until: seconds(options.dhcpTimeoutSeconds), joinUntil: every ? carrierDeadline : nil,
-                                              progress: progress) {
-            watcher?.handlePending()
-            let late = try newlyUp(try namedLinks())
-            if !late.isEmpty { log.info("net", "DHCP also on \(late.map(\.name).joined(separator: ", ")) (carrier came up)") }
-            return late.map { ($0.name, clientConfiguration($0, step.option)) }
+        let won: (String, DHCPLease)
+        do {
+            won = try race.run(until: seconds(options.dhcpTimeoutSeconds), joinUntil: every ? carrierDeadline : nil, progress: progress) {
+                watcher?.handlePending()
+                let late = try newlyUp(try namedLinks())
+                if !late.isEmpty { log.info("net", "DHCP also on \(late.map(\.name).joined(separator: ", ")) (carrier came up)") }
+                return late.map { ($0.name, clientConfiguration($0, step.option)) }
+            }
+        } catch {
+            progress.record("failed")
+            throw error
         }
+        let (interface, lease) = won
+        log.span(TimelineEntry(stage: "net:dhcp:\(interface)", start: started, end: .now(), outcome: "ok",
+                               detail: "lease \(lease.address) from \(lease.serverIdentifier)"))
         let present = try socket.links()
         for link in present where link.name != interface && wasDown.contains(link.index) && link.isUp {
             try? socket.setLink(link, up: false)

@@ -31,9 +31,13 @@ final class NetStage {
     /// declined). A probe that cannot run is a warning, not a failure: the address is
     /// most likely free, and the boot needs the network.
     package func probe(_ interface: String, _ address: IPv4Address) -> Bool {
+        let start = Uptime.now()
         do {
             guard let link = try socket.links().first(where: { $0.name == interface }) else { return false }
-            guard let holder = try ARPProbe.conflict(for: address, on: link) else { return false }
+            let holder = try ARPProbe.conflict(for: address, on: link)
+            log.span(TimelineEntry(stage: "net:arp-probe:\(interface)", start: start, end: .now(), outcome: holder == nil ? "ok" : "failed",
+                                   detail: "RFC 5227 probe of \(address)"))
+            guard let holder else { return false }
             log.warning("net", "\(interface): \(address) from the DHCP server is already used by \(holder) (ARP); declining it")
             return true
         } catch {

@@ -23,6 +23,8 @@ public enum Applet: Equatable, Sendable {
     case audit
     /// A cached client's background sync of the next release (`stateless update`).
     case update
+    /// Where the boot's time went, from its timeline (`stateless analyze blame`).
+    case analyze
 
     public var name: String {
         switch self {
@@ -34,6 +36,7 @@ public enum Applet: Equatable, Sendable {
         case .liveWatch: return LiveWatchProcess.appletName
         case .audit: return "audit"
         case .update: return "update"
+        case .analyze: return "analyze"
         }
     }
 
@@ -46,11 +49,12 @@ public enum Applet: Equatable, Sendable {
         case .iscsiBridge: return "serve an iSCSI LUN on /dev/nbdN for the life of the machine (started by root)"
         case .liveWatch: return "say in one line when a live snapshot's copy-on-write store is full (started by root)"
         case .update: return "on a system booted from a cache: fetch the server's newer release into the slot not in use; it boots next (a timer runs it)"
+        case .analyze: return "where the boot's time went: blame, critical-chain or plot (an SVG) [TIMELINE] (default /run/stateless/timeline)"
         case .audit: return "on the booted system: what was written since the boot, inside and outside the writable places, and rwtab/statetab lines for it (--save: the form mkstateless audit reads)"
         }
     }
 
-    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .liveWatch, .audit, .update]
+    public static let all: [Applet] = [.boot] + Stage.allCases.filter { $0 != .`init` }.map { .stage($0) } + [.modprobe, .keepLease, .iscsiBridge, .liveWatch, .audit, .update, .analyze]
 
     public static func named(_ name: String) -> Applet? {
         all.first { $0.name == name }
@@ -94,6 +98,10 @@ public enum Applet: Equatable, Sendable {
             Posix.exit(2)
         }
         let context = BootContext(log: Logger(), isInit: self == .boot)
+        switch self {
+        case .boot, .modprobe, .stage: context.log.recordsSpans = true
+        default: break
+        }
         let boot = Boot(context: context)
         switch self {
         case .boot:
@@ -111,6 +119,8 @@ public enum Applet: Equatable, Sendable {
             Posix.exit(LiveWatchProcess.run(arguments, log: context.log))
         case .audit:
             Posix.exit(Self.runAudit(arguments))
+        case .analyze:
+            Posix.exit(Self.runAnalyze(arguments))
         case .update:
             context.log.openKmsg()
             Posix.exit(CacheUpdate.run(arguments, log: context.log))
@@ -150,6 +160,31 @@ public enum Applet: Equatable, Sendable {
             print("stateless audit: \(error)")
             return 1
         }
+    }
+
+    /// `stateless analyze [blame|critical-chain|plot] [TIMELINE]`.
+    static func runAnalyze(_ arguments: [String]) -> Int32 {
+        let view = arguments.first ?? "blame"
+        guard ["blame", "critical-chain", "plot"].contains(view), arguments.count <= 2 else {
+            print("usage: stateless analyze [blame | critical-chain | plot] [TIMELINE]")
+            return 2
+        }
+        let path = arguments.count == 2 ? arguments[1] : HandOff.timeline
+        guard let text = try? Posix.readText(path) else {
+            print("stateless analyze: cannot read \(path) (a boot by Stateless leaves it; TIMELINE names another)")
+            return 1
+        }
+        let analysis = BootAnalysis(TimelineEntry.parse(text))
+        guard !analysis.entries.isEmpty else {
+            print("stateless analyze: \(path) has no timeline entries")
+            return 1
+        }
+        switch view {
+        case "critical-chain": print(analysis.criticalChain(), terminator: "")
+        case "plot": print(analysis.plot(), terminator: "")
+        default: print(analysis.blame(), terminator: "")
+        }
+        return 0
     }
 
     private func runAlone(_ stage: Stage, _ boot: Boot) {

@@ -61,21 +61,54 @@ public enum HandOff {
     }
 }
 
-/// One line of /run/stateless/timeline: `STAGE START END OUTCOME`, times in seconds of
-/// uptime, so `sort -k2 -n` or a plot reads it directly.
+/// One line of /run/stateless/timeline: `NAME START END OUTCOME [DETAIL…]`, times in
+/// seconds of uptime, so `sort -k2 -n` or a plot reads it directly. A stage's line is
+/// named after the stage (`root`, `exec-init`); the spans inside stages are named
+/// `KIND:WHAT` (`module:ext4`, `wait`, `net:dhcp:ens3`), with what explains them in
+/// DETAIL (why a module loaded, what a wait waited for and the option bounding it).
 public struct TimelineEntry: Equatable, Sendable {
-    public var stage: String
+    public var name: String
     public var start: Uptime
     public var end: Uptime
-    /// `ok`, or `failed`.
+    /// `ok`, `failed`, or for a wait `timeout`.
     public var outcome: String
+    public var detail: String?
 
-    public init(stage: String, start: Uptime, end: Uptime, outcome: String) {
-        self.stage = stage
+    public init(stage name: String, start: Uptime, end: Uptime, outcome: String, detail: String? = nil) {
+        self.name = name
         self.start = start
         self.end = end
         self.outcome = outcome
+        self.detail = detail
     }
 
-    public var line: String { "\(stage) \(start) \(end) \(outcome)\n" }
+    /// A module's load: from the worker's start to the module live (or failed).
+    public static func module(_ module: String, start: Uptime, end: Uptime, outcome: String, reason: String) -> TimelineEntry {
+        TimelineEntry(stage: "module:" + module, start: start, end: end, outcome: outcome, detail: reason)
+    }
+
+    /// A bounded wait: what was waited for, and the option bounding it.
+    public static func wait(_ what: String, option: String, start: Uptime, end: Uptime, outcome: String) -> TimelineEntry {
+        TimelineEntry(stage: "wait", start: start, end: end, outcome: outcome, detail: "\(what) (\(option))")
+    }
+
+    public var line: String {
+        let words = [name, "\(start)", "\(end)", outcome] + (detail.map { [$0.replacingAll("\n", with: " ")] } ?? [])
+        return words.joined(separator: " ") + "\n"
+    }
+
+    /// A stage's line, not a span inside one.
+    public var isStage: Bool { !name.contains(":") && name != "wait" }
+
+    public var seconds: Double { Double(end.nanoseconds - start.nanoseconds) / 1e9 }
+
+    /// The entries of a timeline file; lines that are not entries are skipped.
+    public static func parse(_ text: String) -> [TimelineEntry] {
+        text.split(separator: "\n").compactMap { line in
+            let words = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: true)
+            guard words.count >= 4, let start = Uptime(seconds: words[1]), let end = Uptime(seconds: words[2]) else { return nil }
+            return TimelineEntry(stage: String(words[0]), start: start, end: end, outcome: String(words[3]),
+                                 detail: words.count > 4 ? String(words[4]) : nil)
+        }
+    }
 }

@@ -15,6 +15,15 @@ public struct Uptime: Comparable, Sendable, CustomStringConvertible {
         now >= self ? 0 : Int((nanoseconds - now.nanoseconds) / 1_000_000)
     }
 
+    /// Parses `SECONDS[.FRACTION]` as `description` writes it (or /proc/uptime).
+    public init?<S: StringProtocol>(seconds text: S) {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = UInt64(parts[0]), parts.count == 1 || (!parts[1].isEmpty && parts[1].allSatisfy(\.isNumber)) else { return nil }
+        let digits = parts.count > 1 ? String(parts[1].prefix(9)) : ""
+        let fraction = UInt64(digits.isEmpty ? "0" : digits)! * [1, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1000, 100, 10, 1][digits.count]
+        self.init(nanoseconds: whole * 1_000_000_000 + fraction)
+    }
+
     /// Seconds with three decimals, as /proc/uptime prints them.
     public var description: String {
         let millis = nanoseconds / 1_000_000

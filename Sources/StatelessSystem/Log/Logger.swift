@@ -48,6 +48,18 @@ public final class Logger {
         }
     }
 
+    /// Whether `span` appends to the boot's timeline: in the boot's processes (PID 1, the
+    /// stage applets, the kernel's modprobe), not in an admin's `stateless audit`.
+    public var recordsSpans = false
+
+    /// Appends a span inside a stage (a module's load, a bounded wait, a network
+    /// exchange) to /run/stateless/timeline, for `stateless analyze`. Spans under a
+    /// millisecond are left out: a wait whose condition already held is no wait.
+    public func span(_ entry: TimelineEntry) {
+        guard recordsSpans, entry.end.nanoseconds >= entry.start.nanoseconds + 1_000_000 else { return }
+        _ = try? Posix.writeFile(HandOff.timeline, entry.line, append: true)
+    }
+
     public func error(_ stage: String, _ message: String) { write(.error, stage, message) }
     public func warning(_ stage: String, _ message: String) { write(.warning, stage, message) }
     public func notice(_ stage: String, _ message: String) { write(.notice, stage, message) }

@@ -39,6 +39,7 @@ public final class ModuleLoader {
 
     private struct Load {
         var job: ModuleLoadQueue.Job
+        var start: Uptime
         var descriptor: CInt
         var deadline: Uptime
         var progress: WaitProgress
@@ -230,7 +231,7 @@ public final class ModuleLoader {
                 let descriptor = try workers[index].begin(Array(job.name.utf8), what: Self.what(job))
                 let progress = WaitProgress(what: Self.what(job), seconds: timeoutSeconds, option: "stateless.module-timeout=",
                                             stage: "modules", log: log)
-                inFlight[index] = Load(job: job, descriptor: descriptor, deadline: Uptime.now().adding(milliseconds: timeoutSeconds * 1000),
+                inFlight[index] = Load(job: job, start: .now(), descriptor: descriptor, deadline: Uptime.now().adding(milliseconds: timeoutSeconds * 1000),
                                        progress: progress)
             } catch {
                 log.warning("modules", "\(error) (for \(job.alias)); the boot goes on without it")
@@ -241,17 +242,21 @@ public final class ModuleLoader {
 
     /// One load ended: its failure logged, the modules that became live for it recorded.
     private func end(_ index: Int, status: Result<CInt, Error>) {
-        guard let job = inFlight.removeValue(forKey: index)?.job else { return }
+        guard let load = inFlight.removeValue(forKey: index) else { return }
+        let job = load.job
         queue.finish(job.name)
+        var outcome = "failed"
         switch status {
         case .failure(let error):
             // A driver's init can hang on broken hardware; the boot goes on without it.
             log.warning("modules", "\(error) (for \(job.alias)); the boot goes on without it")
+            if (error as? BootError)?.errno == .timedOut { outcome = "timeout" }
         case .success(let status) where status < 0:
             log.warning("modules", BootError("load module", job.name, errno: .init(rawValue: -status), detail: "for \(job.alias)").description)
         case .success:
-            break
+            outcome = "ok"
         }
+        log.span(.module(job.name, start: load.start, end: .now(), outcome: outcome, reason: "\(job.reason): \(job.alias)"))
         // What became live is this load's, unless another load in progress inserts it.
         let others = queue.running.values.reduce(into: Set<String>()) { $0.formUnion($1.dependencies + [$1.name]) }
         let became = Self.liveModules().reversed().filter { !accounted.contains($0) && !others.contains($0) }

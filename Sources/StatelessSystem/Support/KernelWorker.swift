@@ -56,8 +56,14 @@ public final class KernelWorker {
                 abandon()
                 throw BootError("wait for", what, kind: .noAnswer, errno: error)
             }
-            if ready { return try answer(what: what) }
-            guard deadline.millisecondsLeft() > 0 else { throw abandonCall(what: what, seconds: seconds, option: option) }
+            if ready {
+                progress.record("ok")
+                return try answer(what: what)
+            }
+            guard deadline.millisecondsLeft() > 0 else {
+                progress.record("timeout")
+                throw abandonCall(what: what, seconds: seconds, option: option)
+            }
             progress.tick()
         }
     }

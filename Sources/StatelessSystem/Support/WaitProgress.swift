@@ -27,6 +27,11 @@ public struct WaitProgress {
         nextReport = start.adding(milliseconds: Self.firstReportMilliseconds)
     }
 
+    /// Records the wait in the timeline: `ok` when what it waited for came, else `timeout`.
+    public func record(_ outcome: String, now: Uptime = .now()) {
+        log.span(.wait(what, option: option, start: start, end: now, outcome: outcome))
+    }
+
     public mutating func tick(now: Uptime = .now()) {
         if let line = due(now: now) { log.notice(stage, line) }
     }
