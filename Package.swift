@@ -78,7 +78,8 @@ let package = Package(
             swiftSettings: earlyBootSwiftSettings,
             // The production build is the plain `swift build -c release`: the Swift
             // runtime linked in statically (the initramfs has no libswiftCore.so).
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "--no-export-dynamic",
+                                            "-Xlinker", "--gc-sections", "-Xlinker", "--icf=all", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))]
         ),
 
         // The write audit's report: written by `stateless audit`, read by `mkstateless

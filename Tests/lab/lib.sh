@@ -379,6 +379,7 @@ R() { echo "REPORT $*"; }
 R "uptime=$up"
 R "init=$0 pid=$$"
 R "modprobe_path=$(cat /proc/sys/kernel/modprobe 2>&1)"
+R "memavailable=$(awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo)"
 # lab.wait=PATH: wait (30 s at most) until PATH exists, e.g. a flag the host writes on the
 # NFS export after changing something there; then drop the caches so reads go to the root.
 wait_for=$(sed -n 's/.*lab\.wait=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -575,6 +576,7 @@ lab_floor_image() { # OUT
 /bin/busybox mount -t proc proc /proc
 read up _ </proc/uptime
 echo "REPORT uptime=$up"
+while read -r key value _; do [ "$key" = MemAvailable: ] && echo "REPORT memavailable=$value"; done </proc/meminfo
 echo "REPORT done=yes"
 /bin/busybox poweroff -f
 FLOOR

@@ -22,17 +22,22 @@ public struct BootAnalysis: Sendable {
     }
 
     /// The stages from the real init back to the kernel, each with the spans it waited
-    /// for (those that ended inside it, longest overlap first).
-    public func criticalChain(spansPerStage: Int = 3) -> String {
+    /// for: from the stage's end backwards, the span that ended last before that point,
+    /// then the one that ended last before that span started, and so on (systemd's
+    /// critical chain). Loads that ran beside the stage without holding it up are not on it.
+    public func criticalChain(spansPerStage: Int = 4) -> String {
         let stages = entries.filter(\.isStage)
         var lines: [String] = []
         if let last = stages.last { lines.append("the real init started at \(last.end) s uptime") }
         for stage in stages.reversed() {
             lines.append("\(stage.name) @\(stage.start)s +\(Self.seconds(stage.seconds))" + (stage.outcome == "ok" ? "" : " (\(stage.outcome))"))
-            let inside = entries.filter { !$0.isStage && $0.end > stage.start && $0.end <= stage.end }
-            let overlap = { (entry: TimelineEntry) in Double(entry.end.nanoseconds - max(entry.start, stage.start).nanoseconds) / 1e9 }
-            for span in inside.sorted(by: { overlap($0) > overlap($1) }).prefix(spansPerStage) {
+            var point = stage.end
+            for _ in 0..<spansPerStage {
+                guard let span = entries.filter({ !$0.isStage && $0.end <= point && $0.end > stage.start && $0.start < point })
+                    .max(by: { ($0.end, $0.start) < ($1.end, $1.start) })
+                else { break }
                 lines.append("  └─\(Self.label(span)) @\(span.start)s +\(Self.seconds(span.seconds))")
+                point = span.start
             }
         }
         if let kernel { lines.append("kernel @0.000s +\(Self.seconds(kernel.seconds)) (until /init ran)") }

@@ -10,9 +10,11 @@ public enum ImageCompression: String, CaseIterable, Sendable {
     /// The command that compresses standard input to standard output.
     public var compressCommand: [String]? {
         switch self {
-        // -19 without --ultra keeps the window at 8 MiB, within what the kernel's
-        // decompressor is built to handle.
-        case .zstd: return ["zstd", "-19", "-q", "-c"]
+        // The kernel's decompressor allocates the whole window while it unpacks, beside
+        // the image and what it unpacks to: a 1 MiB window instead of -19's 8 MiB takes
+        // 7 MB less RAM at the peak for 1.2 % more bytes (the modules inside are
+        // compressed already), which lets the generic image boot in 128 MB.
+        case .zstd: return ["zstd", "-19", "--zstd=wlog=20", "-q", "-c"]
         // The kernel's xz decoder supports only CRC32 (or no) integrity checks, not
         // xz's default CRC64.
         // The x86 BCJ filter (the kernel decoder has it: CONFIG_XZ_DEC_X86) makes the
