@@ -43,11 +43,17 @@ public final class DeviceWatcher {
     /// the start, when a load ended, and on a periodic re-check) and whether events were
     /// lost, in which case sysfs is scanned again for modaliases and the condition should
     /// re-scan what it watches. `progress` prints the `still waiting` lines.
+    ///
+    /// The bound is the time the device has once its drivers are in: while module loads
+    /// are still running (coldplug's, each within stateless.module-timeout=), the clock
+    /// stops, deadline and progress alike. Otherwise `rd.timeout=1` on a slow machine
+    /// would run out while the disk's driver was still loading.
     public func wait(
         until deadline: Uptime, progress: WaitProgress? = nil, recheckMilliseconds: Int = recheckMilliseconds,
         for condition: (_ events: [Uevent], _ overflowed: Bool) throws -> Bool
     ) rethrows -> Bool {
         var progress = progress
+        var deadline = deadline
         if try condition([], false) { return true }
         while true {
             let left = deadline.millisecondsLeft()
@@ -55,7 +61,14 @@ public final class DeviceWatcher {
                 progress?.record("timeout")
                 return false
             }
+            let loading = !modules.isIdle
+            let before = Uptime.now()
             let (events, overflowed) = next(waitingUpTo: min(left, recheckMilliseconds))
+            if loading {
+                let paused = Uptime.now().milliseconds(since: before)
+                deadline = deadline.adding(milliseconds: paused)
+                progress?.pause(milliseconds: paused)
+            }
             if try condition(events, overflowed) {
                 progress?.record("ok")
                 return true

@@ -22,7 +22,7 @@ extension KernelOption {
         "a shell before STAGE: cmdline, modules, net, root, overlay, switch-root (bare: before switch-root); dracut's hook names map to ours",
         stage: .cmdline, origin: .dracut, section: .boot)
     public static let rdTimeout = KernelOption(
-        "rd.timeout", .seconds(1...86400), default: "30", "seconds to wait for the root device (dracut's 0, forever, is refused: every wait has a bound)",
+        "rd.timeout", .seconds(1...86400), default: "30", "seconds to wait for the root device, not counting the time its drivers take to load (dracut's 0, forever, is refused: every wait has a bound)",
         stage: .root, origin: .dracut, section: .boot)
     public static let rdRetry = KernelOption(
         "rd.retry", .seconds(0...86400), "seconds to retry a root that failed with an error that can pass (default 5 for a disk, 60 for a network root)",

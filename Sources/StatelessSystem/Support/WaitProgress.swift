@@ -14,7 +14,10 @@ public struct WaitProgress {
     package let option: String
     package let stage: String
     package let log: Logger
-    package let start: Uptime
+    /// When the bound's clock started: moved on by `pause`.
+    package private(set) var start: Uptime
+    /// When the wait began, for the timeline.
+    private let began: Uptime
     var nextReport: Uptime
 
     public init(what: String, seconds: Int, option: String, stage: String, log: Logger, start: Uptime = .now()) {
@@ -24,12 +27,19 @@ public struct WaitProgress {
         self.stage = stage
         self.log = log
         self.start = start
+        began = start
         nextReport = start.adding(milliseconds: Self.firstReportMilliseconds)
+    }
+
+    /// Stops the clock for `milliseconds` that do not count against the bound.
+    public mutating func pause(milliseconds: Int) {
+        start = start.adding(milliseconds: milliseconds)
+        nextReport = nextReport.adding(milliseconds: milliseconds)
     }
 
     /// Records the wait in the timeline: `ok` when what it waited for came, else `timeout`.
     public func record(_ outcome: String, now: Uptime = .now()) {
-        log.span(.wait(what, option: option, start: start, end: now, outcome: outcome))
+        log.span(.wait(what, option: option, start: began, end: now, outcome: outcome))
     }
 
     public mutating func tick(now: Uptime = .now()) {
