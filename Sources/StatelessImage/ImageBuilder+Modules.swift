@@ -64,7 +64,7 @@ extension ImageBuilder {
         } catch {
             throw ImageError("stage modules", versionDirectory.path, error.localizedDescription)
         }
-        try compressModules(closure.modules.map { versionDirectory.appendingPathComponent("kernel").appendingPathComponent($0.path).path })
+        try compressModules(closure.modules, in: versionDirectory.appendingPathComponent("kernel"))
         try HostCommand.run(["depmod", "-b", staging.path, options.kernelVersion])
         try HostFiles.addTree(versionDirectory.path, to: &tree, prefix: "lib/modules/\(options.kernelVersion)")
 
@@ -72,21 +72,22 @@ extension ImageBuilder {
         return ModuleContents(closure: closure, firmware: firmware, hostOnly: hostOnly)
     }
 
-    /// Compresses the staged module files in place (`moduleCompression`), in one batch per
-    /// processor; files the kernel package already compressed stay as they are.
-    func compressModules(_ paths: [String]) throws {
-        if options.moduleCompression == .gzip {
-            throw ImageError("compress modules", "gzip", "libkmod as Debian builds it reads xz and zstd modules, not gzip ones; use xz, zstd or none")
+    /// Compresses the staged module files in place (`moduleCompression`), each format in
+    /// one batch per processor; files the kernel package already compressed stay as they are.
+    func compressModules(_ modules: [ModuleClosure.Module], in kernelDirectory: URL) throws {
+        var batches: [(ModuleCompression.Format, [String])] = []
+        for format in [ModuleCompression.Format.zstd, .xz] {
+            let files = modules.filter { $0.path.hasSuffix(".ko") && options.moduleCompression.format(forModuleAt: $0.path) == format }
+                .map { kernelDirectory.appendingPathComponent($0.path).path }
+            let count = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
+            batches += (0..<count).map { batch in (format, stride(from: batch, to: files.count, by: count).map { files[$0] }) }.filter { !$0.1.isEmpty }
         }
-        let plain = paths.filter { $0.hasSuffix(".ko") }
-        guard !plain.isEmpty, options.moduleCompression != .none else { return }
-        let batches = max(1, min(ProcessInfo.processInfo.activeProcessorCount, plain.count))
         let failures = Failures()
-        let compression = options.moduleCompression
-        DispatchQueue.concurrentPerform(iterations: batches) { batch in
-            let files = stride(from: batch, to: plain.count, by: batches).map { plain[$0] }
+        let work = batches
+        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+            let (format, files) = work[index]
             do {
-                try HostCommand.run(compression.moduleCompressCommand(files) ?? [])
+                try HostCommand.run(format.command(files))
             } catch {
                 failures.add(error as? ImageError ?? ImageError("compress modules", files.first ?? "", "\(error)"))
             }

@@ -17,9 +17,8 @@ public struct ImageBuilder {
         public var binary: String
         public var output: String
         public var compression: ImageCompression = .zstd
-        /// How each module file is compressed inside the image (libkmod decompresses the
-        /// ones a boot loads); `none` leaves them as the kernel package has them.
-        public var moduleCompression: ImageCompression = .xz
+        /// How each module file is compressed inside the image.
+        public var moduleCompression: ModuleCompression = .mixed
         /// A profile file path: the modules to include, or with `hostOnly` the classes of
         /// module the machine's own may come from.
         public var profile: String

@@ -14,6 +14,7 @@ struct MkStateless: ParsableCommand {
 }
 
 extension ImageCompression: ExpressibleByArgument {}
+extension ModuleCompression: ExpressibleByArgument {}
 
 /// The running executable, for finding `stateless` and `Initramfs/` beside it.
 func executablePath() -> String {
@@ -48,8 +49,8 @@ struct Build: ParsableCommand {
     @Option(help: "zstd, xz, gzip or none.")
     var compression: ImageCompression = .zstd
 
-    @Option(help: "How each module file is compressed inside the image: xz, zstd, gzip or none (libkmod decompresses the ones a boot loads; the kernel unpacks the rest as stored bytes).")
-    var moduleCompression: ImageCompression = .xz
+    @Option(help: "How each module file is compressed inside the image: mixed (zstd for filesystems, network and library modules, which nearly every boot loads; xz for drivers), xz, zstd or none. libkmod decompresses the ones a boot loads; the kernel unpacks the rest as stored bytes.")
+    var moduleCompression: ModuleCompression = .mixed
 
     @Option(help: "Module profile: a name in SKELETON/modules/ or a file path (default: generic; with --hostonly, hostonly, which limits the machine's modules to classes a boot needs).")
     var profile: String?

@@ -77,6 +77,11 @@ struct Modprobe {
             missing.append(name)
         }
         HandOff.recordLoadedModules(loader.takeUnreported(), log: log)
+        // What each request cost, from the process's start: the kernel waits for it.
+        if let started = Posix.startTime() {
+            log.span(TimelineEntry(stage: "modprobe:" + request.names.joined(separator: ","), start: started, end: .now(),
+                                   outcome: missing.isEmpty ? "ok" : "failed", detail: "the kernel's request_module()"))
+        }
         if !missing.isEmpty {
             // The kernel asks for many optional things (net-pf-10, crypto-…) and passes -q:
             // then a miss is routine, not a warning.

@@ -127,7 +127,10 @@ final class NetStage {
             log.info("net", "renamed \(link.name) (\(link.macText)) to \(name), the name the booted system's udev gives it (net.ifnames=0 keeps \(link.name))")
             renamed = true
         }
-        if renamed { links = try socket.links() }
+        // Listed again for the new names; a link that appeared meanwhile (its driver is
+        // still probing the next device) is left for the next look, which names it while
+        // it is down: returned now, it would be brought up under the kernel's name.
+        if renamed { links = try socket.links().filter { $0.isLoopback || named.contains($0.index) } }
         return links
     }
 

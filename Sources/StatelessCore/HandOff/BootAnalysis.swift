@@ -85,6 +85,7 @@ public struct BootAnalysis: Sendable {
         if entry.isStage { return "#337ab7" }
         if entry.name.hasPrefix("module:") { return "#5cb85c" }
         if entry.name == "wait" { return "#f0ad4e" }
+        if entry.name.hasPrefix("modprobe:") { return "#5bc0de" }  // the kernel's module requests
         return "#8e6bbf"  // network exchanges
     }
 

@@ -64,7 +64,7 @@ public enum HandOff {
 /// One line of /run/stateless/timeline: `NAME START END OUTCOME [DETAIL…]`, times in
 /// seconds of uptime, so `sort -k2 -n` or a plot reads it directly. A stage's line is
 /// named after the stage (`root`, `exec-init`); the spans inside stages are named
-/// `KIND:WHAT` (`module:ext4`, `wait`, `net:dhcp:ens3`), with what explains them in
+/// `KIND:WHAT` (`module:ext4`, `modprobe:fs-xfs`, `wait`, `net:dhcp:ens3`), with what explains them in
 /// DETAIL (why a module loaded, what a wait waited for and the option bounding it).
 public struct TimelineEntry: Equatable, Sendable {
     public var name: String

@@ -25,36 +25,6 @@ public enum ImageCompression: String, CaseIterable, Sendable {
         }
     }
 
-    /// The command that compresses module files in place, each to `NAME.ko` + `moduleSuffix`.
-    ///
-    /// Modules are compressed one by one: the kernel then unpacks them as stored bytes (a
-    /// zstd or xz block of compressed data is copied, not decoded) and libkmod decompresses
-    /// only the ones a boot loads, so the image unpacks to a third of the size, in a third
-    /// of the kernel's time and RAM. xz by default: per file it is 1.1 MB smaller than zstd
-    /// over a generic image's modules and smaller even than one zstd stream over all of
-    /// them (docs/images.md has the figures). No BCJ filter: a module is a relocatable
-    /// object whose calls are not yet resolved, and liblzma's x86 filter gains nothing on it.
-    public func moduleCompressCommand(_ files: [String]) -> [String]? {
-        switch self {
-        case .zstd: return ["zstd", "-19", "-q", "--rm"] + files
-        // xz's preset 6 and 9 differ only in the dictionary, and no module is larger than
-        // preset 6's 8 MiB: the same output at a fraction of the memory.
-        case .xz: return ["xz", "-6", "-q", "-T1", "--check=crc32"] + files
-        // libkmod as Debian builds it reads xz and zstd modules, not gzip ones.
-        case .gzip, .none: return nil
-        }
-    }
-
-    /// What in-place compression appends to a module's file name.
-    public var moduleSuffix: String {
-        switch self {
-        case .zstd: return ".zst"
-        case .xz: return ".xz"
-        case .gzip: return ".gz"
-        case .none: return ""
-        }
-    }
-
     /// The command that decompresses a file to standard output.
     public func decompressCommand(_ path: String) -> [String]? {
         switch self {

@@ -137,6 +137,11 @@ public final class ModuleLoader {
         }
     }
 
+    /// Whether a module in this image serves `alias` (loaded or not).
+    public func serves(_ alias: String) -> Bool {
+        withModules(serving: alias) { !$0.isEmpty }
+    }
+
     /// Waits until every queued load has ended, or `deadline` passes (each load has its
     /// own bound too): before switch-root, and for `udevadm settle`'s part of the
     /// `modules` applet.

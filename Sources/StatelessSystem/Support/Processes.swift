@@ -19,6 +19,18 @@ extension Posix {
     /// exit(3).
     public static func exit(_ status: CInt) -> Never { Glibc.exit(status) }
 
+    /// When this process started, in uptime: /proc/self/stat's starttime (field 22, clock
+    /// ticks since boot; the comm field before it may hold spaces and parentheses, so the
+    /// fields are counted after its closing one). nil if it cannot be read.
+    public static func startTime() -> Uptime? {
+        guard let text = try? readText("/proc/self/stat"), let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so starttime (field 22) is fields[19].
+        guard fields.count > 19, let ticks = UInt64(fields[19]) else { return nil }
+        let perSecond = UInt64(max(1, sysconf(CInt(_SC_CLK_TCK))))
+        return Uptime(nanoseconds: ticks * (1_000_000_000 / perSecond))
+    }
+
     /// kill(2); a process that is gone already is no error worth reporting.
     public static func send(_ signal: ProcessSignal, to pid: ProcessID) {
         _ = Glibc.kill(pid, signal.number)

@@ -112,6 +112,15 @@ struct NFSExportLayer: RootLayer {
             context.watcher.modules.load(alias: "nfsv\(attempt.version.prefix(1))", reason: "NFS \(purpose)")
         }
         plan.attempts.first.map(loadModules)
+        // The kernel asks for `rpc-auth-6` (RPCSEC_GSS) during every NFSv4 mount; with no
+        // module for it in the image (Kerberos needs rpc.gssd, which no initramfs of ours
+        // runs), the answer is no, given without starting the modprobe helper each time.
+        // Only while none of our module loads runs: a driver's init may ask the kernel
+        // for something the image does serve (a crypto algorithm).
+        let gssAnswerKnown = !context.watcher.modules.serves("rpc-auth-6")
+        func mountAnsweringGSS(_ mount: () throws -> Void) throws {
+            if gssAnswerKnown && context.watcher.modules.isIdle { try ModuleRequests.answeredWithoutHelper(mount) } else { try mount() }
+        }
         /// One round over the plan's versions that ended in no mount.
         struct RoundFailed: Error {
             var attempt: NFSMountPlan.Attempt
@@ -136,8 +145,10 @@ struct NFSExportLayer: RootLayer {
                 for attempt in plan.attempts where withoutV4 == nil || attempt.type == "nfs" {
                     loadModules(attempt)
                     do {
-                        try context.watcher.modules.kernelCalls.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags,
-                                                                      data: attempt.data, seconds: options.mountTimeoutSeconds, stage: context.stage, log: context.log)
+                        try mountAnsweringGSS {
+                            try context.watcher.modules.kernelCalls.mount(source: plan.source, target: mountPoint, type: attempt.type, flags: plan.flags,
+                                                                          data: attempt.data, seconds: options.mountTimeoutSeconds, stage: context.stage, log: context.log)
+                        }
                     } catch let error as BootError where error.kind == .failed {
                         // mount(2)'s own answer; a call that outlived its bound (.noAnswer)
                         // is thrown at once, not retried: it may still complete.
