@@ -13,7 +13,7 @@ public enum ImageCompression: String, CaseIterable, Sendable {
         // The kernel's decompressor allocates the whole window while it unpacks, beside
         // the image and what it unpacks to: a 1 MiB window instead of -19's 8 MiB takes
         // 7 MB less RAM at the peak for 1.2 % more bytes (the modules inside are
-        // compressed already), which lets the generic image boot in 128 MB.
+        // compressed already).
         case .zstd: return ["zstd", "-19", "--zstd=wlog=20", "-q", "-c"]
         // The kernel's xz decoder supports only CRC32 (or no) integrity checks, not
         // xz's default CRC64.
