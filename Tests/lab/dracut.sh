@@ -18,7 +18,12 @@ with_kernel_on_host() { # COMMAND…
     umount /boot /lib/modules
     return "$rc"
   fi
-  local created_link= created_dir= created_config= rc=0
+  local created_link= created_dir= created_config= bound= rc=0
+  # A /lib/modules/$KVER with no modules in it (linux-headers' `build` link alone, as the
+  # stuck-module scenario's package leaves it): the cache's tree is bound over it meanwhile.
+  if [ -d "/lib/modules/$KVER" ] && [ ! -L "/lib/modules/$KVER" ] && [ ! -d "/lib/modules/$KVER/kernel" ]; then
+    mount --bind "$KDIR/lib/modules/$KVER" "/lib/modules/$KVER" && bound=1
+  fi
   if [ ! -e "/lib/modules/$KVER" ]; then
     [ -d /lib/modules ] || { mkdir -p /lib/modules && created_dir=1; }
     ln -s "$KDIR/lib/modules/$KVER" "/lib/modules/$KVER" && created_link=1
@@ -27,6 +32,7 @@ with_kernel_on_host() { # COMMAND…
     mkdir -p /boot && ln -s "$KDIR/boot/config-$KVER" "/boot/config-$KVER" && created_config=1
   fi
   "$@" || rc=1
+  [ -n "$bound" ] && umount "/lib/modules/$KVER"
   [ -n "$created_link" ] && rm -f "/lib/modules/$KVER"
   [ -n "$created_dir" ] && rmdir /lib/modules 2>/dev/null
   [ -n "$created_config" ] && rm -f "/boot/config-$KVER"
