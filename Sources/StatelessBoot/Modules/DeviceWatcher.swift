@@ -33,9 +33,14 @@ public final class DeviceWatcher {
 
     /// Queues the modules for what sysfs lists now (at coldplug, and after lost events).
     private func rescan() {
-        for (alias, rank) in Coldplug.modaliases() where loadsNetworkDrivers || rank != Coldplug.networkRank {
-            modules.request(alias: alias, reason: "coldplug", rank: rank)
-        }
+        for (alias, rank) in Coldplug.modaliases() { request(alias, reason: "coldplug", rank: rank) }
+    }
+
+    /// Queues a device's modules, unless it is a network controller this boot leaves to
+    /// the booted system.
+    private func request(_ alias: String, reason: String, rank: Int) {
+        guard loadsNetworkDrivers || rank != Coldplug.networkRank else { return }
+        modules.request(alias: alias, reason: reason, rank: rank)
     }
 
     /// Handles device events and module loads until `condition` holds or `deadline`
@@ -120,8 +125,6 @@ public final class DeviceWatcher {
         guard event.action == "add" || event.action == "bind" || event.action == "change",
               let alias = event.modalias
         else { return }
-        let rank = Coldplug.rank(alias)
-        guard loadsNetworkDrivers || rank != Coldplug.networkRank else { return }
-        modules.request(alias: alias, reason: "uevent", rank: rank)
+        request(alias, reason: "uevent", rank: Coldplug.rank(alias))
     }
 }

@@ -93,15 +93,13 @@ public struct Boot {
             return
         }
         do {
-            let saved = try? Posix.readText(Self.modprobeSetting).trimmingNewline()
-            try Posix.writeFile(Self.modprobeSetting, helper + "\n")
+            let saved = try? Posix.readText(ModuleRequests.setting).trimmingNewline()
+            try Posix.writeFile(ModuleRequests.setting, helper + "\n")
             context.savedModprobe = saved
         } catch {
             log.warning("init", "cannot register \(helper) for the kernel's module requests: \(error)")
         }
     }
-
-    static let modprobeSetting = "/proc/sys/kernel/modprobe"
 
     /// Userspace writes to /dev/kmsg are rate-limited by default; the boot's lines are
     /// few but come in bursts (one per module), so the limit is lifted until switch-root
@@ -241,8 +239,8 @@ public struct Boot {
                 context.record(TimelineEntry(stage: "exec-init", start: start, end: .now(), outcome: "ok"))
                 log.info("switch-root", "executing \(initPath) at \(Uptime.now()) s uptime")
                 // The root's own modprobe serves the kernel's requests from now on.
-                if let saved = context.savedModprobe, (try? Posix.writeFile(Self.modprobeSetting, saved + "\n")) == nil {
-                    log.warning("switch-root", "cannot give \(Self.modprobeSetting) back its \(saved); the kernel's module requests fail in the booted system")
+                if let saved = context.savedModprobe, (try? Posix.writeFile(ModuleRequests.setting, saved + "\n")) == nil {
+                    log.warning("switch-root", "cannot give \(ModuleRequests.setting) back its \(saved); the kernel's module requests fail in the booted system")
                 }
                 // Last: the booted system gets the kernel's kmsg rate limit back.
                 if let saved = context.savedDevkmsg, (try? Posix.writeFile(Self.devkmsgSetting, saved + "\n")) != nil {

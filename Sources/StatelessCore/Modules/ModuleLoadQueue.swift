@@ -64,13 +64,18 @@ public struct ModuleLoadQueue: Sendable {
     /// waiting load shares a module with a running one.
     public mutating func next() -> Job? {
         guard running.count < slots else { return nil }
-        let busy = running.values.reduce(into: Set<String>()) { $0.formUnion($1.modules) }
+        let busy = modulesInFlight
         let candidates = waiting.indices.filter { busy.isDisjoint(with: waiting[$0].job.modules) }
         guard let index = candidates.min(by: { (waiting[$0].job.rank, waiting[$0].sequence) < (waiting[$1].job.rank, waiting[$1].sequence) })
         else { return nil }
         let job = waiting.remove(at: index).job
         running[job.name] = job
         return job
+    }
+
+    /// Every module the running loads may insert.
+    public var modulesInFlight: Set<String> {
+        running.values.reduce(into: Set<String>()) { $0.formUnion($1.modules) }
     }
 
     /// The load of `name` ended (done, failed or abandoned).

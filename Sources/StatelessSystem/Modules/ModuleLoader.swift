@@ -41,7 +41,6 @@ public final class ModuleLoader {
         var job: ModuleLoadQueue.Job
         var start: Uptime
         var descriptor: CInt
-        var deadline: Uptime
         var progress: WaitProgress
     }
 
@@ -217,7 +216,7 @@ public final class ModuleLoader {
             for ((index, load), events) in zip(busy, ready) {
                 if events != 0 {
                     end(index, status: Result { try workers[index].answer(what: Self.what(load.job)) })
-                } else if load.deadline.millisecondsLeft() == 0 {
+                } else if load.start.adding(milliseconds: timeoutSeconds * 1000).millisecondsLeft() == 0 {
                     let error = workers[index].abandonCall(what: Self.what(load.job), seconds: timeoutSeconds, option: "stateless.module-timeout=")
                     end(index, status: .failure(error))
                 } else {
@@ -236,8 +235,7 @@ public final class ModuleLoader {
                 let descriptor = try workers[index].begin(Array(job.name.utf8), what: Self.what(job))
                 let progress = WaitProgress(what: Self.what(job), seconds: timeoutSeconds, option: "stateless.module-timeout=",
                                             stage: "modules", log: log)
-                inFlight[index] = Load(job: job, start: .now(), descriptor: descriptor, deadline: Uptime.now().adding(milliseconds: timeoutSeconds * 1000),
-                                       progress: progress)
+                inFlight[index] = Load(job: job, start: .now(), descriptor: descriptor, progress: progress)
             } catch {
                 log.warning("modules", "\(error) (for \(job.alias)); the boot goes on without it")
                 queue.finish(job.name)
@@ -263,7 +261,7 @@ public final class ModuleLoader {
         }
         log.span(.module(job.name, start: load.start, end: .now(), outcome: outcome, reason: "\(job.reason): \(job.alias)"))
         // What became live is this load's, unless another load in progress inserts it.
-        let others = queue.running.values.reduce(into: Set<String>()) { $0.formUnion($1.dependencies + [$1.name]) }
+        let others = queue.modulesInFlight
         let became = Self.liveModules().reversed().filter { !accounted.contains($0) && !others.contains($0) }
         for name in became {
             log.info("modules", "loaded \(name) (\(job.reason): \(job.alias))")

@@ -3,7 +3,8 @@ import StatelessCore
 /// The kernel's own module requests (request_module()), which start the helper named in
 /// /proc/sys/kernel/modprobe and wait for it.
 public enum ModuleRequests {
-    static let setting = "/proc/sys/kernel/modprobe"
+    /// The helper's path, as the kernel reads it.
+    public static let setting = "/proc/sys/kernel/modprobe"
 
     /// Runs `body` with the helper switched off, so that every request the kernel makes
     /// meanwhile fails at once (the kernel answers ENOENT for an empty path) instead of
