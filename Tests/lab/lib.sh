@@ -104,7 +104,7 @@ lab_kernel() {
   if [ -n "${KVER:-}" ] && [ -n "${KDIR:-}" ] && [ -e "${VMLINUZ:-}" ]; then return 0; fi
   lab_need apt-cache apt-get dpkg-deb depmod
   local pkg
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+  pkg=$({ apt-cache depends linux-image-amd64 2>/dev/null || true; } |
     awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
   if [ -z "$pkg" ]; then
     # Fall back to whatever is already cached (offline use).
