@@ -19,15 +19,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C libraries, through pkg-config. Each is compiled by every build; later root
-        // kinds (live media: device-mapper) use the ones the boot path does not yet link.
+        // C libraries, through pkg-config. Those without it are headers only: the binary
+        // opens them with dlopen(3) when a root needs them (SharedLibrary.swift).
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .systemLibrary(name: "CBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
         .systemLibrary(name: "CMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
-        .systemLibrary(name: "CIscsi", pkgConfig: "libiscsi", providers: [.apt(["libiscsi-dev"])]),
+        // iSCSI roots (the bridge to nbd); opened on demand.
+        .systemLibrary(name: "CIscsi", providers: [.apt(["libiscsi-dev"])]),
         // Kernel headers Glibc's module does not expose (netlink, reboot).
         .systemLibrary(name: "CLinux"),
-        .systemLibrary(name: "CDevmapper", pkgConfig: "devmapper", providers: [.apt(["libdevmapper-dev"])]),
+        // Live snapshots and dm-verity; opened on demand.
+        .systemLibrary(name: "CDevmapper", providers: [.apt(["libdevmapper-dev"])]),
         // Netlink messages (rtnetlink: links, addresses, routes) for the network stage.
         .systemLibrary(name: "CMnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // SHA-256 of a live image fetched over HTTP.
@@ -77,8 +79,9 @@ let package = Package(
             dependencies: ["StatelessBoot", "StatelessSystem"],
             swiftSettings: earlyBootSwiftSettings,
             // The production build is the plain `swift build -c release`: the Swift
-            // runtime linked in statically (the initramfs has no libswiftCore.so).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-use-ld=lld", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "--no-export-dynamic",
+            // runtime linked in statically (the initramfs has no libswiftCore.so), and
+            // the C++ and gcc runtimes it calls too (link/libstdc++.so says how).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-L\(Context.packageDirectory)/link", "-Xclang-linker", "-static-libgcc", "-use-ld=lld", "-Xlinker", "--exclude-libs=ALL", "-Xlinker", "--no-export-dynamic",
                                             "-Xlinker", "--gc-sections", "-Xlinker", "--icf=all", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(configuration: .release))]
         ),
 
@@ -104,6 +107,6 @@ let package = Package(
         // A DHCP client and replies with literal values, for both test targets above.
         .target(name: "DHCPFixtures", dependencies: ["StatelessCore", "StatelessProtocols"], path: "Tests/Fixtures"),
         .testTarget(name: "StatelessImageTests", dependencies: ["StatelessImage"]),
-        .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "CIscsi", "CDevmapper"]),
+        .testTarget(name: "SystemLibraryTests", dependencies: ["CKmod", "CBlkid", "CMount", "StatelessSystem"]),
     ]
 )

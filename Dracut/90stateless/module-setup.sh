@@ -33,6 +33,15 @@ stateless_missing_libraries() {
     ldd "$1" 2> /dev/null | awk '/=> not found/ { print $1 }'
 }
 
+# Where the machine keeps a library (one of dracut's $libdirs).
+stateless_library_path() {
+    local directory
+    for directory in $libdirs; do
+        [[ -e $dracutsysrootdir$directory/$1 ]] && printf '%s\n' "$directory/$1" && return 0
+    done
+    return 1
+}
+
 # Was the running system booted by Stateless? Its timeline survives switch-root in /run.
 stateless_booted_this_system() {
     [[ -s /run/stateless/timeline ]]
@@ -88,6 +97,21 @@ install() {
         dfatal "stateless: installing $binary and its libraries failed"
         exit 1
     }
+    # Opened with dlopen(3) by the roots that need them (SharedLibrary.swift), so the ELF
+    # walk above does not find them; nbd and dm-mod are always in (installkernel).
+    # dracut-install follows the dependencies of executable files only (a library is
+    # mode 0644): what each links is installed from ldd's list.
+    local library path dependency
+    for library in libiscsi.so.7 libdevmapper.so.1.02.1; do
+        if ! path=$(stateless_library_path "$library"); then
+            dwarn "stateless: no $library on this machine: this image cannot boot an iSCSI root (libiscsi) or a live snapshot (libdevmapper)"
+            continue
+        fi
+        inst_library "$path"
+        for dependency in $(ldd "$dracutsysrootdir$path" 2> /dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+            inst_library "${dependency#"$dracutsysrootdir"}"
+        done
+    done
     if defaults=$(stateless_defaults); then
         inst_simple "$defaults/etc/stateless/rwtab.default" /etc/stateless/rwtab.default
     else

@@ -9,6 +9,8 @@ extension ImageBuilder {
         var closure: ModuleClosure
         var firmware: FirmwareFiles
         var hostOnly: HostOnlySelection?
+        /// The modules a boot of this image can have: the image's and the kernel's own.
+        var available: (String) -> Bool
     }
 
     /// Chooses modules, closes over dependencies, lays them out in a staging tree with the
@@ -69,7 +71,10 @@ extension ImageBuilder {
         try HostFiles.addTree(versionDirectory.path, to: &tree, prefix: "lib/modules/\(options.kernelVersion)")
 
         let firmware = try addFirmware(of: closure, catalog: moduleTree, to: &tree)
-        return ModuleContents(closure: closure, firmware: firmware, hostOnly: hostOnly)
+        let names = Set(closure.modules.map { ModuleName.normalize($0.name) })
+        return ModuleContents(closure: closure, firmware: firmware, hostOnly: hostOnly) { module in
+            names.contains(ModuleName.normalize(module)) || moduleTree.isBuiltin(module)
+        }
     }
 
     /// Compresses the staged module files in place (`moduleCompression`), each format in

@@ -91,7 +91,24 @@ public struct ImageBuilder {
         try tree.add(.file("init", permissions: 0o755, contents: HostFiles.contents(stripped.path)))
         try Self.addInitLinks(to: &tree)
 
+        let contents = try addModules(to: &tree, scratch: scratch)
+        let closure = contents.closure
+        log("modules: \(closure.modules.count) (\(closure.added.count) pulled in as dependencies)")
+        log("firmware: \(contents.firmware.found.count) files, \(contents.firmware.missing.count) not on this host")
+        for name in contents.firmware.missing {
+            log("firmware not on this host, skipped: \(name)")
+        }
+
         var libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
+        for wanted in ImageLayout.onDemandLibraries {
+            guard contents.available(wanted.module) else {
+                log("\(wanted.soname): left out, the image has no \(wanted.module) module for \(wanted.purpose)")
+                continue
+            }
+            let opened = try ElfDependencies.dlopened(wanted.soname, besides: libraries, libraryDirectory: options.libraryDirectory,
+                                                      purpose: "add the library of \(wanted.purpose)", package: wanted.package)
+            libraries += opened.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+        }
         if let certificates = options.httpsCACertificates {
             let tls = try TLSFiles.libraries(besides: libraries, libraryDirectory: options.libraryDirectory)
             libraries += tls.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
@@ -113,14 +130,6 @@ public struct ImageBuilder {
             try tree.add(.file(library.imagePath, permissions: 0o755, contents: HostFiles.contents(library.hostPath)))
         }
         log("libraries: \(libraries.count)")
-
-        let contents = try addModules(to: &tree, scratch: scratch)
-        let closure = contents.closure
-        log("modules: \(closure.modules.count) (\(closure.added.count) pulled in as dependencies)")
-        log("firmware: \(contents.firmware.found.count) files, \(contents.firmware.missing.count) not on this host")
-        for name in contents.firmware.missing {
-            log("firmware not on this host, skipped: \(name)")
-        }
 
         if let shell = options.shell {
             try tree.add(.file("bin/busybox", permissions: 0o755, contents: HostFiles.contents(shell)))

@@ -30,7 +30,7 @@ struct VerityDevice {
         guard available >= superblock.dataSectors else {
             throw BootError("attach dm-verity", data, detail: "the hash tree covers \(superblock.dataSectors) sectors, the data device has \(available)", option: option)
         }
-        DeviceMapper.prepare(context.watcher.modules)
+        try DeviceMapper.prepare(context.watcher.modules)
         context.watcher.modules.load(alias: "dm-verity", reason: "dm-verity root")
         let parameters = superblock.tableParameters(dataDevice: data, hashDevice: hash, superblockOffset: superblockOffset, rootHash: rootHash)
         let node = try DeviceMapper.create(name, .init(sectors: superblock.dataSectors, type: "verity", parameters: parameters), readOnly: true)

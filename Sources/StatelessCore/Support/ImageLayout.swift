@@ -13,3 +13,30 @@ public enum ImageLayout {
     /// kernel its own setting back at switch-root.
     public static let modprobeHelper = "/usr/lib/stateless/modprobe"
 }
+
+extension ImageLayout {
+    /// A library the binary opens with dlopen(3) only when a root needs it
+    /// (SharedLibrary), and the kernel module that root cannot work without: the image
+    /// builder puts the library (and what it links) in when the module is in the image or
+    /// built into the kernel, so a profile without it (the `vm` one) carries neither.
+    public struct OnDemandLibrary: Sendable, Equatable {
+        /// The name dlopen(3) is given, the library's soname.
+        public var soname: String
+        /// The module, as modules.dep names it without its suffix.
+        public var module: String
+        /// What needs it, for the image builder's log and the boot's error line.
+        public var purpose: String
+        /// Where a build machine gets it.
+        public var package: String
+    }
+
+    /// libiscsi with its iSER companions (libibverbs, librdmacm, libnl: 1.2 MB) serves an
+    /// iSCSI root through the kernel's nbd driver; libdevmapper (with libudev) makes the
+    /// live root's snapshot and the cache's verity device.
+    public static let iscsiLibrary = OnDemandLibrary(soname: "libiscsi.so.7", module: "nbd", purpose: "iSCSI roots",
+                                                     package: "libiscsi (Debian: libiscsi7)")
+    public static let devmapperLibrary = OnDemandLibrary(soname: "libdevmapper.so.1.02.1", module: "dm_mod",
+                                                         purpose: "live snapshots and verity",
+                                                         package: "device-mapper (Debian: libdevmapper1.02.1)")
+    public static let onDemandLibraries = [iscsiLibrary, devmapperLibrary]
+}

@@ -12,21 +12,14 @@ package enum Ed25519 {
     package static let signatureBytes = 64
 
     /// The library or its symbol is missing: the image was built without `--trust`.
-    package struct Unavailable: Error, CustomStringConvertible {
-        package var description: String
-    }
+    package typealias Unavailable = SharedLibrary.Unavailable
 
     nonisolated(unsafe) private static var verifier: stateless_ed25519_sha512_verify?
 
     private static func load() throws(Unavailable) -> stateless_ed25519_sha512_verify {
         if let verifier { return verifier }
-        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
-            throw Unavailable(description: "cannot load \(library) (mkstateless build --trust adds it): \(dlerror().map { String(cString: $0) } ?? "not found")")
-        }
-        guard let address = dlsym(handle, "nettle_ed25519_sha512_verify") else {
-            throw Unavailable(description: "\(library) has no nettle_ed25519_sha512_verify: nettle older than 3.1")
-        }
-        let loaded = unsafeBitCast(address, to: stateless_ed25519_sha512_verify.self)
+        let loaded: stateless_ed25519_sha512_verify = try SharedLibrary(library, remedy: "mkstateless build --trust adds it")
+            .function("nettle_ed25519_sha512_verify")
         verifier = loaded
         return loaded
     }

@@ -30,7 +30,7 @@ struct LiveSnapshotLayer: RootLayer {
         guard case .blockDevice(let image) = below else {
             throw BootError("make the live snapshot", "\(below)", detail: "expected the ext4 image's loop device below")
         }
-        DeviceMapper.prepare(context.watcher.modules)
+        try DeviceMapper.prepare(context.watcher.modules)
         context.watcher.modules.load(alias: "dm-snapshot", reason: "live root snapshot")
         let log = context.log
         var undos: [() -> Void] = []

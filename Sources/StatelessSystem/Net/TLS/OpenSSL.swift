@@ -38,24 +38,13 @@ package struct OpenSSL {
     let clearErrors: stateless_ERR_clear_error
 
     /// Why TLS cannot be used in this boot: the library or a symbol is missing, or the CA
-    /// certificates are. Not retried: the image decides it.
-    package struct Unavailable: Error, CustomStringConvertible {
-    package var description: String
-    package init(description: String) { self.description = description }
-}
+    /// certificates are.
+    package typealias Unavailable = SharedLibrary.Unavailable
 
     /// Opens libssl (the loader finds libcrypto as its dependency; dlsym looks there too).
-    /// The library stays loaded for the life of the process.
     package init() throws(Unavailable) {
-        guard let handle = dlopen(Self.library, RTLD_NOW | RTLD_LOCAL) else {
-            throw Unavailable(description: "cannot load \(Self.library): \(dlerror().map { String(cString: $0) } ?? "not found")")
-        }
-        func symbol<T>(_ name: String) throws(Unavailable) -> T {
-            guard let address = dlsym(handle, name) else {
-                throw Unavailable(description: "\(Self.library) has no \(name): not OpenSSL 3")
-            }
-            return unsafeBitCast(address, to: T.self)
-        }
+        let library = try SharedLibrary(Self.library, remedy: "mkstateless build --https adds it")
+        func symbol<T>(_ name: String) throws(Unavailable) -> T { try library.function(name) }
         clientMethod = try symbol("TLS_client_method")
         newContext = try symbol("SSL_CTX_new")
         freeContext = try symbol("SSL_CTX_free")

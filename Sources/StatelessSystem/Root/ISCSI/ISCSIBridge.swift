@@ -27,6 +27,8 @@ package final class ISCSIBridge {
 
     private let kernel: CInt
     private var session: ISCSISession?
+    /// libiscsi, as the first session opened it.
+    let iscsi: LibISCSI
     private var portalIndex = 0
     private var reader = NBD.RequestReader()
     /// One read of the kernel's socket: up to 1 MiB (a batch of requests or a large write).
@@ -52,6 +54,7 @@ package final class ISCSIBridge {
          lun: ISCSILUN, writable: Bool, log: Logger) {
         self.kernel = kernel
         self.session = session
+        iscsi = session.iscsi
         self.login = login
         self.target = target
         self.portals = portals
@@ -178,15 +181,15 @@ package final class ISCSIBridge {
         let task: UnsafeMutablePointer<scsi_task>?
         switch request.command {
         case .read:
-            task = iscsi_read16_task(context, number, lba, request.length, Int32(blockSize), 0, 0, fua, 0, 0, Self.completed, data)
+            task = iscsi.read16(context, number, lba, request.length, Int32(blockSize), 0, 0, fua, 0, 0, Self.completed, data)
         case .write:
-            task = iscsi_write16_task(context, number, lba, operation.payload?.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                      request.length, Int32(blockSize), 0, 0, fua, 0, 0, Self.completed, data)
+            task = iscsi.write16(context, number, lba, operation.payload?.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                  request.length, Int32(blockSize), 0, 0, fua, 0, 0, Self.completed, data)
         case .flush:
-            task = iscsi_synchronizecache16_task(context, number, 0, 0, 0, 0, Self.completed, data)
+            task = iscsi.synchronizeCache16(context, number, 0, 0, 0, 0, Self.completed, data)
         case .trim:
             operation.unmap = unmap_list(lba: lba, num: UInt32(UInt64(request.length) / blockSize))
-            task = iscsi_unmap_task(context, number, 0, 0, &operation.unmap, 1, Self.completed, data)
+            task = iscsi.unmap(context, number, 0, 0, &operation.unmap, 1, Self.completed, data)
         case .disconnect:
             task = nil
         }
@@ -201,7 +204,7 @@ package final class ISCSIBridge {
         guard let data else { return }
         let operation = Unmanaged<Operation>.fromOpaque(data).takeRetainedValue()
         let task = reply?.assumingMemoryBound(to: scsi_task.self)
-        defer { task.map { scsi_free_scsi_task($0) } }
+        defer { task.map { operation.bridge.iscsi.freeTask($0) } }
         operation.bridge.complete(operation, status: status, task: task)
     }
 
@@ -317,9 +320,9 @@ package final class ISCSIBridge {
     private func keepAlive() {
         guard let session, let context = session.context, Uptime.now() >= nextNop else { return }
         nextNop = Uptime.now().adding(milliseconds: Self.nopIntervalMilliseconds)
-        if iscsi_get_nops_in_flight(context) >= Self.nopsWithoutAnswer {
+        if iscsi.nopsInFlight(context) >= Self.nopsWithoutAnswer {
             return drop("no answer to \(Self.nopsWithoutAnswer) NOP-Outs in \(Int(Self.nopsWithoutAnswer) * Self.nopIntervalMilliseconds / 1000) s")
         }
-        _ = iscsi_nop_out_async(context, { _, _, _, _ in }, nil, 0, nil)
+        _ = iscsi.nopOut(context, { _, _, _, _ in }, nil, 0, nil)
     }
 }

@@ -138,10 +138,10 @@ package struct ISCSILogin {
 
     func reportedLUNs(_ session: ISCSISession) throws -> [Int] {
         let task = try session.command("REPORT LUNS", until: deadline()) { context, callback, data in
-            iscsi_reportluns_task(context, 0, 16384, callback, data)
+            session.iscsi.reportLUNs(context, 0, 16384, callback, data)
         }
-        defer { scsi_free_scsi_task(task) }
-        guard task.pointee.status == 0, let raw = scsi_datain_unmarshall(task) else { return [] }
+        defer { session.iscsi.freeTask(task) }
+        guard task.pointee.status == 0, let raw = session.iscsi.dataIn(task) else { return [] }
         let list = raw.assumingMemoryBound(to: scsi_reportluns_list.self)
         let count = Int(list.pointee.num)
         let luns = (raw + MemoryLayout<UInt32>.size).assumingMemoryBound(to: UInt16.self)
@@ -152,10 +152,10 @@ package struct ISCSILogin {
     /// not there (qualifier 3, type 0x1f, or LOGICAL UNIT NOT SUPPORTED).
     package func deviceType(_ session: ISCSISession, lun: Int) throws -> Int? {
         let task = try session.command("INQUIRY on LUN \(lun)", until: deadline()) { context, callback, data in
-            iscsi_inquiry_task(context, Int32(lun), 0, 0, 255, callback, data)
+            session.iscsi.inquiry(context, Int32(lun), 0, 0, 255, callback, data)
         }
-        defer { scsi_free_scsi_task(task) }
-        guard task.pointee.status == 0, let raw = scsi_datain_unmarshall(task) else { return nil }
+        defer { session.iscsi.freeTask(task) }
+        guard task.pointee.status == 0, let raw = session.iscsi.dataIn(task) else { return nil }
         let inquiry = raw.assumingMemoryBound(to: scsi_inquiry_standard.self).pointee
         guard inquiry.qualifier.rawValue == 0, inquiry.device_type.rawValue != 0x1f else { return nil }
         return Int(inquiry.device_type.rawValue)
@@ -166,17 +166,17 @@ package struct ISCSILogin {
     func capacity(_ session: ISCSISession, lun: Int) throws -> ISCSILUN {
         for _ in 0..<3 {
             let ready = try session.command("TEST UNIT READY on LUN \(lun)", until: deadline()) { context, callback, data in
-                iscsi_testunitready_task(context, Int32(lun), callback, data)
+                session.iscsi.testUnitReady(context, Int32(lun), callback, data)
             }
             let status = ready.pointee.status
-            scsi_free_scsi_task(ready)
+            session.iscsi.freeTask(ready)
             if status == 0 { break }
         }
         let task = try session.command("READ CAPACITY on LUN \(lun)", until: deadline()) { context, callback, data in
-            iscsi_readcapacity16_task(context, Int32(lun), callback, data)
+            session.iscsi.readCapacity16(context, Int32(lun), callback, data)
         }
-        defer { scsi_free_scsi_task(task) }
-        guard task.pointee.status == 0, let raw = scsi_datain_unmarshall(task) else {
+        defer { session.iscsi.freeTask(task) }
+        guard task.pointee.status == 0, let raw = session.iscsi.dataIn(task) else {
             throw BootError("read the capacity of LUN \(lun) of", "\(session.target ?? "") at \(session.portal)", detail: session.lastError)
         }
         let capacity = raw.assumingMemoryBound(to: scsi_readcapacity16.self).pointee

@@ -10,29 +10,33 @@ import SystemPackage
 /// where (which portal) to log in again, and resubmits what was in flight.
 package final class ISCSISession {
     private(set) var context: OpaquePointer?
+    /// libiscsi, opened by the first session of the process.
+    let iscsi: LibISCSI
     package let portal: ISCSIRootSpec.Portal
     /// Nil for a discovery session.
     package let target: String?
 
     package init(initiator: String, portal: ISCSIRootSpec.Portal, target: String?, chap: ISCSIRootSpec.CHAP?) throws {
-        guard let context = iscsi_create_context(initiator) else {
+        let iscsi = try LibISCSI.open()
+        self.iscsi = iscsi
+        guard let context = iscsi.createContext(initiator) else {
             throw BootError("create", "an iSCSI context for \(initiator)", detail: "libiscsi refused the initiator name")
         }
         self.context = context
         self.portal = portal
         self.target = target
-        iscsi_set_noautoreconnect(context, 1)
-        iscsi_set_header_digest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C)
+        iscsi.setNoAutoReconnect(context, 1)
+        _ = iscsi.setHeaderDigest(context, ISCSI_HEADER_DIGEST_NONE_CRC32C)
         if let target {
-            iscsi_set_session_type(context, ISCSI_SESSION_NORMAL)
-            iscsi_set_targetname(context, target)
+            _ = iscsi.setSessionType(context, ISCSI_SESSION_NORMAL)
+            _ = iscsi.setTargetName(context, target)
         } else {
-            iscsi_set_session_type(context, ISCSI_SESSION_DISCOVERY)
+            _ = iscsi.setSessionType(context, ISCSI_SESSION_DISCOVERY)
         }
         if let chap {
-            iscsi_set_initiator_username_pwd(context, chap.username, chap.password)
+            _ = iscsi.setInitiatorCredentials(context, chap.username, chap.password)
             if let user = chap.targetUsername, let password = chap.targetPassword {
-                iscsi_set_target_username_pwd(context, user, password)
+                _ = iscsi.setTargetCredentials(context, user, password)
             }
         }
     }
@@ -44,13 +48,13 @@ package final class ISCSISession {
     package func close() {
         guard let context else { return }
         self.context = nil
-        iscsi_destroy_context(context)
+        _ = iscsi.destroyContext(context)
     }
 
     /// libiscsi's description of the last failure, e.g. "Failed to log in to target.
     /// Status: Authentication failure(513)".
     var lastError: String {
-        guard let context, let text = iscsi_get_error(context) else { return "no connection" }
+        guard let context, let text = iscsi.lastError(context) else { return "no connection" }
         let message = String(cString: text)
         return message.isEmpty ? "no detail from libiscsi" : message
     }
@@ -58,8 +62,8 @@ package final class ISCSISession {
     /// TCP connect and login (CHAP as configured) before `deadline`.
     package func logIn(until deadline: Uptime) throws {
         let address = portal.description
-        try call("connect to", deadline, refusal: .noAnswer) { context, callback, data in iscsi_connect_async(context, address, callback, data) }
-        try call("log in at", deadline, refusal: .refused) { context, callback, data in iscsi_login_async(context, callback, data) }
+        try call("connect to", deadline, refusal: .noAnswer) { context, callback, data in iscsi.connect(context, address, callback, data) }
+        try call("log in at", deadline, refusal: .refused) { context, callback, data in iscsi.logIn(context, callback, data) }
     }
 
     /// SendTargets: each target the portal offers with its portals (the one asked when
@@ -82,7 +86,7 @@ package final class ISCSISession {
                 }
                 entry = address.pointee.next
             }
-        }) { context, callback, data in iscsi_discovery_async(context, callback, data) }
+        }) { context, callback, data in iscsi.discover(context, callback, data) }
         return found
     }
 
@@ -98,7 +102,7 @@ package final class ISCSISession {
     }
 
     func logOut(until deadline: Uptime) {
-        _ = try? call("log out at", deadline) { context, callback, data in iscsi_logout_async(context, callback, data) }
+        _ = try? call("log out at", deadline) { context, callback, data in iscsi.logOut(context, callback, data) }
     }
 
     /// A SCSI command whose result the caller needs before going on (INQUIRY, READ
@@ -117,13 +121,13 @@ package final class ISCSISession {
 
     // MARK: The event loop
 
-    package var descriptor: CInt { context.map { iscsi_get_fd($0) } ?? -1 }
-    package var events: Int16 { context.map { Int16(truncatingIfNeeded: iscsi_which_events($0)) } ?? 0 }
+    package var descriptor: CInt { context.map { iscsi.descriptor($0) } ?? -1 }
+    package var events: Int16 { context.map { Int16(truncatingIfNeeded: iscsi.events($0)) } ?? 0 }
 
     /// Hands poll's answer to libiscsi; false when the connection broke.
     package func service(_ revents: Int16) -> Bool {
         guard let context else { return false }
-        return iscsi_service(context, Int32(revents)) == 0
+        return iscsi.service(context, Int32(revents)) == 0
     }
 
     /// Polls the session until `done` or `deadline`; false when the deadline came first.
@@ -162,7 +166,7 @@ package final class ISCSISession {
                       reading: @escaping (UnsafeMutableRawPointer?) -> Void = { _ in },
                       _ start: (OpaquePointer, iscsi_command_cb, UnsafeMutableRawPointer) -> Int32) throws -> UnsafeMutableRawPointer? {
         guard let context else { throw BootError(what, "\(portal)", detail: "the session is closed") }
-        let result = CallResult(reading)
+        let result = CallResult(reading, lastError: iscsi.lastError)
         return try withExtendedLifetime(result) {
             let data = Unmanaged.passUnretained(result).toOpaque()
             guard start(context, { context, status, reply, data in
@@ -170,7 +174,7 @@ package final class ISCSISession {
                 let result = Unmanaged<CallResult>.fromOpaque(data).takeUnretainedValue()
                 (result.status, result.reply, result.done) = (status, reply, true)
                 // Now, before libiscsi's next step overwrites it.
-                result.error = context.flatMap { iscsi_get_error($0) }.map { String(cString: $0) }
+                result.error = context.flatMap { result.lastError($0) }.map { String(cString: $0) }
                 if status == SCSI_STATUS_GOOD.rawValue { result.reading(reply) }
             }, data) == 0 else {
                 throw BootError(what, "\(target ?? "the discovery service") at \(portal)", detail: lastError)
@@ -204,6 +208,10 @@ package final class ISCSISession {
         var error: String?
         /// Reads what libiscsi frees when the callback returns (discovery's list).
         let reading: (UnsafeMutableRawPointer?) -> Void
-        init(_ reading: @escaping (UnsafeMutableRawPointer?) -> Void) { self.reading = reading }
+        /// libiscsi's error text, for the callback (a C function, which captures nothing).
+        let lastError: stateless_iscsi_get_error
+        init(_ reading: @escaping (UnsafeMutableRawPointer?) -> Void, lastError: @escaping stateless_iscsi_get_error) {
+            (self.reading, self.lastError) = (reading, lastError)
+        }
     }
 }
