@@ -36,6 +36,11 @@ package enum DHCPFixtures {
         reply(.ack, xid: xid, server: server, options: [.leaseTime(lease), .subnetMask(IPv4Address(255, 255, 255, 0))])
     }
 
+    /// An ACK to a DISCOVER from a server doing Rapid Commit (RFC 4039).
+    package static func rapidAck(xid: UInt32) -> DHCPMessage {
+        reply(.ack, xid: xid, options: [.other(.rapidCommit, []), .leaseTime(3600), .subnetMask(IPv4Address(255, 255, 255, 0))])
+    }
+
     package static func nak(xid: UInt32) -> DHCPMessage { reply(.nak, xid: xid, options: [.message("wrong network")]) }
 
     /// One line per action, for tables.

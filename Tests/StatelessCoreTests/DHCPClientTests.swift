@@ -10,7 +10,7 @@ import XCTest
 final class DHCPClientTests: XCTestCase {
     enum Input {
         case start, timer, free, inUse, release
-        case offer, ack, nak
+        case offer, ack, nak, rapidAck
         case ackWith(lease: UInt32, server: IPv4Address)
     }
 
@@ -26,6 +26,7 @@ final class DHCPClientTests: XCTestCase {
             case .offer: .received(DHCPFixtures.offer(xid: client.xid).encoded())
             case .ack: .received(DHCPFixtures.ack(xid: client.xid).encoded())
             case .nak: .received(DHCPFixtures.nak(xid: client.xid).encoded())
+            case .rapidAck: .received(DHCPFixtures.rapidAck(xid: client.xid).encoded())
             case .ackWith(let lease, let server): .received(DHCPFixtures.ack(xid: client.xid, lease: lease, server: server).encoded())
             }
             let actions = client.handle(event, at: DHCPFixtures.time(seconds)).map(DHCPFixtures.describe)
@@ -46,6 +47,32 @@ final class DHCPClientTests: XCTestCase {
         ])
         XCTAssertEqual(client.state, .bound)
         XCTAssertEqual(client.lease?.expiresAt, DHCPFixtures.time(5410.5))
+    }
+
+    /// RFC 4039: an ACK with Rapid Commit answers the DISCOVER; no REQUEST follows, the
+    /// probe still runs, and the lease counts from the first DISCOVER.
+    func testRapidCommitSkipsTheRequest() throws {
+        var client = DHCPFixtures.client()
+        run(&client, [
+            (10, .start, ["broadcast DISCOVER", "timer 14.000"]),
+            (14, .timer, ["broadcast DISCOVER", "timer 22.000"]),
+            (14.2, .rapidAck, ["probe 192.168.1.50", "timer 40.000"]),
+            (15, .free, ["configure 192.168.1.50/24", "timer 1810.000"]), // T1 from the first DISCOVER
+        ])
+        XCTAssertEqual(client.state, .bound)
+        XCTAssertEqual(client.lease?.expiresAt, DHCPFixtures.time(3610))
+    }
+
+    /// An ACK before any REQUEST without Rapid Commit is no lease: a server that did not
+    /// commit one, or a reply to someone else's exchange.
+    func testAnACKWithoutRapidCommitWhileSelectingIsIgnored() {
+        var client = DHCPFixtures.client()
+        run(&client, [
+            (0, .start, ["broadcast DISCOVER", "timer 4.000"]),
+            (0.5, .ack, []),
+            (1, .offer, ["broadcast REQUEST for 192.168.1.50 to 192.168.1.1", "timer 5.000"]),
+        ])
+        XCTAssertEqual(client.state, .requesting)
     }
 
     func testPacketsFollowTable5() throws {
@@ -249,7 +276,7 @@ final class DHCPClientTests: XCTestCase {
         XCTAssertEqual(client.handle(.received(DHCPFixtures.reply(.ack, xid: client.xid).encoded()), at: DHCPFixtures.time(2)), [])
         XCTAssertEqual(client.state, .requesting)
         XCTAssertEqual(client.received.description, "1 OFFER 192.168.1.50 (ignored: no address or no server identifier), "
-            + "1 ACK 192.168.1.50 from 192.168.1.1 (ignored: unexpected while selecting), 1 OFFER 192.168.1.50 from 192.168.1.1, "
+            + "1 ACK 192.168.1.50 from 192.168.1.1 (ignored: an ACK without Rapid Commit or server identifier before any REQUEST), 1 OFFER 192.168.1.50 from 192.168.1.1, "
             + "1 ACK 192.168.1.50 from 10.9.9.9 (ignored: not the server we asked), "
             + "1 ACK 192.168.1.50 from 192.168.1.1 (ignored: no address or no lease time)")
     }

@@ -23,15 +23,16 @@ final class DHCPCodecTests: XCTestCase {
         + zeros(64) + zeros(128) // sname, file
         + [0x63, 0x82, 0x53, 0x63] // magic cookie
         + [0x35, 0x01, 0x01] // 53 message type: DISCOVER
+        + [0x50, 0x00] // 80 Rapid Commit (RFC 4039), no payload
         + [0x3D, 0x07, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56] // 61 client identifier
         + [0x39, 0x02, 0x05, 0xC0] // 57 max message size 1472
         + [0x3C, 0x09, 0x73, 0x74, 0x61, 0x74, 0x65, 0x6C, 0x65, 0x73, 0x73] // 60 "stateless"
         + [0x37, 0x0D, 0x01, 0x03, 0x06, 0x0C, 0x0F, 0x11, 0x1A, 0x1C, 0x3A, 0x3B, 0x42, 0x43, 0x79] // 55
-        + [0xFF] + zeros(17) // end, pad to 300
+        + [0xFF] + zeros(15) // end, pad to 300
 
     static let discover: DHCPMessage = {
         var message = DHCPMessage(op: .request, xid: xid, chaddr: mac, options: [
-            .messageType(.discover), .clientIdentifier([1] + mac), .maximumMessageSize(1472),
+            .messageType(.discover), .other(.rapidCommit, []), .clientIdentifier([1] + mac), .maximumMessageSize(1472),
             .vendorClassIdentifier(Array("stateless".utf8)), .parameterRequestList(DHCPClient.requestedOptions),
         ])
         message.flags = .broadcast

@@ -69,7 +69,7 @@ extension NetStage {
         }
         let (interface, lease) = won
         log.span(TimelineEntry(stage: "net:dhcp:\(interface)", start: started, end: .now(), outcome: "ok",
-                               detail: "lease \(lease.address) from \(lease.serverIdentifier)"))
+                               detail: "lease \(lease.address) from \(lease.serverIdentifier)\(lease.isRapidCommit ? ", rapid commit" : "")"))
         let present = try socket.links()
         for link in present where link.name != interface && wasDown.contains(link.index) && link.isUp {
             try? socket.setLink(link, up: false)
@@ -78,7 +78,7 @@ extension NetStage {
             throw BootError("configure", interface, detail: "the link went away after its DHCP lease")
         }
         log.info("net", "\(interface): lease \(lease.address)/\(lease.prefixLength) from \(lease.serverIdentifier) "
-            + "for \(lease.isInfinite ? "ever" : "\(lease.leaseTime) s") after \(seconds(since: started)) s")
+            + "for \(lease.isInfinite ? "ever" : "\(lease.leaseTime) s")\(lease.isRapidCommit ? " (rapid commit)" : "") after \(seconds(since: started)) s")
         let client = clientConfiguration(link, step.option)
         if !lease.isInfinite { keep.append(LeaseRecord(interface: interface, index: link.index, lease: lease, configuration: client)) }
         return configuration(lease, on: link, mac: mac, step.option, clientIdentifier: client.clientIdentifier)

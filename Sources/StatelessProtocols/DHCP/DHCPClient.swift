@@ -159,6 +159,14 @@ public struct DHCPClient {
         }
     }
 
+    /// A lease granted: probe its address (RFC 5227) before taking it.
+    private mutating func check(_ granted: DHCPLease) -> [Action] {
+        lease = granted
+        state = .checking
+        timer = giveUpAt
+        return [.probe(granted.address)] + (giveUpAt.map { [.setTimer($0)] } ?? [])
+    }
+
     package enum Outcome {
         case act([Action])
         case ignore(String)
@@ -177,6 +185,17 @@ public struct DHCPClient {
             attempt = 0
             requestStart = now
             return .act(transmit(selectingRequest((message.yiaddr, server), now), to: .broadcast, now))
+        case (.selecting, .ack?):
+            // RFC 4039: the server committed the lease at our DISCOVER. Its times count
+            // from the exchange's start, the earliest they can (the DISCOVER answered may
+            // be a retransmission).
+            guard message[.rapidCommit] != nil, let server = message.serverIdentifier else {
+                return .ignore("an ACK without Rapid Commit or server identifier before any REQUEST")
+            }
+            guard let granted = DHCPLease(ack: message, server: server, start: exchangeStart) else {
+                return .ignore("no address or no lease time")
+            }
+            return .act(check(granted))
         case (.requesting, .ack?), (.requesting, .nak?):
             guard let offer, (message.serverIdentifier ?? offer.server) == offer.server else {
                 return .ignore("not the server we asked")
@@ -185,10 +204,7 @@ public struct DHCPClient {
             guard let granted = DHCPLease(ack: message, server: offer.server, start: requestStart) else {
                 return .ignore("no address or no lease time")
             }
-            lease = granted
-            state = .checking
-            timer = giveUpAt
-            return .act([.probe(granted.address)] + (giveUpAt.map { [.setTimer($0)] } ?? []))
+            return .act(check(granted))
         case (.renewing, .ack?), (.rebinding, .ack?):
             guard let old = lease, let renewed = DHCPLease(ack: message, server: old.serverIdentifier, start: requestStart)
             else { return .ignore("no address or no lease time") }

@@ -25,7 +25,10 @@ extension DHCPClient {
         return message
     }
 
-    func discoverMessage(_ now: Uptime) -> DHCPMessage { request(.discover, now, []) }
+    /// A DISCOVER that offers Rapid Commit (RFC 4039), as systemd-networkd's does: a server
+    /// configured for it (dnsmasq's --dhcp-rapid-commit, Kea, ISC's) answers with the ACK
+    /// at once, saving a round trip; every other one ignores the option and offers.
+    func discoverMessage(_ now: Uptime) -> DHCPMessage { request(.discover, now, [.other(.rapidCommit, [])]) }
 
     func selectingRequest(_ offer: (address: IPv4Address, server: IPv4Address), _ now: Uptime) -> DHCPMessage {
         request(.request, now, [.requestedAddress(offer.address), .serverIdentifier(offer.server)])

@@ -20,6 +20,8 @@ public struct DHCPLease: Equatable, Sendable {
     public var rebindingTime: UInt32
     /// The ACK itself, for the lease file: every option, also those we do not interpret.
     public var ack: DHCPMessage
+    /// Whether the server committed it at the DISCOVER (RFC 4039): two messages, not four.
+    public var isRapidCommit: Bool { ack[.rapidCommit] != nil }
 
     public var subnetMask: IPv4Address?
     public var routers: [IPv4Address] = []

@@ -35,6 +35,9 @@ public struct DHCPOptionCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let clientIdentifier = Self(61)
     public static let tftpServerName = Self(66)
     public static let bootfileName = Self(67)
+    /// RFC 4039, no payload: in a DISCOVER, "an ACK right away will do"; in that ACK, "this
+    /// is one" (the lease is committed without OFFER and REQUEST).
+    public static let rapidCommit = Self(80)
     public static let classlessStaticRoutes = Self(121)
 
     public var description: String { "option \(rawValue)" }
