@@ -56,6 +56,28 @@ final class ModuleLoadQueueTests: XCTestCase {
         XCTAssertEqual(result.total, 500)
     }
 
+    /// A shared dependency that is in already holds nothing back: virtio_blk starts while
+    /// virtio_pci's insertion has not returned (its init waits for other probes), once
+    /// virtio and virtio_ring are live; before that, it waits.
+    func testASharedDependencyThatIsLiveDoesNotHoldALoadBack() {
+        var queue = ModuleLoadQueue(slots: 4)
+        queue.add(Job(name: "virtio_pci", dependencies: ["virtio", "virtio_ring"], alias: "pci:virtio", reason: "coldplug", rank: 0))
+        XCTAssertEqual(queue.next()?.name, "virtio_pci")
+        queue.add(Job(name: "virtio_blk", dependencies: ["virtio", "virtio_ring"], alias: "virtio:d2", reason: "uevent", rank: 0))
+        var live: Set<String> = ["virtio"]
+        XCTAssertNil(queue.next(isLive: live.contains), "virtio_ring is still being inserted")
+        live.insert("virtio_ring")
+        XCTAssertEqual(queue.next(isLive: live.contains)?.name, "virtio_blk")
+        XCTAssertEqual(Set(queue.running.keys), ["virtio_pci", "virtio_blk"])
+        // Its own name in flight as another load's dependency, not yet live: it waits.
+        queue.add(Job(name: "sd_mod", dependencies: ["scsi_mod"], alias: "scsi:t-0x00", reason: "uevent", rank: 0))
+        queue.add(Job(name: "scsi_mod", alias: "scsi_mod", reason: "rd.driver.pre", rank: 0))
+        XCTAssertEqual(queue.next(isLive: live.contains)?.name, "sd_mod")
+        XCTAssertNil(queue.next(isLive: live.contains), "scsi_mod is being inserted by sd_mod's load")
+        live.insert("scsi_mod")
+        XCTAssertEqual(queue.next(isLive: live.contains)?.name, "scsi_mod")
+    }
+
     func testEachModuleIsQueuedOnceAndAnUrgentRequestGoesFirst() {
         var queue = ModuleLoadQueue(slots: 1)
         XCTAssertTrue(queue.add(Job(name: "e1000", alias: "a", reason: "coldplug", rank: 2)))

@@ -28,7 +28,7 @@ struct BlockDeviceLayer: RootLayer {
                                     stage: context.stage, log: context.log)
         var device: String?
         _ = context.watcher.wait(until: Uptime.now().adding(milliseconds: seconds * 1000), progress: progress) { events, overflowed in
-            device = finder.update(events: events, rescan: overflowed)
+            device = finder.update(events: events, rescan: overflowed, registered: context.watcher.registeredBlockDevices)
             return device != nil
         }
         guard let device else {
@@ -55,16 +55,19 @@ struct BlockDeviceFinder {
     package init(reference: BlockDeviceReference) { self.reference = reference }
 
     /// Probes the devices of `events` (all of /sys/class/block on the first call or when
-    /// events were lost) and returns the device node that matches, if any.
-    package mutating func update(events: [Uevent], rescan: Bool) -> String? {
+    /// events were lost) and returns the device node that matches, if any. Only
+    /// `registered` devices are opened (DeviceWatcher.registeredBlockDevices).
+    package mutating func update(events: [Uevent], rescan: Bool, registered: Set<String>) -> String? {
         if case .path(let path) = reference {
-            // A path needs no probe: a stat says whether the node is there.
-            guard let info = try? Posix.statIfPresent(path), info.kind == .blockDevice else { return nil }
+            // A path needs no probe: a stat says whether the node is there, sysfs which
+            // device it is.
+            guard let info = try? Posix.statIfPresent(path), info.kind == .blockDevice,
+                  let name = BlockDevices.kernelName(of: info), registered.contains(name) else { return nil }
             return path
         }
         var names: [String] = []
         if !scanned || rescan {
-            names = Self.allDevices()
+            names = BlockDevices.listed().filter(registered.contains)
             scanned = true
         }
         for event in events where event.subsystem == "block" && (event.action == "add" || event.action == "change") {
@@ -89,11 +92,9 @@ struct BlockDeviceFinder {
     /// root lives there (udev's persistent-storage rules skip them too).
     static func isSkipped(_ name: String) -> Bool { name.hasPrefix("fd") }
 
-    static func allDevices() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
-
     /// For the error line of a `/dev/…` root, which is never probed while waiting.
     mutating func probeAllForReport() {
-        if seen.isEmpty { probe(Self.allDevices()) }
+        if seen.isEmpty { probe(BlockDevices.listed()) }
     }
 
     /// The devices seen, for the "found instead" half of an error line.

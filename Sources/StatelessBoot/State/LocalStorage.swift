@@ -46,7 +46,7 @@ package struct LocalStorage {
         var devices: [String] = []
         switch selection {
         case .auto:
-            for name in BlockDeviceFinder.allDevices().sorted() where Self.isLocal(name) {
+            for name in BlockDevices.listed().sorted() where Self.isLocal(name) {
                 guard let identity = BlockDevices.identity(of: "/dev/" + name) else { continue }
                 if identity.type == "swap" {
                     devices.append("/dev/" + name)

@@ -4,10 +4,13 @@
 /// most of its time waiting for its hardware (e1000's reset, an IDE bus scan), and the
 /// root disk's driver must not wait behind it. Each load runs in a worker of its own (the
 /// kernel serialises what must be serialised). A load starts when a worker is free and
-/// no running load shares a module with it (a common dependency would be inserted by
-/// one and waited for by the other, which holds a worker for nothing); among those that
-/// may start, the lowest rank first (storage before network, what the boot waits for
-/// before anything), then the order of the requests.
+/// every module it shares with a running load is live already (a common dependency still
+/// being inserted by one would be waited for by the other, which holds a worker for
+/// nothing; one that is in only holds back a driver whose sibling's init is still
+/// running: virtio_blk behind virtio_pci, whose insertion returned only after ata_piix's
+/// bus scan, 1.4 s later, under TCG); among those that may start, the lowest rank first
+/// (storage before network, what the boot waits for before anything), then the order of
+/// the requests.
 public struct ModuleLoadQueue: Sendable {
     public struct Job: Equatable, Sendable {
         /// The module asked for.
@@ -61,11 +64,11 @@ public struct ModuleLoadQueue: Sendable {
     }
 
     /// The next load to start, now marked running; nil when every worker is busy or each
-    /// waiting load shares a module with a running one.
-    public mutating func next() -> Job? {
+    /// waiting load shares a module that is not `isLive` yet with a running one.
+    public mutating func next(isLive: (String) -> Bool = { _ in false }) -> Job? {
         guard running.count < slots else { return nil }
         let busy = modulesInFlight
-        let candidates = waiting.indices.filter { busy.isDisjoint(with: waiting[$0].job.modules) }
+        let candidates = waiting.indices.filter { busy.intersection(waiting[$0].job.modules).allSatisfy(isLive) }
         guard let index = candidates.min(by: { (waiting[$0].job.rank, waiting[$0].sequence) < (waiting[$1].job.rank, waiting[$1].sequence) })
         else { return nil }
         let job = waiting.remove(at: index).job

@@ -105,8 +105,10 @@ public final class ModuleLoader {
         dispatch()
     }
 
-    /// Loads what serves `alias` and returns when those loads have ended (other loads go
-    /// on meanwhile).
+    /// Loads what serves `alias` and returns when those modules are live or their loads
+    /// ended (other loads go on meanwhile). Live is enough: the kernel may hold the
+    /// insertion's return until every asynchronous probe has ended, an IDE bus scan's
+    /// among them, while what the module registers (a filesystem type) is usable.
     public func load(alias: String, reason: String) {
         seenAliases.insert(alias)
         let names = jobs(serving: alias, reason: reason, rank: ModuleLoadQueue.urgent).map { job in
@@ -114,7 +116,7 @@ public final class ModuleLoader {
             return job.name
         }
         dispatch()
-        while names.contains(where: queue.isPending) { collect(waitingUpTo: 250) }
+        while names.contains(where: { queue.isPending($0) && !isLive($0) }) { collect(waitingUpTo: 250) }
     }
 
     /// Loads the module for a filesystem type, by the alias the kernel itself would ask
@@ -134,6 +136,14 @@ public final class ModuleLoader {
                     || state == CInt(KMOD_MODULE_COMING.rawValue)
             }
         }
+    }
+
+    /// Whether the module `name` is in the kernel and its init has returned.
+    private func isLive(_ name: String) -> Bool {
+        var module: OpaquePointer?
+        guard kmod_module_new_from_name(context, name, &module) >= 0, let module else { return false }
+        defer { kmod_module_unref(module) }
+        return kmod_module_get_initstate(module) == CInt(KMOD_MODULE_LIVE.rawValue)
     }
 
     /// Whether a module in this image serves `alias` (loaded or not).
@@ -230,7 +240,7 @@ public final class ModuleLoader {
     private static func what(_ job: ModuleLoadQueue.Job) -> String { "module \(job.name) to initialise" }
 
     private func dispatch() {
-        while let index = workers.indices.first(where: { inFlight[$0] == nil }), let job = queue.next() {
+        while let index = workers.indices.first(where: { inFlight[$0] == nil }), let job = queue.next(isLive: isLive) {
             do {
                 let descriptor = try workers[index].begin(Array(job.name.utf8), what: Self.what(job))
                 let progress = WaitProgress(what: Self.what(job), seconds: timeoutSeconds, option: "stateless.module-timeout=",

@@ -6,6 +6,17 @@ import StatelessProtocols
 /// Probing block devices through libblkid. No udev runs in the initramfs, so there are
 /// no /dev/disk/by-* links: libblkid reads the superblocks and partition tables itself.
 public enum BlockDevices {
+    /// The kernel's name of the block device a node stands for: `vda`, `dm-0`; nil while
+    /// the kernel has not added it (no /sys/dev/block/MAJOR:MINOR).
+    public static func kernelName(of node: FileStatus) -> String? {
+        let (major, minor) = node.device
+        guard let target = try? Posix.readLink("/sys/dev/block/\(major):\(minor)") else { return nil }
+        return target.split(separator: "/").last.map(String.init)
+    }
+
+    /// The block devices sysfs lists now (/sys/class/block: disks and partitions).
+    public static func listed() -> [String] { (try? Posix.listDirectory("/sys/class/block")) ?? [] }
+
     /// The tags of one device; nil when it cannot be opened (a CD drive without a disc).
     public static func identity(of device: String) -> BlockIdentity? {
         guard let probe = blkid_new_probe_from_filename(device) else { return nil }

@@ -18,6 +18,16 @@ public struct FileStatus {
     public var modified: Int64
     /// The device a block or character node stands for (st_rdev).
     public var deviceNumber: UInt64
+    /// Its major and minor numbers, as sysfs names them (`/sys/dev/block/MAJOR:MINOR`).
+    public var device: (major: UInt64, minor: UInt64) { Self.split(deviceNumber) }
+
+    /// glibc's encoding of a dev_t (gnu_dev_major, gnu_dev_minor): 12 bits of major and 20
+    /// of minor, the low ones first.
+    public static func split(_ number: UInt64) -> (major: UInt64, minor: UInt64) {
+        let major = ((number >> 8) & 0xfff) | UInt64(UInt32(truncatingIfNeeded: number >> 32) & ~0xfff)
+        let minor = (number & 0xff) | UInt64(UInt32(truncatingIfNeeded: number >> 12) & ~0xff)
+        return (major, minor)
+    }
 
     /// The raw record, for the few callers in this target that need more.
     let raw: stat
