@@ -100,6 +100,10 @@ public struct ImageBuilder {
         }
 
         var libraries = try ElfDependencies.resolve(binary: options.binary, libraryDirectory: options.libraryDirectory)
+        /// Adds what a dlopen'd library brings that the image does not hold yet.
+        func add(_ more: [ElfDependencies.Library]) {
+            libraries += more.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+        }
         for wanted in ImageLayout.onDemandLibraries {
             guard contents.available(wanted.module) else {
                 log("\(wanted.soname): left out, the image has no \(wanted.module) module for \(wanted.purpose)")
@@ -107,18 +111,18 @@ public struct ImageBuilder {
             }
             let opened = try ElfDependencies.dlopened(wanted.soname, besides: libraries, libraryDirectory: options.libraryDirectory,
                                                       purpose: "add the library of \(wanted.purpose)", package: wanted.package)
-            libraries += opened.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+            add(opened)
         }
         if let certificates = options.httpsCACertificates {
             let tls = try TLSFiles.libraries(besides: libraries, libraryDirectory: options.libraryDirectory)
-            libraries += tls.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+            add(tls)
             try tree.add(.file(TLSFiles.caCertificatesImagePath, permissions: 0o644, contents: TLSFiles.caCertificates(certificates)))
             log("https: \(tls.map(\.imagePath).joined(separator: " ")), CA certificates from \(certificates)")
         }
         if !options.trustedKeys.isEmpty {
             let signatures = try ElfDependencies.dlopened("libhogweed.so.6", besides: libraries, libraryDirectory: options.libraryDirectory,
                                                           purpose: "add signature libraries", package: "nettle (Debian: libhogweed6)")
-            libraries += signatures.filter { library in !libraries.contains { $0.imagePath == library.imagePath } }
+            add(signatures)
             for key in options.trustedKeys {
                 let bytes = try ReleaseKey.readHalf(key, what: "public key")
                 let name = ((key as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -54,9 +54,10 @@ struct BlockDeviceFinder {
 
     package init(reference: BlockDeviceReference) { self.reference = reference }
 
-    /// Probes the devices of `events` (all of /sys/class/block on the first call or when
+    /// Probes the devices of `events` (all `registered` ones on the first call or when
     /// events were lost) and returns the device node that matches, if any. Only
-    /// `registered` devices are opened (DeviceWatcher.registeredBlockDevices).
+    /// registered devices are opened (DeviceWatcher.registeredBlockDevices, which follows
+    /// sysfs and the events).
     package mutating func update(events: [Uevent], rescan: Bool, registered: Set<String>) -> String? {
         if case .path(let path) = reference {
             // A path needs no probe: a stat says whether the node is there, sysfs which
@@ -67,7 +68,7 @@ struct BlockDeviceFinder {
         }
         var names: [String] = []
         if !scanned || rescan {
-            names = BlockDevices.listed().filter(registered.contains)
+            names = registered.sorted()
             scanned = true
         }
         for event in events where event.subsystem == "block" && (event.action == "add" || event.action == "change") {

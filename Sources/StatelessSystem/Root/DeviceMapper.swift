@@ -31,7 +31,7 @@ package enum DeviceMapper {
     /// Creates and activates `name` with one target; returns its /dev/mapper node.
     package static func create(_ name: String, _ target: Target, readOnly: Bool) throws -> String {
         let dm = try LibDevmapper.open()
-        try run(CInt(DM_DEVICE_CREATE), name, what: "create device-mapper device") { task in
+        try run(dm, CInt(DM_DEVICE_CREATE), name, what: "create device-mapper device") { task in
             if readOnly { _ = dm.taskSetReadOnly(task) }
             guard dm.taskAddTarget(task, target.start, target.sectors, target.type, target.parameters) != 0 else { return false }
             return true
@@ -47,8 +47,9 @@ package enum DeviceMapper {
     /// Best effort: for an undo.
     package static func remove(_ name: String, _ log: Logger) {
         do {
-            try run(CInt(DM_DEVICE_REMOVE), name, what: "remove device-mapper device") { _ in true }
-            try LibDevmapper.open().taskUpdateNodes()
+            let dm = try LibDevmapper.open()
+            try run(dm, CInt(DM_DEVICE_REMOVE), name, what: "remove device-mapper device") { _ in true }
+            dm.taskUpdateNodes()
         } catch {
             log.warning("root", "undo: \(error)")
         }
@@ -59,7 +60,7 @@ package enum DeviceMapper {
     package static func status(_ name: String) throws -> String {
         let dm = try LibDevmapper.open()
         var line = ""
-        try run(CInt(DM_DEVICE_STATUS), name, what: "read the status of") { _ in true } after: { task in
+        try run(dm, CInt(DM_DEVICE_STATUS), name, what: "read the status of") { _ in true } after: { task in
             var start: UInt64 = 0, length: UInt64 = 0
             var type: UnsafeMutablePointer<CChar>?, parameters: UnsafeMutablePointer<CChar>?
             _ = dm.getNextTarget(task, nil, &start, &length, &type, &parameters)
@@ -68,9 +69,8 @@ package enum DeviceMapper {
         return line
     }
 
-    private static func run(_ type: CInt, _ name: String, what: String, setUp: (OpaquePointer) -> Bool,
+    private static func run(_ dm: LibDevmapper, _ type: CInt, _ name: String, what: String, setUp: (OpaquePointer) -> Bool,
                             after: (OpaquePointer) -> Void = { _ in }) throws {
-        let dm = try LibDevmapper.open()
         guard let task = dm.taskCreate(type) else {
             throw BootError(what, name, detail: "libdevmapper could not make a task (out of memory?)")
         }
